@@ -1,0 +1,212 @@
+"""Reads runs and their recorded metadata through a TensorBoard DataProvider.
+
+The plugin's routes and the command line both read through here, so both
+loaders (`--load_fast=false|true`) and every storage TensorBoard reads give
+the same answer. Nothing here touches the multiplexer (which is `None` under
+the Rust data server) or the file system.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from typing import Any
+
+from tensorboard.data import provider
+from tensorboard.plugins.hparams import api_pb2 as hparams_api_pb2
+from tensorboard.plugins.hparams import metadata as hparams_metadata
+
+from tb_plugin import metadata
+
+logger = logging.getLogger(__name__)
+
+# read_tensors needs a sample count; this exceeds what either loader keeps by
+# default (10 / 100), so every retained snapshot comes back.
+_MAX_SNAPSHOTS = 10_000
+
+_HPARAMS_STATUS = {
+    hparams_api_pb2.STATUS_SUCCESS: "finished",
+    hparams_api_pb2.STATUS_FAILURE: "failed",
+    hparams_api_pb2.STATUS_RUNNING: "running",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRecord:
+    """One TensorBoard run and what it recorded.
+
+    Attributes:
+      run: The run name.
+      start_time: Wall time of the run's first event, or None.
+      metadata: The merged recorded metadata (Run Groups snapshots, with
+        TensorBoard HParams session hparams folded into `hparams`).
+      error: Why some of the run's metadata could not be read, else None.
+      last_metadata_time: Wall time of the newest snapshot read, or None.
+    """
+
+    run: str
+    start_time: float | None
+    metadata: dict[str, Any]
+    error: str | None = None
+    last_metadata_time: float | None = None
+
+
+def read_runs(
+    data_provider: provider.DataProvider, ctx: Any, experiment_id: str
+) -> list[RunRecord]:
+    """Lists every run of an experiment with its merged metadata.
+
+    Makes at most four provider calls, however many runs there are: list the
+    runs, list and read our snapshot series, and list HParams session infos.
+
+    Args:
+      data_provider: The `DataProvider` from the plugin's `TBContext`.
+      ctx: The request's `RequestContext`.
+      experiment_id: The experiment id (empty for a plain `--logdir`).
+
+    Returns:
+      Run records sorted by run name. A run whose metadata cannot be read has
+      `error` set and keeps whatever could be read; it never fails the rest.
+    """
+    runs = data_provider.list_runs(ctx, experiment_id=experiment_id)
+    tag_filter = provider.RunTagFilter(tags=[metadata.TAG])
+    listed = data_provider.list_tensors(
+        ctx,
+        experiment_id=experiment_id,
+        plugin_name=metadata.PLUGIN_NAME,
+        run_tag_filter=tag_filter,
+    )
+    errors: dict[str, str] = {}
+    readable = []
+    for run, tags in listed.items():
+        series = tags.get(metadata.TAG)
+        if series is None:
+            continue
+        try:
+            metadata.parse_plugin_content(series.plugin_content)
+        except ValueError as e:
+            errors[run] = str(e)
+            continue
+        readable.append(run)
+
+    merged: dict[str, dict[str, Any]] = {}
+    newest: dict[str, float] = {}
+    if readable:
+        read = data_provider.read_tensors(
+            ctx,
+            experiment_id=experiment_id,
+            plugin_name=metadata.PLUGIN_NAME,
+            downsample=_MAX_SNAPSHOTS,
+            run_tag_filter=provider.RunTagFilter(runs=readable, tags=[metadata.TAG]),
+        )
+        for run, tags in read.items():
+            snapshots = []
+            bad = 0
+            for datum in tags.get(metadata.TAG, ()):
+                try:
+                    snapshots.append((datum.wall_time, metadata.decode_snapshot(_bytes(datum))))
+                except ValueError as e:
+                    bad += 1
+                    last_error = str(e)
+            if bad:
+                errors[run] = f"{bad} unreadable metadata snapshot(s): {last_error}"
+            merged[run] = metadata.merge_snapshots(snapshots)
+            if snapshots:
+                newest[run] = max(t for t, _ in snapshots)
+
+    for run, recorded in _read_hparams(data_provider, ctx, experiment_id).items():
+        target = merged.setdefault(run, {})
+        hparams = target.get("hparams")
+        # Our own snapshot is the more specific record: its keys win.
+        target["hparams"] = {
+            **recorded.get("hparams", {}),
+            **(hparams if isinstance(hparams, dict) else {}),
+        }
+        if "status" in recorded and "status" not in target:
+            target["status"] = recorded["status"]
+
+    records = [
+        RunRecord(
+            run=r.run_name,
+            start_time=_finite_or_none(r.start_time),
+            metadata=merged.get(r.run_name, {}),
+            error=errors.get(r.run_name),
+            last_metadata_time=newest.get(r.run_name),
+        )
+        for r in runs
+    ]
+    records.sort(key=lambda r: r.run)
+    return records
+
+
+def _bytes(datum: provider.TensorDatum) -> bytes:
+    value = datum.numpy
+    try:
+        value = value.item()
+    except (AttributeError, ValueError) as e:
+        raise ValueError(f"run metadata is not a scalar string tensor: {e}") from None
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if not isinstance(value, bytes):
+        raise ValueError(f"run metadata is a {type(value).__name__} tensor, not a string")
+    return value
+
+
+def _read_hparams(
+    data_provider: provider.DataProvider, ctx: Any, experiment_id: str
+) -> dict[str, dict[str, Any]]:
+    """Reads TensorBoard HParams sessions (`hp.hparams`, `hp.KerasCallback`)."""
+    listed = data_provider.list_tensors(
+        ctx,
+        experiment_id=experiment_id,
+        plugin_name=hparams_metadata.PLUGIN_NAME,
+        run_tag_filter=provider.RunTagFilter(
+            tags=[hparams_metadata.SESSION_START_INFO_TAG, hparams_metadata.SESSION_END_INFO_TAG]
+        ),
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for run, tags in listed.items():
+        record: dict[str, Any] = {}
+        start = tags.get(hparams_metadata.SESSION_START_INFO_TAG)
+        if start is not None:
+            try:
+                info = hparams_metadata.parse_session_start_info_plugin_data(start.plugin_content)
+            except Exception as e:  # HParamsError or a protobuf DecodeError
+                logger.warning("Unreadable HParams session in run %r: %s", run, e)
+            else:
+                record["hparams"] = {k: _hparam_value(v) for k, v in info.hparams.items()}
+        end = tags.get(hparams_metadata.SESSION_END_INFO_TAG)
+        if end is not None:
+            try:
+                info = hparams_metadata.parse_session_end_info_plugin_data(end.plugin_content)
+            except Exception:
+                pass
+            else:
+                status = _HPARAMS_STATUS.get(info.status)
+                if status:
+                    record["status"] = status
+        if record:
+            out[run] = record
+    return out
+
+
+def _hparam_value(value: Any) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "number_value":
+        number = value.number_value
+        # HParams stores every number as a double; 32 was almost surely an int.
+        if math.isfinite(number) and number.is_integer() and abs(number) < 2**53:
+            return int(number)
+        return number
+    if kind == "string_value":
+        return value.string_value
+    if kind == "bool_value":
+        return value.bool_value
+    return None
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)

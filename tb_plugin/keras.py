@@ -1,0 +1,245 @@
+"""A Keras callback that records Run Groups metadata for a training run.
+
+Use it beside Keras' own `TensorBoard` callback::
+
+    run_dir = tb_plugin.get_run_logdir("my_logs", lr=0.01, seed=3)
+    model.fit(
+        x, y,
+        callbacks=[
+            keras.callbacks.TensorBoard(run_dir),
+            tb_plugin.keras.RunMetadataCallback(hparams={"lr": 0.01, "seed": 3}),
+        ],
+    )
+
+The metadata goes into the same run directory as the `TensorBoard` callback's
+(`log_dir=` overrides it; without either, training stops with a clear error).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import gc
+import getpass
+import os
+import platform
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import keras
+
+from tb_plugin import metadata, writer
+
+
+class RunMetadataCallback(keras.callbacks.Callback):
+    """Records hparams, status, provenance and final metrics of a `fit` call.
+
+    On train begin it writes a snapshot with `hparams`, `notes`, `tags`, any
+    extra keys, status `running`, `started_at`, the model's name and parameter
+    count, the optimizer's config, the command line, host, user, git
+    commit/branch/dirty (when run inside a git work tree) and the Python,
+    TensorFlow, Keras and TensorBoard versions. On train end it writes status
+    `finished`, `ended_at` and the final metrics. A run killed mid-training
+    keeps status `running`; Run Groups shows it as stale once its events stop.
+
+    Args:
+      hparams: Hyperparameters of this run (a mapping of JSON values).
+      notes: Free-text notes.
+      tags: A list of string tags.
+      log_dir: The run directory to write to. Defaults to the `log_dir` of the
+        `keras.callbacks.TensorBoard` callback passed to the same `fit` call.
+      **extra: Any other JSON-serialisable top-level metadata.
+
+    Raises:
+      TypeError, ValueError: Bad metadata, at construction time, naming the key.
+    """
+
+    def __init__(
+        self,
+        hparams: Mapping[str, Any] | None = None,
+        notes: str | None = None,
+        tags: list[str] | None = None,
+        *,
+        log_dir: str | os.PathLike[str] | None = None,
+        **extra: Any,
+    ):
+        super().__init__()
+        given: dict[str, Any] = dict(extra)
+        if hparams is not None:
+            given["hparams"] = dict(hparams)
+        if notes is not None:
+            given["notes"] = notes
+        if tags is not None:
+            given["tags"] = list(tags)
+        metadata.encode_snapshot(given)  # fail at construction, not mid-training
+        self._given = given
+        self._log_dir = os.fspath(log_dir) if log_dir is not None else None
+        self._writer: Any = None
+        self._step = 0
+        self.metadata: dict[str, Any] = {}
+        """The last snapshot written (the run's complete recorded metadata)."""
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        if self._log_dir is None:
+            self._log_dir = _sibling_tensorboard_log_dir(self)
+        snapshot = dict(self._given)
+        snapshot.update(
+            status="running",
+            started_at=_now(),
+            model=_model_info(self.model),
+            command=list(sys.argv),
+            host=socket.gethostname(),
+            versions=_versions(),
+        )
+        user = _user()
+        if user:
+            snapshot["user"] = user
+        optimizer = _optimizer_config(self.model)
+        if optimizer is not None:
+            snapshot["optimizer"] = optimizer
+        git = _git_info()
+        if git:
+            snapshot["git"] = git
+        snapshot.update(self._given)  # the user's own keys win over collected ones
+        self._write(snapshot)
+
+    def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
+        snapshot = dict(self.metadata)
+        snapshot.update(status="finished", ended_at=_now())
+        final = _json_metrics(logs)
+        if final:
+            snapshot["metrics"] = final
+        self._write(snapshot)
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def _write(self, snapshot: dict[str, Any]) -> None:
+        metadata.encode_snapshot(snapshot)
+        try:
+            import tensorflow as tf
+        except ImportError:  # Keras on another backend: write without TensorFlow
+            writer.write_run_metadata(self._log_dir, snapshot, merge=False)
+        else:
+            from tb_plugin import summary
+
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(self._log_dir)
+            with self._writer.as_default():
+                summary.run_metadata(snapshot, step=self._step)
+            self._writer.flush()
+        self._step += 1
+        self.metadata = snapshot
+
+
+def _sibling_tensorboard_log_dir(callback: keras.callbacks.Callback) -> str:
+    # Keras gives a callback no handle on its siblings; the lists that hold
+    # this callback (the user's and the CallbackList's) are found through the
+    # garbage collector's referrer graph, once per fit call.
+    for referrer in gc.get_referrers(callback):
+        if isinstance(referrer, list):
+            for other in referrer:
+                if isinstance(other, keras.callbacks.TensorBoard):
+                    return os.fspath(other.log_dir)
+    raise ValueError(
+        "RunMetadataCallback found no keras.callbacks.TensorBoard in the same fit() call; "
+        "pass one, or give RunMetadataCallback(log_dir=...)"
+    )
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return None
+
+
+def _model_info(model: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {"name": str(getattr(model, "name", type(model).__name__))}
+    with contextlib.suppress(Exception):  # an unbuilt model has no parameter count yet
+        info["params"] = int(model.count_params())
+    return info
+
+
+def _optimizer_config(model: Any) -> dict[str, Any] | None:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return None
+    try:
+        config = optimizer.get_config()
+    except Exception:
+        return {"name": type(optimizer).__name__}
+    return _jsonable(config)
+
+
+def _jsonable(value: Any) -> Any:
+    """Turns numpy scalars and other odd values into plain JSON values."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            return _jsonable(item())
+        except Exception:
+            pass
+    return str(value)
+
+
+def _json_metrics(logs: Mapping[str, Any] | None) -> dict[str, Any]:
+    out = {}
+    for key, value in (logs or {}).items():
+        try:
+            out[str(key)] = float(value)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _git_info() -> dict[str, Any] | None:
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ("git", *args), capture_output=True, text=True, timeout=5, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if not commit:
+        return None
+    info: dict[str, Any] = {"commit": commit}
+    branch = git("rev-parse", "--abbrev-ref", "HEAD")
+    if branch and branch != "HEAD":
+        info["branch"] = branch
+    status = git("status", "--porcelain", "--untracked-files=no")
+    if status is not None:
+        info["dirty"] = bool(status)
+    return info
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "keras": keras.__version__}
+    for name in ("tensorflow", "tensorboard"):
+        module = sys.modules.get(name)
+        version = getattr(module, "__version__", None)
+        if version:
+            versions[name] = str(version)
+    try:
+        from importlib import metadata as importlib_metadata
+
+        versions["rungroups"] = importlib_metadata.version("tensorboard-plugin-rungroups")
+    except Exception:
+        pass
+    return versions

@@ -1,0 +1,175 @@
+"""The Run Groups TensorBoard plugin: routes only.
+
+Routes (documented with examples in `http_api.md`), under
+`/data/plugin/rungroups`:
+
+* `/runs` — every run with its parsed name and merged metadata;
+* `/metadata?run=R` — one run's merged metadata, exactly as stored;
+* `/static/*` — the tab's ES modules and styles, from an allow-list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from tensorboard import errors, plugin_util
+from tensorboard.backend import http_util
+from tensorboard.context import RequestContext
+from tensorboard.plugins import base_plugin
+from werkzeug import wrappers
+
+from tb_plugin import config, data, metadata, naming
+
+_STATIC_PREFIX = "/static/"
+_STATIC_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".json": "application/json",
+}
+
+
+class RunGroupsPlugin(base_plugin.TBPlugin):
+    """Groups TensorBoard runs by their names and recorded metadata."""
+
+    plugin_name = metadata.PLUGIN_NAME
+
+    def __init__(self, context: base_plugin.TBContext):
+        self._data_provider = context.data_provider
+        self._patterns = config.patterns_from_flags(context.flags)
+        self._static = _load_static_files(_frontend_dir())
+
+    def get_plugin_apps(self) -> dict[str, Any]:
+        return {
+            "/runs": self._serve_runs,
+            "/metadata": self._serve_metadata,
+            _STATIC_PREFIX + "*": self._serve_static,
+        }
+
+    def is_active(self) -> bool:
+        # Grouping by name needs no metadata of ours: the tab is useful as soon
+        # as any run exists. `is_active` has no request context, so this asks
+        # about the default (plain --logdir) experiment.
+        if self._data_provider is None:
+            return False
+        try:
+            return bool(self._data_provider.list_runs(RequestContext(), experiment_id=""))
+        except Exception:
+            return True
+
+    def data_plugin_names(self) -> tuple[str, ...]:
+        return (metadata.PLUGIN_NAME,)
+
+    def frontend_metadata(self) -> base_plugin.FrontendMetadata:
+        return base_plugin.FrontendMetadata(
+            es_module_path=_STATIC_PREFIX + "index.js", tab_name="Run Groups"
+        )
+
+    def runs_impl(self, ctx: Any, experiment: str) -> dict[str, Any]:
+        """Every run with its parsed name fields and merged metadata."""
+        out = []
+        for record in data.read_runs(self._data_provider, ctx, experiment):
+            name = naming.parse_run_name(record.run, self._patterns)
+            out.append(
+                {
+                    "run": record.run,
+                    "trial": name.trial,
+                    "split": name.split,
+                    "time": name.time.isoformat() if name.time else None,
+                    "params": dict(name.params),
+                    "labels": list(name.labels),
+                    "start_time": record.start_time,
+                    "metadata": record.metadata,
+                    "error": record.error,
+                }
+            )
+        return {"runs": out}
+
+    def metadata_impl(self, ctx: Any, experiment: str, run: str) -> dict[str, Any]:
+        """One run's merged metadata; raises NotFoundError for an unknown run."""
+        for record in data.read_runs(self._data_provider, ctx, experiment):
+            if record.run == run:
+                return record.metadata
+        raise errors.NotFoundError(f"no run named {json.dumps(run)}")
+
+    @wrappers.Request.application
+    def _serve_runs(self, request: wrappers.Request) -> wrappers.Response:
+        ctx, experiment = _context(request)
+        return http_util.Respond(request, self.runs_impl(ctx, experiment), "application/json")
+
+    @wrappers.Request.application
+    def _serve_metadata(self, request: wrappers.Request) -> wrappers.Response:
+        ctx, experiment = _context(request)
+        run = request.args.get("run")
+        if run is None:
+            raise errors.InvalidArgumentError("missing required argument 'run'")
+        recorded = self.metadata_impl(ctx, experiment, run)
+        # Sent as the stored JSON text, not through json_util.Cleanse, so NaN,
+        # infinities and large integers read back exactly (see http_api.md).
+        return http_util.Respond(request, metadata.dumps(recorded), "application/json")
+
+    @wrappers.Request.application
+    def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
+        _, _, name = request.path.partition(f"/data/plugin/{metadata.PLUGIN_NAME}{_STATIC_PREFIX}")
+        found = self._static.get(name)
+        if found is None:
+            raise errors.NotFoundError("no such static file")
+        content, content_type = found
+        return http_util.Respond(request, content, content_type)
+
+
+def _context(request: wrappers.Request) -> tuple[Any, str]:
+    return plugin_util.context(request.environ), plugin_util.experiment_id(request.environ)
+
+
+def _frontend_dir() -> str:
+    """Finds the shipped front end: `tb_plugin/static` in a wheel, else `frontend/`."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "static")
+    if os.path.isdir(installed):
+        return installed
+    return os.path.join(os.path.dirname(here), "frontend")
+
+
+def _load_static_files(root: str) -> dict[str, tuple[bytes, str]]:
+    """Reads the front end once, so a request path never reaches `open()`."""
+    files: dict[str, tuple[bytes, str]] = {}
+    for directory, subdirs, names in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "_")))
+        for filename in sorted(names):
+            content_type = _STATIC_TYPES.get(os.path.splitext(filename)[1])
+            if content_type is None:
+                continue
+            path = os.path.join(directory, filename)
+            relative = os.path.relpath(path, root).replace(os.sep, "/")
+            with open(path, "rb") as f:
+                files[relative] = (f.read(), content_type)
+    return files
+
+
+class RunGroupsLoader(base_plugin.TBLoader):
+    """Defines the `--rungroups_pattern` flag and loads the plugin."""
+
+    def define_flags(self, parser: Any) -> None:
+        parser.add_argument(
+            "--rungroups_pattern",
+            metavar="REGEX",
+            action="append",
+            default=None,
+            help="Run Groups: a regular expression with named groups that is "
+            "searched in every run name; each named group becomes a field "
+            "(`(?P<time>...)` a timestamp). Repeatable. Also read from "
+            "'patterns' in LOGDIR/rungroups.json.",
+        )
+
+    def fix_flags(self, flags: Any) -> None:
+        try:
+            config.patterns_from_flags(flags)
+        except ValueError as e:
+            raise base_plugin.FlagsError(str(e)) from None
+
+    def load(self, context: base_plugin.TBContext) -> RunGroupsPlugin:
+        return RunGroupsPlugin(context)

@@ -1,0 +1,214 @@
+"""Shared fixtures: real event files, real TensorBoard apps and processes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from tensorboard.backend import application
+from tensorboard.backend.event_processing import data_provider as mux_provider
+from tensorboard.backend.event_processing import plugin_event_multiplexer
+from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.data import server_ingester
+from tensorboard.plugins import base_plugin
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+from tensorboard.util import grpc_util
+
+from tb_plugin import plugin, summary
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Flags Chromium needs on this machine (see the developers' brief).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+# --- writing event files ---------------------------------------------------------
+
+
+def write_events(logdir: str, events: list[event_pb2.Event]) -> None:
+    """Writes events into `logdir` with TensorBoard's own EventFileWriter."""
+    writer = EventFileWriter(logdir)
+    for event in events:
+        writer.add_event(event)
+    writer.close()
+
+
+def scalar_event(tag: str, step: int, value: float, wall_time: float | None = None):
+    summ = summary_pb2.Summary()
+    summ.value.add(tag=tag, simple_value=value)
+    return event_pb2.Event(wall_time=wall_time or time.time(), step=step, summary=summ)
+
+
+def metadata_event(data: dict[str, Any], step: int = 0, wall_time: float | None = None):
+    return event_pb2.Event(
+        wall_time=wall_time or time.time(), step=step, summary=summary.run_metadata_pb(data)
+    )
+
+
+def write_scalars(logdir: str, tag: str, values: list[float], start_step: int = 0) -> None:
+    write_events(logdir, [scalar_event(tag, start_step + i, v) for i, v in enumerate(values)])
+
+
+# --- a real TensorBoardWSGI app over the Python loader -----------------------------
+
+
+def make_wsgi_app(logdir: str, loader: str = "python", **flags: Any):
+    """Builds TensorBoard's real WSGI app with only our plugin.
+
+    `loader="python"` reads with the event multiplexer (`--load_fast=false`);
+    `loader="rust"` starts the real data server (`--load_fast=true`) and reads
+    over gRPC. The Rust server loads in the background: poll for your runs.
+    """
+    if loader == "python":
+        multiplexer = plugin_event_multiplexer.EventMultiplexer()
+        multiplexer.AddRunsFromDirectory(logdir)
+        multiplexer.Reload()
+        provider = mux_provider.MultiplexerDataProvider(multiplexer, logdir)
+    else:
+        ingester = server_ingester.SubprocessServerDataIngester(
+            server_ingester.get_server_binary(),
+            logdir,
+            reload_interval=1,
+            channel_creds_type=grpc_util.ChannelCredsType.LOCAL,
+        )
+        ingester.start()
+        provider = ingester.data_provider
+    context = base_plugin.TBContext(
+        logdir=logdir,
+        data_provider=provider,
+        flags=SimpleNamespace(logdir=logdir, **flags),
+    )
+    rungroups = plugin.RunGroupsLoader().load(context)
+    return application.TensorBoardWSGI([rungroups], data_provider=provider)
+
+
+# --- real tensorboard processes ----------------------------------------------------
+
+
+class TensorBoardProcess:
+    """A real `tensorboard` serving a log directory on a free local port."""
+
+    def __init__(self, logdir: str, load_fast: bool, extra_args: list[str] = (), python=None):
+        self.logdir = logdir
+        self.log_path = os.path.join(
+            os.path.dirname(logdir.rstrip("/")) or ".", f"tensorboard-{os.getpid()}-{id(self)}.log"
+        )
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in close()
+        python = python or sys.executable
+        cmd = [
+            python,
+            "-c",
+            "from tensorboard.main import run_main; run_main()",
+            "--logdir",
+            logdir,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--reload_interval",
+            "1",
+            f"--load_fast={'true' if load_fast else 'false'}",
+            *extra_args,
+        ]
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        self.url = self._wait_for_url()
+
+    def _wait_for_url(self, timeout: float = 120) -> str:
+        deadline = time.time() + timeout
+        pattern = re.compile(rb"(http://127\.0\.0\.1:\d+/)")
+        while time.time() < deadline:
+            with open(self.log_path, "rb") as f:
+                match = pattern.search(f.read())
+            if match:
+                return match.group(1).decode()
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"tensorboard exited early:\n{self.output()}")
+            time.sleep(0.2)
+        raise RuntimeError(f"tensorboard did not start:\n{self.output()}")
+
+    def output(self) -> str:
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        try:
+            with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=60) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def get_json(self, path: str) -> Any:
+        status, _, body = self.get(path)
+        assert status == 200, (path, status, body[:500])
+        return json.loads(body)
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 90) -> Any:
+        """Polls until `predicate()` is truthy (TensorBoard loads in the background)."""
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            with contextlib.suppress(AssertionError, KeyError, urllib.error.URLError):
+                last = predicate()
+                if last:
+                    return last
+            time.sleep(0.5)
+        raise AssertionError(f"timed out waiting; last value {last!r}\n{self.output()[-3000:]}")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+@pytest.fixture
+def tensorboard_process() -> Iterator[Callable[..., TensorBoardProcess]]:
+    started: list[TensorBoardProcess] = []
+
+    def start(logdir, load_fast: bool, extra_args=(), python=None) -> TensorBoardProcess:
+        tb = TensorBoardProcess(str(logdir), load_fast, list(extra_args), python)
+        started.append(tb)
+        return tb
+
+    yield start
+    for tb in started:
+        tb.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if not path:
+        pytest.fail("Debian's chromium is not installed: apt-get install -y chromium")
+    return path
