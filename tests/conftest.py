@@ -117,10 +117,14 @@ class TensorBoardProcess:
         )
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in close()
         python = python or sys.executable
+        script = os.path.join(os.path.dirname(python), "tensorboard")
+        launcher = (
+            [script]
+            if os.path.exists(script)
+            else [python, "-c", "from tensorboard.main import run_main; run_main()"]
+        )
         cmd = [
-            python,
-            "-c",
-            "from tensorboard.main import run_main; run_main()",
+            *launcher,
             "--logdir",
             logdir,
             "--host",
@@ -133,7 +137,14 @@ class TensorBoardProcess:
             *extra_args,
         ]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        # Started outside the repo, so an installed package is what gets imported.
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=os.path.dirname(os.path.abspath(logdir)),
+        )
         self.url = self._wait_for_url()
 
     def _wait_for_url(self, timeout: float = 120) -> str:

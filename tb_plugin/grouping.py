@@ -1,0 +1,1209 @@
+"""Pure grouping and statistics for Run Groups: units, fields, groups, reductions, curves.
+
+This module is the one core that the HTTP backend, the ``tb-rungroups`` CLI and (mirrored)
+the JavaScript tab share. It is pure and I/O-free: plain values in, plain values out. It never
+imports TensorFlow or TensorBoard; it uses numpy for the number crunching.
+
+Units
+    The grouping unit is the *trial*: one training job. Keras writes ``<trial>/train`` and
+    ``<trial>/validation`` as two TensorBoard runs; both belong to one `Unit`, whose ``runs``
+    maps each split (``None`` for a run without a split) to its run name. `build_units` makes
+    the units from parsed run names (`tb_plugin.naming.RunName`) and each run's recorded
+    metadata.
+
+Metadata merge
+    Metadata recorded at the trial directory itself (the run whose name equals the trial,
+    split ``None``) applies to the whole trial. Each split run's own metadata is merged over
+    it, in the split order ``train``, ``validation``, ``eval``, ``test``, then other splits
+    alphabetically. Later values win; top-level values that are dicts on both sides
+    (``hparams``, ``git``, ``versions``, ``metrics``, ...) are merged one level deep instead of
+    replaced, so a split that records one extra hparam does not hide the others.
+
+Field ids
+    Every unit has a flat dict of fields, ``field id -> value`` with values of type ``int``,
+    ``float``, ``bool`` or ``str``. A field a unit does not have is absent from its dict.
+
+    ==================  ======================================================================
+    ``param.<key>``     The effective parameter: the recorded hparam ``<key>`` when there is
+                        one, else the parameter parsed from the run name.
+    ``name.<key>``      The parameter parsed from the run name (``RunName.params``).
+    ``hparams.<key>``   The recorded hparam (metadata ``hparams``). Values that are not
+                        scalars (lists, dicts) are JSON-encoded to a string; ``null`` values
+                        are absent.
+    ``time.day``        ``YYYY-MM-DD`` of the time parsed from the name, falling back to the
+                        metadata ``started_at`` (an ISO 8601 string) when the name has none.
+    ``time.week``       ISO week ``YYYY-Www`` of the same time.
+    ``time.month``      ``YYYY-MM`` of the same time.
+    ``label.<i>``       The i-th free-text label of the name (0-based).
+    ``path.<depth>``    The trial's path segment at that depth (0-based); the root trial
+                        ``.`` has ``path.0 == "."``.
+    ``tags``            The recorded tags, de-duplicated, sorted and joined with ``", "``.
+    ``status``          The recorded status (``running``, ``finished``, ...).
+    ``host``            The recorded host.
+    ``meta.<key>``      Any other top-level metadata value that is a ``str``, ``int``,
+                        ``float`` or ``bool`` (for example ``meta.user``, ``meta.notes``).
+    ==================  ======================================================================
+
+    The split is not a field: a unit spans its splits, and the split is chosen per metric
+    (`Unit.run_for`). Repeat keys (`naming.REPEAT_KEYS`: ``seed``, ``rep``, ``repeat``,
+    ``trial``, ``version``, ``fold``, ``run``) under ``param.``, ``name.`` and ``hparams.``
+    are *repeat fields* (`is_repeat_field`): the default grouping leaves them out so that
+    repeats land in one group.
+
+Groups and the "(none)" bucket
+    `group_units` returns the leaf groups of a nested grouping, one per distinct combination of
+    values, sorted field by field in ``by`` order (so groups of the outer field stay
+    together). A missing field is the key value ``None`` (``null`` in JSON), displayed as
+    `NONE_LABEL` ``"(none)"`` and sorted last. Values sort numbers first (numerically, ``NaN``
+    after the other numbers), then ``false``/``true``, then strings (case-insensitive natural
+    order, so ``run_2`` < ``run_10``), then ``None``. ``1`` and ``1.0`` are one group (they are
+    equal numbers); ``True`` and ``1`` are not; all ``NaN`` values are one group.
+
+Reductions and statistics
+    A scalar series reduces to one number per run (`reduce_series`, `reduce_runs`):
+    ``last`` (the value at the largest step, ``NaN`` included), ``min`` and ``max`` (ignoring
+    ``NaN``), ``best`` (``min`` for loss-like tags, see `is_loss_like`, else ``max``). A group of
+    such numbers gives `Stats` (`group_stats`, `stats_by_group`): ``NaN`` values are left out
+    of every statistic and counted in ``nan_count``; ``std`` is the population standard
+    deviation (``ddof=0``, numpy's default), so a single-run group has ``std == 0``.
+
+Curves
+    `group_curve` aligns runs by step without interpolation: the curve is defined on the union
+    of the runs' steps, and each run contributes exactly at the steps it logged. ``count`` says
+    how many runs are behind each point, so a band that thins out is visible rather than
+    invented. Interpolation was rejected because it fabricates values between logged steps and
+    past a run's end. With ``max_points``, the union grid is cut into at most that many
+    contiguous chunks and each run contributes its last value in each chunk.
+
+Every value type has a ``to_json()`` returning plain dicts and lists; floats may be ``NaN`` or
+infinite (the HTTP layer cleanses them).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime
+import difflib
+import functools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
+
+import numpy as np
+
+from tb_plugin import naming
+
+Value: TypeAlias = int | float | bool | str
+"""A field value."""
+
+NONE_LABEL = "(none)"
+"""How a missing field value (key value ``None``) is displayed."""
+
+REDUCTIONS = ("last", "min", "max", "best")
+"""The reductions `reduce_series` understands."""
+
+FIELD_FAMILIES = (
+    "param",
+    "name",
+    "hparams",
+    "time",
+    "label",
+    "path",
+    "tags",
+    "status",
+    "host",
+    "meta",
+)
+"""Field id families, in the order `list_fields` lists them."""
+
+# Ids that are valid grouping fields even when no unit has them, so that the default grouping
+# and a saved deep link never fail on an empty or unnamed log directory.
+_ALWAYS_KNOWN = frozenset(
+    {"time.day", "time.week", "time.month", "path.0", "tags", "status", "host"}
+)
+
+# Metadata keys with a field of their own; everything else scalar becomes ``meta.<key>``.
+_OWN_FIELD_KEYS = frozenset({"hparams", "tags", "status", "host"})
+
+# Repeat fields: the families whose keys are parameters.
+_PARAM_FAMILIES = ("param.", "name.", "hparams.")
+
+_CANONICAL_SPLITS = ("train", "validation", "eval", "test")
+
+# Substrings that make a tag loss-like wherever they occur (unambiguous, long).
+LOSS_LIKE_SUBSTRINGS = ("loss", "error", "perplexity", "crossentropy", "divergence")
+"""Tag substrings that mark a lower-is-better metric."""
+
+# Short words that are loss-like only as a whole word, so ``cancer_auc`` or ``precision`` do
+# not match ``cer``.
+LOSS_LIKE_WORDS = frozenset(
+    {
+        "err",
+        "mae",
+        "mse",
+        "rmse",
+        "msle",
+        "mape",
+        "smape",
+        "ppl",
+        "cer",
+        "wer",
+        "ter",
+        "nll",
+        "bpc",
+        "bpd",
+        "fid",
+        "kl",
+        "kld",
+        "hinge",
+        "cost",
+        "regret",
+        "latency",
+    }
+)
+"""Whole words (tag split on non-letters and camelCase) that mark a lower-is-better metric."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Units
+
+
+@dataclasses.dataclass(frozen=True)
+class Unit:
+    """One trial: the runs one training job wrote, its fields and merged metadata.
+
+    Attributes:
+        trial: The trial name (`naming.RunName.trial`), ``"."`` for the log directory root.
+        runs: Split (``None`` for a run without a split) to TensorBoard run name, in split
+            order (``None``, ``train``, ``validation``, ``eval``, ``test``, others).
+        fields: Field id to value; see the module docstring for the ids.
+        metadata: The trial's merged recorded metadata (empty when nothing was recorded).
+    """
+
+    trial: str
+    runs: dict[str | None, str]
+    fields: dict[str, Value]
+    metadata: dict[str, Any]
+
+    def run_for(self, split: str | None) -> str | None:
+        """Returns the run name of ``split`` in this trial, or ``None`` if it has none."""
+        return self.runs.get(split)
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns a JSON-ready dict; ``runs`` is a list because a split may be ``null``."""
+        return {
+            "trial": self.trial,
+            "runs": [{"split": s, "run": r} for s, r in self.runs.items()],
+            "fields": dict(self.fields),
+            "metadata": self.metadata,
+        }
+
+
+def _split_rank(split: str | None) -> tuple[int, str]:
+    if split is None:
+        return (0, "")
+    try:
+        return (1 + _CANONICAL_SPLITS.index(split), "")
+    except ValueError:
+        return (1 + len(_CANONICAL_SPLITS), split)
+
+
+def build_units(
+    runs: Iterable[tuple[naming.RunName, Mapping[str, Any] | None]],
+) -> list[Unit]:
+    """Groups runs into trial units and computes their fields.
+
+    Args:
+        runs: ``(parsed run name, recorded metadata or None)`` per TensorBoard run. The
+            metadata is the run's merged metadata dict (SPEC §3); anything that is not a
+            mapping counts as none.
+
+    Returns:
+        One `Unit` per trial, sorted by trial name in natural order (``seed_2`` before
+        ``seed_10``), so the output does not depend on the input order.
+
+    Two runs of one trial with the same split (only possible when their last segments differ
+    in case, e.g. ``a/Train`` and ``a/train``) cannot share a unit; the second one (by run name)
+    becomes a unit of its own whose trial is its run name, so no run is ever dropped.
+    """
+    trials: dict[str, dict[str | None, tuple[naming.RunName, Mapping[str, Any] | None]]] = {}
+    evicted = []
+    for rn, meta in runs:
+        slots = trials.setdefault(rn.trial, {})
+        taken = slots.get(rn.split)
+        if taken is None:
+            slots[rn.split] = (rn, meta)
+        elif rn.run < taken[0].run:  # the smaller run name keeps the slot: order-independent
+            slots[rn.split] = (rn, meta)
+            evicted.append(taken)
+        else:
+            evicted.append((rn, meta))
+    for rn, meta in evicted:
+        trials.setdefault(rn.run, {})[rn.split] = (rn, meta)
+
+    units = []
+    for trial in sorted(trials, key=_natural_key):
+        slots = trials[trial]
+        order = sorted(slots, key=_split_rank) if len(slots) > 1 else list(slots)
+        metadata: dict[str, Any] = {}
+        if len(order) == 1:
+            rn, meta = slots[order[0]]
+            _merge_metadata(metadata, meta)
+            params = rn.params
+            time = rn.time
+        else:
+            params = {}
+            time = None
+            for split in order:
+                rn, meta = slots[split]
+                _merge_metadata(metadata, meta)
+                for key, value in rn.params.items():
+                    params.setdefault(key, value)
+                if time is None:
+                    time = rn.time
+        labels = slots[order[0]][0].labels
+        units.append(
+            Unit(
+                trial=trial,
+                runs={split: slots[split][0].run for split in order},
+                fields=_unit_fields(trial, params, time, labels, metadata),
+                metadata=metadata,
+            )
+        )
+    return units
+
+
+def _is_mapping(value: Any) -> bool:
+    # Exact-type checks first: isinstance against an ABC is slow at 10,000 units.
+    kind = type(value)
+    if kind is dict:
+        return True
+    if kind in _SCALAR_TYPES or kind is list or value is None:
+        return False
+    return isinstance(value, Mapping)
+
+
+def _merge_metadata(dst: dict[str, Any], src: Any) -> None:
+    if not _is_mapping(src):
+        return
+    for key, value in src.items():
+        if _is_mapping(value):
+            old = dst.get(key)
+            # Copy, so that later merges never write into the caller's dicts.
+            dst[key] = {**old, **value} if _is_mapping(old) else dict(value)
+        else:
+            dst[key] = value
+
+
+_SCALAR_TYPES = frozenset({bool, int, float, str})
+_PLAIN_KEY_TYPES = frozenset({int, str, type(None)})
+
+
+def _scalar(value: Any) -> Value | None:
+    """Returns ``value`` as a plain field value, or ``None`` if it is not a scalar."""
+    if type(value) in _SCALAR_TYPES:
+        return value
+    # Subclasses (numpy scalars, str enums) become the plain type, so JSON and sorting agree.
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return None
+
+
+def _scalar_or_json(value: Any) -> Value | None:
+    if value is None:
+        return None
+    scalar = _scalar(value)
+    if scalar is not None:
+        return scalar
+    try:
+        return _JSON_ENCODER.encode(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+# Built once: json.dumps with options builds a new encoder per call, which shows at 10,000.
+_JSON_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _parse_started_at(value: Any) -> datetime.datetime | None:
+    """Parses metadata ``started_at``: an ISO 8601 string, or POSIX seconds (taken as UTC).
+
+    An offset-aware time keeps its own wall clock (the offset is dropped, not converted): run
+    names carry the writer's local time too, so both fall on the same day as the writer saw it.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"  # Python 3.10's fromisoformat does not take "Z".
+        try:
+            parsed = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return parsed.replace(tzinfo=None)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        try:
+            return datetime.datetime.fromtimestamp(value, datetime.timezone.utc).replace(
+                tzinfo=None
+            )
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_fields(day: datetime.date) -> tuple[str, str, str]:
+    year, week, _ = day.isocalendar()
+    return (
+        f"{day.year:04d}-{day.month:02d}-{day.day:02d}",
+        f"{year:04d}-W{week:02d}",
+        f"{day.year:04d}-{day.month:02d}",
+    )
+
+
+_PRECOMPUTED = 16
+_LABEL_IDS = tuple(f"label.{i}" for i in range(_PRECOMPUTED))
+_PATH_IDS = tuple(f"path.{i}" for i in range(_PRECOMPUTED))
+
+
+def _unit_fields(
+    trial: str,
+    params: Mapping[str, Any],
+    time: datetime.datetime | None,
+    labels: Sequence[str],
+    metadata: Mapping[str, Any],
+) -> dict[str, Value]:
+    fields: dict[str, Value] = {}
+    hparams_raw = metadata.get("hparams")
+    hparams: dict[str, Value] = {}
+    if _is_mapping(hparams_raw):
+        for key, value in hparams_raw.items():
+            encoded = value if type(value) in _SCALAR_TYPES else _scalar_or_json(value)
+            if encoded is not None:
+                hparams[str(key)] = encoded
+
+    named = {key: v for key, value in params.items() if (v := _scalar(value)) is not None}
+    # param.* first, parsed keys before hparams-only keys: "first appearance" order then
+    # follows the run names, which is the order people wrote their grid in.
+    for key, value in named.items():
+        fields["param." + key] = hparams.get(key, value)
+    for key, value in hparams.items():
+        if key not in named:
+            fields["param." + key] = value
+    for key, value in named.items():
+        fields["name." + key] = value
+    for key, value in hparams.items():
+        fields["hparams." + key] = value
+
+    if time is None:
+        time = _parse_started_at(metadata.get("started_at"))
+    if time is not None:
+        day, week, month = _time_fields(time.date())
+        fields["time.day"] = day
+        fields["time.week"] = week
+        fields["time.month"] = month
+
+    for i, label in enumerate(labels):
+        fields[_LABEL_IDS[i] if i < _PRECOMPUTED else f"label.{i}"] = label
+    for i, segment in enumerate(trial.split("/")):
+        fields[_PATH_IDS[i] if i < _PRECOMPUTED else f"path.{i}"] = segment
+
+    tags = metadata.get("tags")
+    if isinstance(tags, str):
+        tags = [tags]
+    if isinstance(tags, (list, tuple)):
+        names = sorted({str(tag) for tag in tags if tag is not None and tag != ""})
+        if names:
+            fields["tags"] = ", ".join(names)
+    for key in ("status", "host"):
+        value = _scalar(metadata.get(key))
+        if value is not None:
+            fields[key] = value
+    for key, value in metadata.items():
+        if key not in _OWN_FIELD_KEYS and value is not None:
+            scalar = _scalar(value)
+            if scalar is not None:
+                fields["meta." + str(key)] = scalar
+    return fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Value identity, order and display
+
+
+class _Marker:
+    """A unique hashable stand-in for values that must not compare equal to numbers."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_NAN = _Marker("NaN")
+_TRUE = _Marker("True")
+_FALSE = _Marker("False")
+
+
+def _canon(value: Value | None) -> Any:
+    """Returns the hashable group identity of a value.
+
+    ``True == 1`` and ``nan != nan`` in Python, so plain values would merge booleans with
+    numbers and split every NaN into its own group.
+    """
+    if value is True:
+        return _TRUE
+    if value is False:
+        return _FALSE
+    if isinstance(value, float) and value != value:
+        return _NAN
+    return value
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+@functools.lru_cache(maxsize=65536)
+def _natural_key(text: str) -> tuple[tuple[Any, ...], str]:
+    # re.split with a capturing group alternates text, digits, text, ...: positions keep one
+    # kind, so the parts never compare a str with a tuple. A digit run compares as (length
+    # without leading zeros, digits), which orders numbers without int(): int() refuses
+    # more than 4,300 digits, and run names are untrusted.
+    parts: list[Any] = _DIGITS.split(text.casefold())
+    for i in range(1, len(parts), 2):
+        digits = parts[i].lstrip("0")
+        parts[i] = (len(digits), digits)
+    return (tuple(parts), text)
+
+
+def value_sort_key(value: Value | None) -> tuple[Any, ...]:
+    """Returns a sort key that orders any mix of field values without raising.
+
+    Numbers come first in numeric order (``NaN`` after every other number), then ``False``,
+    ``True``, then strings in case-insensitive natural order, then ``None`` (missing).
+    """
+    if value is None:
+        return (4,)
+    if isinstance(value, bool):
+        return (2, int(value))
+    if isinstance(value, (int, float)):
+        if value != value:
+            return (1,)
+        return (0, value)
+    return (3, _natural_key(str(value)))
+
+
+def format_value(value: Value | None) -> str:
+    """Formats a field value for display: ``None`` is `NONE_LABEL`, booleans lower case."""
+    if value is None:
+        return NONE_LABEL
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def is_repeat_field(field_id: str) -> bool:
+    """Tells whether a field id is a repeat key (``param.seed``, ``name.fold``, ...)."""
+    for prefix in _PARAM_FAMILIES:
+        if field_id.startswith(prefix):
+            return field_id[len(prefix) :] in naming.REPEAT_KEYS
+    return False
+
+
+def _family(field_id: str) -> str:
+    return field_id.split(".", 1)[0]
+
+
+def _field_order(field_id: str, first_seen: int) -> tuple[int, int, int]:
+    family = _family(field_id)
+    rank = FIELD_FAMILIES.index(family) if family in FIELD_FAMILIES else len(FIELD_FAMILIES)
+    if family in ("label", "path"):
+        suffix = field_id[len(family) + 1 :]
+        if suffix.isdigit():
+            return (rank, int(suffix), 0)
+    if family == "time":
+        order = ("time.day", "time.week", "time.month")
+        if field_id in order:
+            return (rank, order.index(field_id), 0)
+    return (rank, 0, first_seen)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fields
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldInfo:
+    """What one field looks like across units, for the toolbar.
+
+    Attributes:
+        id: The field id.
+        values: ``(value, number of units)`` pairs in value order (`value_sort_key`); missing
+            units are not here but in ``missing``. Possibly cut to ``max_values`` entries.
+        missing: The number of units without this field (its ``(none)`` bucket).
+        distinct: The number of distinct values, before any cut (``(none)`` not included).
+        repeat: Whether it is a repeat field (`is_repeat_field`).
+    """
+
+    id: str
+    values: tuple[tuple[Value, int], ...]
+    missing: int
+    distinct: int
+    repeat: bool
+
+    @property
+    def varies(self) -> bool:
+        """Whether grouping by this field gives more than one group."""
+        return self.distinct + (1 if self.missing else 0) > 1
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns a JSON-ready dict."""
+        return {
+            "id": self.id,
+            "values": [{"value": v, "count": n} for v, n in self.values],
+            "missing": self.missing,
+            "distinct": self.distinct,
+            "repeat": self.repeat,
+            "varies": self.varies,
+        }
+
+
+def _columns(units: Sequence[Unit], prefix: str = "") -> dict[str, list[Value]]:
+    """Collects each field's values over the units, fields in order of first appearance."""
+    columns: dict[str, list[Value]] = {}
+    for unit in units:
+        for field_id, value in unit.fields.items():
+            column = columns.get(field_id)
+            if column is None:
+                if prefix and not field_id.startswith(prefix):
+                    continue
+                column = columns[field_id] = []
+            column.append(value)
+    return columns
+
+
+def _count(values: list[Value]) -> collections.Counter:
+    """Counts values by group identity (`_canon`); keys are canonical, first value kept."""
+    types = set(map(type, values))
+    if types <= _PLAIN_KEY_TYPES or types == {bool}:
+        return collections.Counter(values)  # no booleans mixed with numbers, no NaN: C speed
+    return collections.Counter(map(_canon, values))
+
+
+def _uncanon(canon: Any) -> Value:
+    if canon is _TRUE:
+        return True
+    if canon is _FALSE:
+        return False
+    if canon is _NAN:
+        return math.nan
+    return canon
+
+
+def _varies(counts: collections.Counter, present: int, total: int) -> bool:
+    return len(counts) + (1 if present < total else 0) > 1
+
+
+def list_fields(units: Sequence[Unit], *, max_values: int | None = None) -> list[FieldInfo]:
+    """Lists every field id present in ``units`` with its distinct values and counts.
+
+    Args:
+        units: The units, as from `build_units`.
+        max_values: If given, keep at most this many values per field (the first ones in value
+            order); ``distinct`` still tells the full number. Useful for fields such as
+            ``meta.started_at`` where every unit differs.
+
+    Returns:
+        `FieldInfo` per field, ordered by family (`FIELD_FAMILIES`), then label/path depth or
+        day/week/month, then first appearance.
+    """
+    if max_values is not None and max_values < 0:
+        raise ValueError(f"max_values must be >= 0, got {max_values!r}")
+    columns = _columns(units)
+    first_seen = {field_id: i for i, field_id in enumerate(columns)}
+    ids = sorted(columns, key=lambda field_id: _field_order(field_id, first_seen[field_id]))
+    out = []
+    for field_id in ids:
+        column = columns[field_id]
+        counts = _count(column)
+        pairs = sorted(
+            ((_uncanon(canon), n) for canon, n in counts.items()),
+            key=lambda pair: value_sort_key(pair[0]),
+        )
+        if max_values is not None:
+            pairs = pairs[:max_values]
+        out.append(
+            FieldInfo(
+                id=field_id,
+                values=tuple(pairs),
+                missing=len(units) - len(column),
+                distinct=len(counts),
+                repeat=is_repeat_field(field_id),
+            )
+        )
+    return out
+
+
+def default_group_by(units: Sequence[Unit]) -> list[str]:
+    """Returns the default grouping: every varying non-repeat parameter.
+
+    A field varies when units differ in it, a missing value counting as a value of its own
+    (``opt=adam`` next to runs without ``opt`` is two groups). Parameters come in order of
+    first appearance. When no parameter varies, group by ``time.day`` if that varies, else by
+    ``path.0``.
+    """
+    total = len(units)
+    varying = [
+        field_id
+        for field_id, column in _columns(units, "param.").items()
+        if not is_repeat_field(field_id) and _varies(_count(column), len(column), total)
+    ]
+    if varying:
+        return varying
+    days = _columns(units, "time.day").get("time.day", [])
+    if _varies(_count(days), len(days), total):
+        return ["time.day"]
+    return ["path.0"]
+
+
+def _known_fields(units: Sequence[Unit]) -> set[str]:
+    known = set(_ALWAYS_KNOWN)
+    for unit in units:
+        known.update(unit.fields)
+    return known
+
+
+def _unknown_field_error(field_id: str, known: Iterable[str]) -> ValueError:
+    close = difflib.get_close_matches(str(field_id), sorted(known), n=3)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return ValueError(f"unknown field {field_id!r}{hint}")
+
+
+def resolve_fields(names: Iterable[str], units: Sequence[Unit]) -> list[str]:
+    """Resolves user-typed field names (CLI ``--by lr,bs``) to field ids.
+
+    A name that is a known field id is kept; otherwise ``param.<name>`` is tried.
+
+    Raises:
+        ValueError: naming the first name that resolves to no field.
+    """
+    known = _known_fields(units)
+    out = []
+    for name in names:
+        name = name.strip()
+        if name in known:
+            out.append(name)
+        elif "param." + name in known:
+            out.append("param." + name)
+        else:
+            raise _unknown_field_error(name, known)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Groups
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """A leaf group of a (nested) grouping.
+
+    Attributes:
+        by: The grouping field ids, outermost first.
+        values: The group's value of each field in ``by``; ``None`` is the ``(none)`` bucket.
+        units: The units in the group, in `build_units` order.
+    """
+
+    by: tuple[str, ...]
+    values: tuple[Value | None, ...]
+    units: tuple[Unit, ...]
+
+    @property
+    def trials(self) -> tuple[str, ...]:
+        """The trial names of the group's units."""
+        return tuple(unit.trial for unit in self.units)
+
+    @property
+    def label(self) -> str:
+        """A display label such as ``param.lr=0.01, param.bs=32`` (``"all"`` for no fields)."""
+        if not self.by:
+            return "all"
+        return ", ".join(
+            f"{f}={format_value(v)}" for f, v in zip(self.by, self.values, strict=True)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns a JSON-ready dict (the trials, not the full units)."""
+        return {
+            "by": list(self.by),
+            "values": list(self.values),
+            "label": self.label,
+            "size": len(self.units),
+            "trials": list(self.trials),
+        }
+
+
+def group_units(
+    units: Sequence[Unit], by: Sequence[str], *, known: Iterable[str] | None = None
+) -> list[Group]:
+    """Groups units by one or more fields (nested: outer field first).
+
+    Args:
+        units: The units, as from `build_units`.
+        by: Field ids. An empty list gives one group of every unit (none if there are no
+            units).
+        known: The field ids to accept, when ``units`` is a filtered subset and a field of
+            the whole experiment should give a ``(none)`` group rather than an error (pass
+            the ids of `list_fields` over all units). Defaults to the fields of ``units``.
+
+    Returns:
+        The leaf groups, sorted by their values field by field (`value_sort_key`), so that the
+        groups of one outer value are adjacent. Each group's units keep their input order.
+
+    Raises:
+        ValueError: naming a field id that is not known: no unit has it (or it is not in
+            ``known``), and it is not always valid (``time.*``, ``path.0``, ``tags``,
+            ``status``, ``host``).
+        TypeError: if ``by`` is a string rather than a sequence of strings.
+    """
+    if isinstance(by, str):
+        raise TypeError("by must be a sequence of field ids, not a string")
+    by = tuple(by)
+    units = list(units)
+    if known is not None:
+        valid = _ALWAYS_KNOWN.union(known)
+        for field_id in by:
+            if field_id not in valid:
+                raise _unknown_field_error(field_id, valid)
+    else:
+        for field_id in by:
+            # Usually the first unit has the field: far cheaper than collecting every id.
+            if field_id not in _ALWAYS_KNOWN and not any(field_id in u.fields for u in units):
+                raise _unknown_field_error(field_id, _known_fields(units))
+
+    # Column by column, so the per-unit work is list comprehensions and one dict lookup.
+    value_columns = []
+    key_columns = []
+    for field_id in by:
+        column = [unit.fields.get(field_id) for unit in units]
+        types = set(map(type, column))
+        # Only booleans next to numbers (True == 1) and NaN (nan != nan) need canonical keys.
+        plain = types <= _PLAIN_KEY_TYPES or types <= {bool, type(None)}
+        value_columns.append(column)
+        key_columns.append(column if plain else list(map(_canon, column)))
+    keys = list(zip(*key_columns, strict=True)) if by else [()] * len(units)
+    values = list(zip(*value_columns, strict=True)) if by else keys
+
+    members: dict[tuple[Any, ...], list[Unit]] = {}
+    firsts: dict[tuple[Any, ...], tuple[Value | None, ...]] = {}
+    for i, key in enumerate(keys):
+        bucket = members.get(key)
+        if bucket is None:
+            members[key] = [units[i]]
+            firsts[key] = values[i]
+        else:
+            bucket.append(units[i])
+
+    keys = sorted(members, key=lambda k: tuple(value_sort_key(v) for v in firsts[k]))
+    return [Group(by=by, values=firsts[k], units=tuple(members[k])) for k in keys]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reductions
+
+
+@functools.lru_cache(maxsize=4096)
+def is_loss_like(tag: str) -> bool:
+    """Tells whether lower is better for a scalar tag.
+
+    A tag is loss-like when it contains one of `LOSS_LIKE_SUBSTRINGS` (``epoch_loss``,
+    ``val_mean_absolute_error``, ``categorical_crossentropy``), or one of its words is in
+    `LOSS_LIKE_WORDS` (``top1_err``, ``WER``, ``valPpl``). Words come from splitting on
+    anything that is not a letter and on camelCase boundaries.
+    """
+    text = re.sub(r"([a-z])([A-Z])", r"\1_\2", tag).lower()
+    if any(s in text for s in LOSS_LIKE_SUBSTRINGS):
+        return True
+    return any(word in LOSS_LIKE_WORDS for word in re.split(r"[^a-z]+", text))
+
+
+def goal(tag: str) -> str:
+    """Returns ``"min"`` for loss-like tags (`is_loss_like`), else ``"max"``."""
+    return "min" if is_loss_like(tag) else "max"
+
+
+def _resolve_reduction(reduction: str, tag: str) -> str:
+    if reduction not in REDUCTIONS:
+        raise ValueError(
+            f"unknown reduction {reduction!r}; expected one of {', '.join(REDUCTIONS)}"
+        )
+    return goal(tag) if reduction == "best" else reduction
+
+
+def _as_series(steps: Any, values: Any) -> tuple[np.ndarray, np.ndarray]:
+    steps = np.asarray(steps, dtype=np.int64).reshape(-1)
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if steps.shape != values.shape:
+        raise ValueError(f"steps and values differ in length: {steps.size} != {values.size}")
+    return steps, values
+
+
+def reduce_series(steps: Any, values: Any, reduction: str, tag: str) -> float:
+    """Reduces one scalar series to one number.
+
+    Args:
+        steps: The steps (integers), in any order.
+        values: The values, one per step.
+        reduction: ``last`` (the value at the largest step; of several values at that step
+            the last one in the arrays, as a later write wins; ``NaN`` is returned as is, so a
+            run that diverged shows it), ``min`` or ``max`` (ignoring ``NaN``; ``NaN`` only if
+            every value is ``NaN``), or ``best`` (``min`` if `is_loss_like`, else ``max``).
+        tag: The scalar tag, for ``best``.
+
+    Returns:
+        The number, ``NaN`` for an empty series.
+
+    Raises:
+        ValueError: for an unknown reduction (naming it), or steps and values of different
+            lengths.
+    """
+    op = _resolve_reduction(reduction, tag)
+    steps, values = _as_series(steps, values)
+    if values.size == 0:
+        return math.nan
+    if op == "min":
+        return float(np.fmin.reduce(values))
+    if op == "max":
+        return float(np.fmax.reduce(values))
+    # The last occurrence of the largest step: argmax on the reversed array finds the first.
+    return float(values[values.size - 1 - int(np.argmax(steps[::-1]))])
+
+
+def reduce_runs(
+    series: Mapping[str, tuple[Any, Any]], reduction: str, tag: str
+) -> dict[str, float]:
+    """Reduces many series at once; the same numbers as `reduce_series` for each.
+
+    This concatenates everything and reduces segment-wise in numpy, so that 10,000 runs cost
+    a few array operations rather than 10,000 small ones.
+
+    Args:
+        series: Run (or trial) id to ``(steps, values)``.
+        reduction: As in `reduce_series`.
+        tag: As in `reduce_series`.
+
+    Returns:
+        Id to reduced value, in the order of ``series``.
+
+    Raises:
+        ValueError: as `reduce_series`.
+    """
+    op = _resolve_reduction(reduction, tag)
+    names = list(series)
+    if not names:
+        return {}
+    pairs = [_as_series(*series[name]) for name in names]
+    lengths = np.fromiter((s.size for s, _ in pairs), dtype=np.int64, count=len(pairs))
+    out = np.full(len(names), np.nan)
+    nonempty = lengths > 0
+    if nonempty.any():
+        values = np.concatenate([v for _, v in pairs])
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        if op in ("min", "max"):
+            # Empty segments hold no elements, so consecutive non-empty starts bound exactly
+            # one segment each.
+            ufunc = np.fmin if op == "min" else np.fmax
+            out[nonempty] = ufunc.reduceat(values, starts[nonempty])
+        else:
+            steps = np.concatenate([s for s, _ in pairs])
+            # Series are almost always in step order; then the last element is the answer.
+            descending = np.diff(steps) < 0
+            # A drop from one run to the next is no disorder. (Empty runs put boundaries at
+            # -1 or past the end; those are no positions of ``descending``.)
+            boundary = ends[:-1] - 1
+            descending[boundary[(boundary >= 0) & (boundary < descending.size)]] = False
+            if descending.any():
+                segment = np.repeat(np.arange(len(names)), lengths)
+                order = np.lexsort((np.arange(values.size), steps, segment))
+                values = values[order]
+            out[nonempty] = values[ends[nonempty] - 1]
+    return dict(zip(names, out.tolist(), strict=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics
+
+
+@dataclasses.dataclass(frozen=True)
+class Stats:
+    """Statistics of one group's reduced values.
+
+    Attributes:
+        count: Runs with a value that is not ``NaN`` (infinities count).
+        nan_count: Runs whose value is ``NaN``; left out of every statistic.
+        mean: Mean of the counted values (``NaN`` if none).
+        std: Population standard deviation (``ddof=0``, as ``numpy.std``); 0 for one run.
+        min: Smallest value.
+        median: Median (mean of the two middle values for an even count).
+        max: Largest value.
+        best_run: The id of the best run (`goal` of the tag; the first one on ties), or
+            ``None`` if no value counts.
+        best_value: The best run's value (``NaN`` if none).
+        goal: ``"min"`` or ``"max"``: what ``best`` means for this tag.
+    """
+
+    count: int
+    nan_count: int
+    mean: float
+    std: float
+    min: float
+    median: float
+    max: float
+    best_run: str | None
+    best_value: float
+    goal: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+def _stats_batch(
+    group_index: np.ndarray, values: np.ndarray, n_groups: int, lower_is_better: bool
+) -> dict[str, np.ndarray]:
+    """Computes every statistic for every group in a handful of numpy passes."""
+    nan = np.isnan(values)
+    nan_count = np.bincount(group_index[nan], minlength=n_groups)
+    position = np.flatnonzero(~nan)  # ties for best resolve to the earliest position
+    g = group_index[position]
+    v = values[position]
+    count = np.bincount(g, minlength=n_groups)
+    starts = np.cumsum(count) - count
+    has = count > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(g, weights=v, minlength=n_groups) / count
+        dev = v - mean[g]
+        std = np.sqrt(np.bincount(g, weights=dev * dev, minlength=n_groups) / count)
+    order = np.lexsort((position, v, g))
+    sv = v[order]
+    lo = starts + (count - 1) // 2
+    hi = starts + count // 2
+    mn = np.full(n_groups, np.nan)
+    mx = np.full(n_groups, np.nan)
+    med = np.full(n_groups, np.nan)
+    mn[has] = sv[starts[has]]
+    mx[has] = sv[starts[has] + count[has] - 1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        # numpy.median averages the two middle values as (a + b) / 2; match it exactly.
+        med[has] = np.where(lo[has] == hi[has], sv[lo[has]], (sv[lo[has]] + sv[hi[has]]) / 2)
+    if not lower_is_better:
+        order = np.lexsort((position, -v, g))
+    best = np.full(n_groups, -1, dtype=np.int64)
+    best[has] = position[order[starts[has]]]
+    return {
+        "count": count,
+        "nan_count": nan_count,
+        "mean": mean,
+        "std": std,
+        "min": mn,
+        "median": med,
+        "max": mx,
+        "best": best,
+    }
+
+
+def stats_by_group(
+    groups: Sequence[Group | Sequence[str]],
+    values: Mapping[str, float],
+    tag: str,
+    reduction: str,
+) -> list[Stats]:
+    """Computes `Stats` for many groups at once (vectorised: one pass for all groups).
+
+    Args:
+        groups: `Group` objects (their trials are looked up) or sequences of ids.
+        values: Id (trial) to reduced value; ids absent here are not counted at all (the run
+            has no such tag), unlike ``NaN`` which is counted in ``nan_count``.
+        tag: The scalar tag, which decides the best run (`goal`).
+        reduction: The reduction that produced ``values``; validated.
+
+    Returns:
+        One `Stats` per group, in order.
+
+    Raises:
+        ValueError: for an unknown reduction.
+    """
+    _resolve_reduction(reduction, tag)
+    lower = is_loss_like(tag)
+    ids: list[str] = []
+    index: list[int] = []
+    vals: list[float] = []
+    for i, group in enumerate(groups):
+        members = group.trials if isinstance(group, Group) else group
+        for member in members:
+            value = values.get(member)
+            if value is not None:
+                ids.append(member)
+                index.append(i)
+                vals.append(value)
+    n = len(groups)
+    arrays = _stats_batch(
+        np.asarray(index, dtype=np.int64), np.asarray(vals, dtype=np.float64), n, lower
+    )
+    columns = {k: a.tolist() for k, a in arrays.items()}
+    direction = "min" if lower else "max"
+    out = []
+    for i in range(n):
+        best = columns["best"][i]
+        out.append(
+            Stats(
+                count=columns["count"][i],
+                nan_count=columns["nan_count"][i],
+                mean=columns["mean"][i],
+                std=columns["std"][i],
+                min=columns["min"][i],
+                median=columns["median"][i],
+                max=columns["max"][i],
+                best_run=ids[best] if best >= 0 else None,
+                best_value=vals[best] if best >= 0 else math.nan,
+                goal=direction,
+            )
+        )
+    return out
+
+
+def group_stats(values: Mapping[str, float], tag: str, reduction: str) -> Stats:
+    """Computes `Stats` of one group's reduced values.
+
+    Args:
+        values: Id (trial) to reduced value, in display order (ties for best go to the first).
+        tag: The scalar tag, which decides the best run (`goal`).
+        reduction: The reduction that produced ``values``; validated.
+
+    Raises:
+        ValueError: for an unknown reduction.
+    """
+    return stats_by_group([list(values)], values, tag, reduction)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Curves
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Curve:
+    """A group's runs aligned by step.
+
+    Arrays all have one entry per point. Without a cap, the points are the union of the steps
+    at which any run has a value that is not ``NaN``; ``count`` is the number of runs with a
+    value at that step, and the statistics are over those runs only. With a cap, each point
+    is a chunk of that union, at the chunk's largest step, over each run's last value in the
+    chunk.
+
+    Attributes:
+        steps: int64 steps, increasing.
+        mean: Mean over the runs at each point.
+        std: Population standard deviation (``ddof=0``) at each point.
+        min: Minimum at each point.
+        max: Maximum at each point.
+        count: int64 number of runs behind each point (always >= 1).
+        runs: The number of series given, including any without a value.
+    """
+
+    steps: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    min: np.ndarray
+    max: np.ndarray
+    count: np.ndarray
+    runs: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns a JSON-ready dict of lists."""
+        return {
+            "steps": self.steps.tolist(),
+            "mean": self.mean.tolist(),
+            "std": self.std.tolist(),
+            "min": self.min.tolist(),
+            "max": self.max.tolist(),
+            "count": self.count.tolist(),
+            "runs": self.runs,
+        }
+
+
+def group_curve(series: Mapping[str, tuple[Any, Any]], *, max_points: int | None = None) -> Curve:
+    """Aligns a group's series by step into one mean curve with spread.
+
+    Args:
+        series: Id (trial) to ``(steps, values)``. Lengths and step grids may differ. ``NaN``
+            values count as not logged. Of several values a run has at one step, the last in
+            its arrays wins (as in `reduce_series`).
+        max_points: If given, cap the curve at this many points (see `Curve`), e.g. for
+            10,000 runs logged at different steps.
+
+    Returns:
+        The `Curve`.
+
+    Raises:
+        ValueError: if ``max_points`` is below 1, or a series' arrays differ in length.
+    """
+    if max_points is not None and max_points < 1:
+        raise ValueError(f"max_points must be >= 1, got {max_points!r}")
+    pairs = [_as_series(*pair) for pair in series.values()]
+    n_runs = len(pairs)
+    empty_i = np.zeros(0, dtype=np.int64)
+    empty_f = np.zeros(0, dtype=np.float64)
+    if not pairs:
+        return Curve(empty_i, empty_f, empty_f, empty_f, empty_f, empty_i, 0)
+    lengths = np.fromiter((s.size for s, _ in pairs), dtype=np.int64, count=n_runs)
+    steps = np.concatenate([s for s, _ in pairs])
+    values = np.concatenate([v for _, v in pairs])
+    run = np.repeat(np.arange(n_runs), lengths)
+    keep = ~np.isnan(values)
+    steps, values, run = steps[keep], values[keep], run[keep]
+    if steps.size == 0:
+        return Curve(empty_i, empty_f, empty_f, empty_f, empty_f, empty_i, n_runs)
+
+    # Order by (run, step), keeping array order among equal steps; skip the sort in the usual
+    # case of series already in step order.
+    disorder = (np.diff(steps) < 0) & (run[1:] == run[:-1])
+    if disorder.any():
+        order = np.lexsort((np.arange(steps.size), steps, run))
+        steps, values, run = steps[order], values[order], run[order]
+
+    grid = np.unique(steps)
+    point = np.searchsorted(grid, steps)
+    if max_points is not None and grid.size > max_points:
+        bounds = (np.arange(max_points + 1) * grid.size) // max_points
+        point = np.searchsorted(bounds, point, side="right") - 1
+        grid = grid[bounds[1:] - 1]
+    # One value per (run, point): the last one, as runs are sorted by step within themselves.
+    last = np.ones(point.size, dtype=bool)
+    last[:-1] = (run[1:] != run[:-1]) | (point[1:] != point[:-1])
+    point, values = point[last], values[last]
+
+    n = grid.size
+    count = np.bincount(point, minlength=n)
+    with np.errstate(invalid="ignore"):
+        mean = np.bincount(point, weights=values, minlength=n) / count
+        dev = values - mean[point]
+        std = np.sqrt(np.bincount(point, weights=dev * dev, minlength=n) / count)
+    mn = np.full(n, np.inf)
+    mx = np.full(n, -np.inf)
+    np.minimum.at(mn, point, values)
+    np.maximum.at(mx, point, values)
+    return Curve(grid.astype(np.int64), mean, std, mn, mx, count.astype(np.int64), n_runs)

@@ -1,0 +1,935 @@
+"""Tests for tb_plugin.grouping: units, fields, groups, reductions, statistics and curves.
+
+Run names are built directly as `naming.RunName` values, so these tests do not depend on the
+parser's details.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tb_plugin import grouping, naming
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def rn(run, *, trial=None, split=None, time=None, params=None, labels=()):
+    """Builds a RunName; ``trial`` defaults to ``run`` without the split segment."""
+    if trial is None and split is not None:
+        trial = run.rsplit("/", 1)[0] if "/" in run else "."
+    elif trial is None:
+        trial = run
+    return naming.RunName(
+        run=run,
+        trial=trial,
+        split=split,
+        time=time,
+        params=dict(params or {}),
+        labels=tuple(labels),
+    )
+
+
+def unit(trial, fields):
+    """Builds a Unit with the given fields directly (no metadata)."""
+    return grouping.Unit(trial=trial, runs={None: trial}, fields=dict(fields), metadata={})
+
+
+def one_unit(params=None, metadata=None, *, time=None, labels=(), run="exp/t"):
+    (u,) = grouping.build_units([(rn(run, params=params, time=time, labels=labels), metadata)])
+    return u
+
+
+def grid_units(lrs=(0.1, 0.01), bss=(32, 64), seeds=(0, 1, 2)):
+    runs = []
+    for lr in lrs:
+        for bs in bss:
+            for seed in seeds:
+                trial = f"lr={lr},bs={bs}/seed={seed}"
+                params = {"lr": lr, "bs": bs, "seed": seed}
+                for split in ("train", "validation"):
+                    runs.append((rn(f"{trial}/{split}", split=split, params=params), None))
+    return grouping.build_units(runs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Units
+
+
+def test_build_units_merges_splits_into_one_trial():
+    params = {"lr": 0.1}
+    units = grouping.build_units(
+        [
+            (rn("a/validation", split="validation", params=params), {"status": "finished"}),
+            (rn("a/train", split="train", params=params), None),
+            (rn("a", params=params), {"status": "running", "notes": "trial level"}),
+            (rn("b/train", split="train", params={"lr": 0.2}), None),
+        ]
+    )
+    assert [u.trial for u in units] == ["a", "b"]
+    a = units[0]
+    assert list(a.runs.items()) == [
+        (None, "a"),
+        ("train", "a/train"),
+        ("validation", "a/validation"),
+    ]
+    assert a.run_for("validation") == "a/validation"
+    assert a.run_for("test") is None
+    # The split run's metadata merges over the trial-level metadata.
+    assert a.metadata == {"status": "finished", "notes": "trial level"}
+    assert a.fields["status"] == "finished"
+    assert a.fields["meta.notes"] == "trial level"
+    assert units[1].metadata == {}
+
+
+def test_build_units_is_independent_of_input_order_and_sorts_naturally():
+    runs = [(rn(f"seed_{i}/train", split="train"), None) for i in (10, 2, 1)]
+    forward = grouping.build_units(runs)
+    backward = grouping.build_units(reversed(runs))
+    assert [u.trial for u in forward] == ["seed_1", "seed_2", "seed_10"]
+    assert forward == backward
+
+
+def test_build_units_root_split_runs_form_the_dot_trial():
+    units = grouping.build_units(
+        [
+            (rn("train", split="train", trial="."), None),
+            (rn("validation", split="validation", trial="."), None),
+            (rn(".", trial="."), {"host": "box"}),
+        ]
+    )
+    (u,) = units
+    assert u.trial == "."
+    assert u.runs == {None: ".", "train": "train", "validation": "validation"}
+    assert u.fields["path.0"] == "."
+    assert u.fields["host"] == "box"
+
+
+def test_build_units_merges_dict_metadata_one_level_deep():
+    units = grouping.build_units(
+        [
+            (rn("t"), {"hparams": {"lr": 0.1, "bs": 32}, "git": {"commit": "abc"}}),
+            (rn("t/train", split="train"), {"hparams": {"bs": 64}, "tags": ["x"]}),
+        ]
+    )
+    (u,) = units
+    assert u.metadata["hparams"] == {"lr": 0.1, "bs": 64}
+    assert u.metadata["git"] == {"commit": "abc"}
+
+
+def test_build_units_does_not_mutate_inputs():
+    meta_trial = {"hparams": {"lr": 0.1}}
+    meta_split = {"hparams": {"bs": 64}}
+    grouping.build_units([(rn("t"), meta_trial), (rn("t/train", split="train"), meta_split)])
+    assert meta_trial == {"hparams": {"lr": 0.1}}
+    assert meta_split == {"hparams": {"bs": 64}}
+
+
+def test_build_units_keeps_runs_whose_split_collides():
+    units = grouping.build_units(
+        [
+            (rn("a/Train", split="train", trial="a"), None),
+            (rn("a/train", split="train", trial="a"), None),
+        ]
+    )
+    assert sorted(r for u in units for r in u.runs.values()) == ["a/Train", "a/train"]
+
+
+def test_build_units_from_parsed_keras_names():
+    # Only what SPEC §4 fixes for Keras splits; the parser's other details are not assumed.
+    names = ["exp/a/train", "exp/a/validation", "exp/b/train"]
+    units = grouping.build_units((naming.parse_run_name(n), None) for n in names)
+    assert [(u.trial, sorted(u.runs.values())) for u in units] == [
+        ("exp/a", ["exp/a/train", "exp/a/validation"]),
+        ("exp/b", ["exp/b/train"]),
+    ]
+    assert [u.fields["path.1"] for u in units] == ["a", "b"]
+
+
+@pytest.mark.parametrize("metadata", [None, {}, "not a dict", 3, ["list"]])
+def test_build_units_tolerates_missing_or_bad_metadata(metadata):
+    u = one_unit({"lr": 0.1}, metadata)
+    assert u.metadata == {}
+    assert u.fields["param.lr"] == 0.1
+
+
+# ---------------------------------------------------------------------------------------------
+# Fields
+
+T = datetime.datetime(2024, 12, 30, 15, 15, 22)  # ISO week 2025-W01
+
+
+@pytest.mark.parametrize(
+    ("params", "metadata", "kwargs", "expected"),
+    [
+        # Parsed params: param.* and name.*.
+        ({"lr": 0.1, "seed": 3}, None, {}, {"param.lr": 0.1, "name.lr": 0.1, "param.seed": 3}),
+        # Recorded hparams win in param.*, both stay visible.
+        (
+            {"lr": 0.1},
+            {"hparams": {"lr": 0.2, "opt": "adam"}},
+            {},
+            {
+                "param.lr": 0.2,
+                "name.lr": 0.1,
+                "hparams.lr": 0.2,
+                "param.opt": "adam",
+                "hparams.opt": "adam",
+            },
+        ),
+        # Non-scalar hparams are JSON strings; null hparams are absent.
+        (
+            {},
+            {"hparams": {"layers": [64, 32], "cfg": {"b": 1, "a": 2}, "none": None}},
+            {},
+            {
+                "hparams.layers": "[64,32]",
+                "param.layers": "[64,32]",
+                "hparams.cfg": '{"a":2,"b":1}',
+            },
+        ),
+        # Booleans stay booleans; NaN stays a float.
+        ({"aug": True, "x": math.nan}, None, {}, {"param.aug": True}),
+        # Time from the name.
+        (
+            {},
+            None,
+            {"time": T},
+            {"time.day": "2024-12-30", "time.week": "2025-W01", "time.month": "2024-12"},
+        ),
+        # Time from started_at when the name has none ("Z" accepted, offset kept as wall clock).
+        ({}, {"started_at": "2023-05-01T23:30:00Z"}, {}, {"time.day": "2023-05-01"}),
+        ({}, {"started_at": "2023-05-01T23:30:00+05:00"}, {}, {"time.day": "2023-05-01"}),
+        # The name's time wins over started_at.
+        ({}, {"started_at": "2023-05-01T00:00:00"}, {"time": T}, {"time.day": "2024-12-30"}),
+        # Labels and path.
+        ({}, None, {"labels": ("run", "exp1")}, {"label.0": "run", "label.1": "exp1"}),
+        ({}, None, {"run": "a/b/c"}, {"path.0": "a", "path.1": "b", "path.2": "c"}),
+        # Tags sorted, de-duplicated, joined; status, host; other scalars as meta.*.
+        (
+            {},
+            {"tags": ["b", "a", "b"], "status": "failed", "host": "gpu1", "user": "me", "n": 3},
+            {},
+            {"tags": "a, b", "status": "failed", "host": "gpu1", "meta.user": "me", "meta.n": 3},
+        ),
+        ({}, {"tags": "solo"}, {}, {"tags": "solo"}),
+    ],
+)
+def test_unit_fields(params, metadata, kwargs, expected):
+    u = one_unit(params, metadata, **kwargs)
+    for field_id, value in expected.items():
+        assert field_id in u.fields, field_id
+        got = u.fields[field_id]
+        assert got == value and type(got) is type(value), (field_id, got)
+
+
+@pytest.mark.parametrize(
+    ("params", "metadata", "kwargs", "absent"),
+    [
+        ({}, {"hparams": {"none": None}}, {}, ["hparams.none", "param.none"]),
+        ({}, {"started_at": "not a time"}, {}, ["time.day", "time.week", "time.month"]),
+        ({}, None, {}, ["time.day", "tags", "status", "host", "label.0"]),
+        ({}, {"tags": []}, {}, ["tags"]),
+        # Dicts and lists at the top level are not meta.* fields; reserved keys have their own.
+        (
+            {},
+            {"git": {"commit": "abc"}, "versions": {}, "tags": ["a"], "status": "x", "host": "h"},
+            {},
+            ["meta.git", "meta.versions", "meta.tags", "meta.status", "meta.host", "meta.hparams"],
+        ),
+    ],
+)
+def test_unit_fields_absent(params, metadata, kwargs, absent):
+    u = one_unit(params, metadata, **kwargs)
+    for field_id in absent:
+        assert field_id not in u.fields
+
+
+def test_nan_param_is_kept():
+    u = one_unit({"x": math.nan})
+    assert math.isnan(u.fields["param.x"])
+
+
+@pytest.mark.parametrize(
+    ("field_id", "repeat"),
+    [
+        ("param.seed", True),
+        ("name.fold", True),
+        ("hparams.version", True),
+        ("param.run", True),
+        ("param.lr", False),
+        ("param.seeds", False),
+        ("param.job", False),
+        ("label.0", False),
+        ("meta.seed", False),
+    ],
+)
+def test_is_repeat_field(field_id, repeat):
+    assert grouping.is_repeat_field(field_id) is repeat
+
+
+def test_list_fields_counts_values_missing_and_repeat():
+    units = [
+        unit(
+            "a", {"param.lr": 0.1, "param.seed": 1, "path.0": "a", "label.1": "x", "label.0": "y"}
+        ),
+        unit("b", {"param.lr": 0.01, "param.seed": 2, "path.0": "b", "tags": "t"}),
+        unit("c", {"param.lr": 0.1, "path.0": "c", "time.day": "2024-01-01"}),
+    ]
+    fields = {f.id: f for f in grouping.list_fields(units)}
+    lr = fields["param.lr"]
+    assert lr.values == ((0.01, 1), (0.1, 2))
+    assert (lr.missing, lr.distinct, lr.repeat, lr.varies) == (0, 2, False, True)
+    seed = fields["param.seed"]
+    assert (seed.missing, seed.repeat) == (1, True)
+    assert fields["tags"].missing == 2
+    assert fields["tags"].varies  # "t" versus (none)
+    ids = [f.id for f in grouping.list_fields(units)]
+    assert ids == ["param.lr", "param.seed", "time.day", "label.0", "label.1", "path.0", "tags"]
+    assert json.loads(json.dumps(fields["param.lr"].to_json())) == {
+        "id": "param.lr",
+        "values": [{"value": 0.01, "count": 1}, {"value": 0.1, "count": 2}],
+        "missing": 0,
+        "distinct": 2,
+        "repeat": False,
+        "varies": True,
+    }
+
+
+def test_list_fields_max_values_cuts_but_keeps_distinct():
+    units = [unit(str(i), {"meta.started_at": f"2024-01-{i:02d}"}) for i in range(1, 21)]
+    (info,) = grouping.list_fields(units, max_values=5)
+    assert len(info.values) == 5
+    assert info.distinct == 20
+    assert info.values[0] == ("2024-01-01", 1)
+    with pytest.raises(ValueError, match="max_values"):
+        grouping.list_fields(units, max_values=-1)
+
+
+def test_list_fields_empty():
+    assert grouping.list_fields([]) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Default grouping
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        # Varying params except repeat keys, in first-appearance order.
+        (
+            [
+                {"param.opt": "adam", "param.lr": 0.1, "param.seed": 0, "param.bs": 32},
+                {"param.opt": "sgd", "param.lr": 0.01, "param.seed": 1, "param.bs": 32},
+            ],
+            ["param.opt", "param.lr"],
+        ),
+        # A param present in some units only varies (its "(none)" bucket is a group).
+        (
+            [{"param.lr": 0.1}, {"param.lr": 0.1, "param.wd": 0.5}],
+            ["param.wd"],
+        ),
+        # Only repeat keys vary: fall back to the day.
+        (
+            [
+                {"param.seed": 0, "param.fold": 1, "time.day": "2024-01-01"},
+                {"param.seed": 1, "param.fold": 2, "time.day": "2024-01-02"},
+            ],
+            ["time.day"],
+        ),
+        # Nothing varies but the path.
+        (
+            [
+                {"param.seed": 0, "time.day": "2024-01-01", "path.0": "a"},
+                {"param.seed": 1, "time.day": "2024-01-01", "path.0": "b"},
+            ],
+            ["path.0"],
+        ),
+        # A single unit.
+        ([{"param.lr": 0.1, "path.0": "a"}], ["path.0"]),
+        # No units at all.
+        ([], ["path.0"]),
+        # 1 and 1.0 are the same value; True and 1 are not.
+        ([{"param.a": 1, "param.b": True}, {"param.a": 1.0, "param.b": 1}], ["param.b"]),
+    ],
+)
+def test_default_group_by(fields, expected):
+    units = [unit(f"t{i}", f) for i, f in enumerate(fields)]
+    assert grouping.default_group_by(units) == expected
+
+
+def test_default_group_by_on_a_grid_removes_seeds():
+    units = grid_units()
+    assert len(units) == 12
+    by = grouping.default_group_by(units)
+    assert by == ["param.lr", "param.bs"]
+    groups = grouping.group_units(units, by)
+    assert [g.values for g in groups] == [(0.01, 32), (0.01, 64), (0.1, 32), (0.1, 64)]
+    assert all(len(g.units) == 3 for g in groups)
+
+
+# ---------------------------------------------------------------------------------------------
+# Grouping
+
+
+def test_group_units_nested_order_and_none_last():
+    units = [
+        unit("a", {"param.opt": "sgd", "param.lr": 0.1}),
+        unit("b", {"param.opt": "adam", "param.lr": 0.1}),
+        unit("c", {"param.opt": "adam", "param.lr": 0.001}),
+        unit("d", {"param.lr": 0.1}),
+        unit("e", {"param.opt": "adam"}),
+        unit("f", {"param.opt": "adam", "param.lr": 0.001}),
+    ]
+    groups = grouping.group_units(units, ["param.opt", "param.lr"])
+    assert [(g.values, g.trials) for g in groups] == [
+        (("adam", 0.001), ("c", "f")),
+        (("adam", 0.1), ("b",)),
+        (("adam", None), ("e",)),
+        (("sgd", 0.1), ("a",)),
+        ((None, 0.1), ("d",)),
+    ]
+    assert groups[2].label == "param.opt=adam, param.lr=(none)"
+    assert groups[2].to_json() == {
+        "by": ["param.opt", "param.lr"],
+        "values": ["adam", None],
+        "label": "param.opt=adam, param.lr=(none)",
+        "size": 1,
+        "trials": ["e"],
+    }
+
+
+def test_group_units_sorts_numbers_numerically_and_strings_naturally():
+    units = [unit(str(i), {"param.x": v}) for i, v in enumerate([10, 9.5, 100, -1, 2])]
+    assert [g.values[0] for g in grouping.group_units(units, ["param.x"])] == [-1, 2, 9.5, 10, 100]
+    units = [unit(str(i), {"path.0": v}) for i, v in enumerate(["run_10", "Run_9", "run_1"])]
+    assert [g.values[0] for g in grouping.group_units(units, ["path.0"])] == [
+        "run_1",
+        "Run_9",
+        "run_10",
+    ]
+
+
+def test_natural_order_survives_huge_digit_runs():
+    huge = "9" * 5000  # int() refuses this many digits
+    units = [unit(str(i), {"path.0": v}) for i, v in enumerate([f"r{huge}", "r10", "r010", "r9"])]
+    got = [g.values[0] for g in grouping.group_units(units, ["path.0"])]
+    assert got == ["r9", "r010", "r10", f"r{huge}"]
+
+
+def test_group_units_mixed_types():
+    values = ["b", 3, True, None, 1.5, False, "a", math.nan, 1, 1.0, math.inf, "10", math.nan]
+    units = [unit(f"t{i}", {} if v is None else {"param.x": v}) for i, v in enumerate(values)]
+    groups = grouping.group_units(units, ["param.x"])
+    keys = [g.values[0] for g in groups]
+    # Numbers (NaN last among them), then booleans, then strings, then (none).
+    assert keys[:4] == [1, 1.5, 3, math.inf]
+    assert math.isnan(keys[4])
+    assert keys[5:] == [False, True, "10", "a", "b", None]
+    by_key = {repr(g.values[0]): g.trials for g in groups}
+    assert by_key["1"] == ("t8", "t9")  # 1 and 1.0 are one group
+    assert by_key["True"] == ("t2",)  # True is not 1
+    assert by_key["nan"] == ("t7", "t12")  # all NaNs are one group
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.floats(allow_nan=True),
+            st.text(max_size=5),
+        ),
+        max_size=30,
+    )
+)
+def test_group_units_never_crashes_and_partitions(values):
+    units = [unit(f"t{i}", {} if v is None else {"param.x": v}) for i, v in enumerate(values)]
+    groups = grouping.group_units(units, ["param.x"], known=["param.x"])
+    assert sorted(t for g in groups for t in g.trials) == sorted(u.trial for u in units)
+    keys = [grouping.value_sort_key(g.values[0]) for g in groups if g.values]
+    assert keys == sorted(keys)
+    assert len(set(keys)) == len(keys)
+
+
+def test_group_units_no_fields_is_one_group():
+    units = grid_units()
+    (group,) = grouping.group_units(units, [])
+    assert group.values == ()
+    assert len(group.units) == len(units)
+    assert group.label == "all"
+    assert grouping.group_units([], []) == []
+
+
+@pytest.mark.parametrize("field_id", ["param.nope", "lr", "time.year", "", "path.7"])
+def test_group_units_unknown_field_raises_naming_it(field_id):
+    with pytest.raises(ValueError, match="unknown field") as info:
+        grouping.group_units(grid_units(), ["param.lr", field_id])
+    assert repr(field_id) in str(info.value)
+
+
+def test_unknown_field_error_suggests_close_ids():
+    with pytest.raises(ValueError, match="did you mean 'param.lr'"):
+        grouping.group_units(grid_units(), ["param.lrr"])
+
+
+def test_group_units_known_accepts_fields_of_the_whole_experiment():
+    units = grid_units()
+    subset = [u for u in units if u.fields["param.lr"] == 0.1]
+    known = [f.id for f in grouping.list_fields(units)] + ["param.extra"]
+    (group,) = grouping.group_units(subset, ["param.extra"], known=known)
+    assert group.values == (None,) and len(group.units) == len(subset)
+    with pytest.raises(ValueError, match="'param.lr'"):
+        grouping.group_units(subset, ["param.lr"], known=["param.bs"])
+
+
+def test_group_units_rejects_a_bare_string():
+    with pytest.raises(TypeError):
+        grouping.group_units(grid_units(), "param.lr")
+
+
+@pytest.mark.parametrize("field_id", ["time.day", "time.week", "time.month", "path.0", "tags"])
+def test_always_known_fields_work_without_any_unit_having_them(field_id):
+    units = [unit("a", {}), unit("b", {})]
+    (group,) = grouping.group_units(units, [field_id])
+    assert group.values == (None,)
+    assert grouping.group_units([], [field_id]) == []
+
+
+def test_resolve_fields():
+    units = grid_units()
+    assert grouping.resolve_fields(["lr", "param.bs", " seed ", "path.0"], units) == [
+        "param.lr",
+        "param.bs",
+        "param.seed",
+        "path.0",
+    ]
+    with pytest.raises(ValueError, match="'nope'"):
+        grouping.resolve_fields(["lr", "nope"], units)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "(none)"),
+        (True, "true"),
+        (False, "false"),
+        (0.1, "0.1"),
+        (3, "3"),
+        (3.0, "3.0"),
+        ("x", "x"),
+    ],
+)
+def test_format_value(value, text):
+    assert grouping.format_value(value) == text
+
+
+# ---------------------------------------------------------------------------------------------
+# Reductions
+
+NAN = math.nan
+
+
+@pytest.mark.parametrize(
+    ("tag", "loss_like"),
+    [
+        ("epoch_loss", True),
+        ("val_loss", True),
+        ("loss", True),
+        ("train/losses", True),
+        ("mean_absolute_error", True),
+        ("top1_err", True),
+        ("valPpl", True),
+        ("perplexity", True),
+        ("WER", True),
+        ("cer", True),
+        ("eval/mae", True),
+        ("rmse", True),
+        ("categorical_crossentropy", True),
+        ("kl_divergence", True),
+        ("epoch_accuracy", False),
+        ("accuracy", False),
+        ("precision", False),
+        ("cancer_auc", False),
+        ("reward", False),
+        ("f1", False),
+        ("learning_rate", False),
+        ("", False),
+    ],
+)
+def test_is_loss_like(tag, loss_like):
+    assert grouping.is_loss_like(tag) is loss_like
+    assert grouping.goal(tag) == ("min" if loss_like else "max")
+
+
+@pytest.mark.parametrize(
+    ("steps", "values", "reduction", "tag", "expected"),
+    [
+        ([0, 1, 2], [3.0, 1.0, 2.0], "last", "loss", 2.0),
+        ([0, 1, 2], [3.0, 1.0, 2.0], "min", "acc", 1.0),
+        ([0, 1, 2], [3.0, 1.0, 2.0], "max", "loss", 3.0),
+        ([0, 1, 2], [3.0, 1.0, 2.0], "best", "loss", 1.0),
+        ([0, 1, 2], [3.0, 1.0, 2.0], "best", "accuracy", 3.0),
+        # last is at the largest step, whatever the array order; of equal steps the later.
+        ([5, 9, 2], [1.0, 7.0, 3.0], "last", "x", 7.0),
+        ([1, 3, 3, 2], [1.0, 5.0, 6.0, 2.0], "last", "x", 6.0),
+        # NaN: min/max ignore it, last returns it.
+        ([0, 1, 2], [NAN, 1.0, NAN], "min", "x", 1.0),
+        ([0, 1, 2], [NAN, 1.0, NAN], "max", "x", 1.0),
+        ([0, 1, 2], [1.0, 2.0, NAN], "last", "x", NAN),
+        ([0, 1], [NAN, NAN], "min", "x", NAN),
+        ([0, 1], [NAN, NAN], "best", "acc", NAN),
+        # Infinities are values.
+        ([0, 1], [math.inf, 1.0], "max", "x", math.inf),
+        # One point, no points.
+        ([7], [4.0], "min", "x", 4.0),
+        ([], [], "last", "x", NAN),
+        ([], [], "best", "loss", NAN),
+    ],
+)
+def test_reduce_series(steps, values, reduction, tag, expected):
+    got = grouping.reduce_series(steps, values, reduction, tag)
+    assert isinstance(got, float)
+    if math.isnan(expected):
+        assert math.isnan(got)
+    else:
+        assert got == expected
+    # The batched version gives the same number.
+    batched = grouping.reduce_runs({"r": (steps, values)}, reduction, tag)["r"]
+    assert batched == got or (math.isnan(batched) and math.isnan(got))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "", "LAST", "median"])
+def test_unknown_reduction_raises_naming_it(reduction):
+    for call in (
+        lambda: grouping.reduce_series([0], [1.0], reduction, "loss"),
+        lambda: grouping.reduce_runs({"r": ([0], [1.0])}, reduction, "loss"),
+        lambda: grouping.reduce_runs({}, reduction, "loss"),
+        lambda: grouping.group_stats({"r": 1.0}, "loss", reduction),
+    ):
+        with pytest.raises(ValueError, match="unknown reduction") as info:
+            call()
+        assert repr(reduction) in str(info.value)
+
+
+def test_reduce_series_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="differ in length"):
+        grouping.reduce_series([0, 1], [1.0], "last", "x")
+
+
+def random_series(rng, n_runs, *, max_len=12, nan_p=0.15, shuffle=False):
+    series = {}
+    for i in range(n_runs):
+        length = int(rng.integers(0, max_len + 1))
+        steps = np.sort(rng.choice(40, size=length, replace=False)).astype(np.int64)
+        if shuffle and length > 1 and rng.random() < 0.5:
+            steps = rng.permutation(steps)
+        if length and rng.random() < 0.3:  # a duplicate step now and then
+            steps = np.append(steps, steps[-1])
+        values = rng.normal(size=steps.size)
+        values[rng.random(steps.size) < nan_p] = np.nan
+        series[f"run{i}"] = (steps, values)
+    return series
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("reduction", ["last", "min", "max", "best"])
+def test_reduce_runs_matches_reduce_series(seed, reduction):
+    rng = np.random.default_rng(seed)
+    series = random_series(rng, 30, shuffle=True, nan_p=0.3)
+    got = grouping.reduce_runs(series, reduction, "val_loss")
+    assert list(got) == list(series)
+    for name, (steps, values) in series.items():
+        want = grouping.reduce_series(steps, values, reduction, "val_loss")
+        assert got[name] == want or (math.isnan(got[name]) and math.isnan(want)), name
+
+
+def test_reduce_runs_empty():
+    assert grouping.reduce_runs({}, "last", "x") == {}
+    got = grouping.reduce_runs({"a": ([], []), "b": ([], [])}, "min", "x")
+    assert list(got) == ["a", "b"] and all(math.isnan(v) for v in got.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics
+
+
+def numpy_stats(values):
+    """Reference statistics straight from numpy."""
+    arr = np.array(list(values.values()), dtype=float)
+    ok = arr[~np.isnan(arr)]
+    if ok.size == 0:
+        return dict(
+            count=0, nan_count=int(arr.size), mean=NAN, std=NAN, min=NAN, median=NAN, max=NAN
+        )
+    return dict(
+        count=int(ok.size),
+        nan_count=int(arr.size - ok.size),
+        mean=float(np.mean(ok)),
+        std=float(np.std(ok)),
+        min=float(np.min(ok)),
+        median=float(np.median(ok)),
+        max=float(np.max(ok)),
+    )
+
+
+def assert_close(got, want):
+    if math.isnan(want):
+        assert math.isnan(got)
+    else:
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("tag", ["val_loss", "val_accuracy"])
+def test_group_stats_matches_numpy(seed, tag):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 15))
+    raw = rng.normal(loc=rng.normal(), scale=rng.uniform(0.01, 100), size=n)
+    raw[rng.random(n) < 0.2] = np.nan
+    if seed % 7 == 0:
+        raw = np.round(raw, 0)  # ties
+    values = {f"t{i}": float(v) for i, v in enumerate(raw)}
+    stats = grouping.group_stats(values, tag, "best")
+    want = numpy_stats(values)
+    assert stats.count == want["count"]
+    assert stats.nan_count == want["nan_count"]
+    for key in ("mean", "std", "min", "median", "max"):
+        assert_close(getattr(stats, key), want[key])
+    ids = list(values)
+    if want["count"]:
+        nan_to = np.inf if tag == "val_loss" else -np.inf
+        filled = np.where(np.isnan(raw), nan_to, raw)
+        best = int(np.argmin(filled) if tag == "val_loss" else np.argmax(filled))
+        assert stats.best_run == ids[best]
+        assert stats.best_value == raw[best]
+    else:
+        assert stats.best_run is None and math.isnan(stats.best_value)
+    assert stats.goal == grouping.goal(tag)
+
+
+@pytest.mark.parametrize(
+    ("values", "tag", "expected"),
+    [
+        # A single run: std 0, everything equals the value.
+        (
+            {"a": 2.5},
+            "loss",
+            dict(
+                count=1, nan_count=0, mean=2.5, std=0.0, min=2.5, median=2.5, max=2.5, best_run="a"
+            ),
+        ),
+        # NaN excluded but counted.
+        (
+            {"a": NAN, "b": 1.0, "c": 3.0},
+            "acc",
+            dict(count=2, nan_count=1, mean=2.0, std=1.0, median=2.0, best_run="c"),
+        ),
+        # All NaN.
+        ({"a": NAN, "b": NAN}, "acc", dict(count=0, nan_count=2, best_run=None)),
+        # Empty.
+        ({}, "acc", dict(count=0, nan_count=0, best_run=None)),
+        # Ties go to the first id.
+        ({"x": 1.0, "y": 1.0, "z": 2.0}, "loss", dict(best_run="x", median=1.0)),
+        ({"x": 2.0, "y": 1.0, "z": 2.0}, "acc", dict(best_run="x")),
+        # Infinities count.
+        ({"a": math.inf, "b": 1.0}, "loss", dict(count=2, max=math.inf, best_run="b")),
+    ],
+)
+def test_group_stats_cases(values, tag, expected):
+    stats = grouping.group_stats(values, tag, "last")
+    for key, want in expected.items():
+        got = getattr(stats, key)
+        if isinstance(want, float) and math.isnan(want):
+            assert math.isnan(got)
+        else:
+            assert got == want, key
+    if stats.count == 0:
+        for key in ("mean", "std", "min", "median", "max", "best_value"):
+            assert math.isnan(getattr(stats, key))
+    payload = stats.to_json()
+    assert set(payload) == {
+        "count", "nan_count", "mean", "std", "min", "median", "max", "best_run", "best_value", "goal"
+    }  # fmt: skip
+    json.dumps(payload)  # plain types (NaN allowed: the HTTP layer cleanses)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_stats_by_group_matches_group_stats(seed):
+    rng = np.random.default_rng(seed)
+    units = grid_units(seeds=range(int(rng.integers(1, 5))))
+    values = {u.trial: float(v) for u, v in zip(units, rng.normal(size=len(units)), strict=True)}
+    for trial in list(values)[:: int(rng.integers(2, 5))]:
+        values[trial] = NAN
+    del values[units[0].trial]  # a trial without the tag is not counted at all
+    groups = grouping.group_units(units, ["param.lr", "param.bs"])
+    batched = grouping.stats_by_group(groups, values, "epoch_accuracy", "max")
+    assert len(batched) == len(groups)
+    for group, stats in zip(groups, batched, strict=True):
+        single = grouping.group_stats(
+            {t: values[t] for t in group.trials if t in values}, "epoch_accuracy", "max"
+        )
+        assert stats.count == single.count and stats.nan_count == single.nan_count
+        assert stats.best_run == single.best_run
+        for key in ("mean", "std", "min", "median", "max"):
+            assert_close(getattr(stats, key), getattr(single, key))
+
+
+def test_stats_by_group_accepts_id_lists_and_empty_groups():
+    got = grouping.stats_by_group([["a", "b"], [], ["c"]], {"a": 1.0, "b": 3.0}, "loss", "min")
+    assert [s.count for s in got] == [2, 0, 0]
+    assert got[0].mean == 2.0 and got[0].best_run == "a"
+    assert grouping.stats_by_group([], {}, "loss", "min") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Curves
+
+
+def reference_curve(series, max_points=None):
+    """A slow, obvious reimplementation of group_curve's documented rules."""
+    per_run = []
+    for steps, values in series.values():
+        latest = {}
+        for s, v in zip(
+            np.asarray(steps).tolist(), np.asarray(values, float).tolist(), strict=True
+        ):
+            if not math.isnan(v):
+                latest[s] = v  # later in the arrays wins
+        per_run.append(latest)
+    grid = sorted({s for run in per_run for s in run})
+    chunks = [[s] for s in grid]
+    if max_points is not None and len(grid) > max_points:
+        bounds = [i * len(grid) // max_points for i in range(max_points + 1)]
+        chunks = [grid[bounds[i] : bounds[i + 1]] for i in range(max_points)]
+    points = []
+    for chunk in chunks:
+        vals = []
+        for run in per_run:
+            mine = [s for s in chunk if s in run]
+            if mine:
+                vals.append(run[max(mine)])
+        points.append((chunk[-1], vals))
+    return points
+
+
+def check_curve(curve, series, max_points=None):
+    points = reference_curve(series, max_points)
+    assert curve.runs == len(series)
+    assert curve.steps.tolist() == [s for s, _ in points]
+    assert curve.count.tolist() == [len(v) for _, v in points]
+    for i, (_, vals) in enumerate(points):
+        assert_close(curve.mean[i], float(np.mean(vals)))
+        assert_close(curve.std[i], float(np.std(vals)))
+        assert curve.min[i] == min(vals)
+        assert curve.max[i] == max(vals)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_group_curve_matches_reference(seed):
+    rng = np.random.default_rng(seed)
+    series = random_series(rng, int(rng.integers(1, 8)), shuffle=seed % 3 == 0)
+    check_curve(grouping.group_curve(series), series)
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("max_points", [1, 3, 7, 100])
+def test_group_curve_capped_matches_reference(seed, max_points):
+    rng = np.random.default_rng(1000 + seed)
+    series = random_series(rng, int(rng.integers(1, 8)), max_len=30, shuffle=seed % 3 == 0)
+    curve = grouping.group_curve(series, max_points=max_points)
+    assert curve.steps.size <= max_points
+    check_curve(curve, series, max_points)
+
+
+def test_group_curve_different_grids_and_lengths():
+    series = {
+        "a": ([0, 10, 20, 30], [1.0, 2.0, 3.0, 4.0]),
+        "b": ([0, 20], [3.0, 5.0]),
+        "c": ([5], [9.0]),  # one point, on a step nobody else has
+    }
+    curve = grouping.group_curve(series)
+    assert curve.to_json() == {
+        "steps": [0, 5, 10, 20, 30],
+        "mean": [2.0, 9.0, 2.0, 4.0, 4.0],
+        "std": [1.0, 0.0, 0.0, 1.0, 0.0],
+        "min": [1.0, 9.0, 2.0, 3.0, 4.0],
+        "max": [3.0, 9.0, 2.0, 5.0, 4.0],
+        "count": [2, 1, 1, 2, 1],
+        "runs": 3,
+    }
+
+
+def test_group_curve_single_run_single_point():
+    curve = grouping.group_curve({"a": ([3], [0.5])})
+    assert curve.steps.tolist() == [3]
+    assert (curve.mean[0], curve.std[0], curve.min[0], curve.max[0]) == (0.5, 0.0, 0.5, 0.5)
+    assert curve.count.tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    "series",
+    [{}, {"a": ([], [])}, {"a": ([1, 2], [NAN, NAN])}],
+)
+def test_group_curve_empty(series):
+    curve = grouping.group_curve(series, max_points=10)
+    assert curve.steps.size == 0 and curve.count.size == 0
+    assert curve.runs == len(series)
+    assert curve.to_json()["steps"] == []
+
+
+def test_group_curve_validates():
+    with pytest.raises(ValueError, match="max_points"):
+        grouping.group_curve({"a": ([0], [1.0])}, max_points=0)
+    with pytest.raises(ValueError, match="differ in length"):
+        grouping.group_curve({"a": ([0, 1], [1.0])})
+
+
+def test_group_curve_caps_many_runs():
+    rng = np.random.default_rng(0)
+    series = {
+        f"r{i}": (np.arange(0, 1000, int(rng.integers(1, 7))), rng.normal(size=1000))
+        for i in range(200)
+    }
+    series = {k: (s, v[: s.size]) for k, (s, v) in series.items()}
+    curve = grouping.group_curve(series, max_points=50)
+    assert curve.steps.size == 50
+    assert curve.steps[-1] == max(int(s[-1]) for s, _ in series.values())
+    assert curve.count.max() <= 200
+    assert np.all(np.diff(curve.steps) > 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+
+
+def test_everything_is_json_ready():
+    units = grouping.build_units(
+        [
+            (rn("a/train", split="train", params={"lr": 0.1}), None),
+            (rn("a"), {"hparams": {"x": [1]}, "metrics": {"loss": NAN}}),
+        ]
+    )
+    payload = {
+        "units": [u.to_json() for u in units],
+        "fields": [f.to_json() for f in grouping.list_fields(units)],
+        "groups": [g.to_json() for g in grouping.group_units(units, ["param.lr"])],
+        "stats": grouping.group_stats({"a": 1.0}, "loss", "best").to_json(),
+        "curve": grouping.group_curve({"a": ([0], [1.0])}).to_json(),
+    }
+    text = json.dumps(payload)  # NaN allowed: the HTTP layer cleanses it
+    again = json.loads(text)
+    assert again["units"][0]["runs"] == [
+        {"split": None, "run": "a"},
+        {"split": "train", "run": "a/train"},
+    ]
