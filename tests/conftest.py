@@ -223,3 +223,57 @@ def chromium_path() -> str:
     if not path:
         pytest.fail("Debian's chromium is not installed: apt-get install -y chromium")
     return path
+
+
+# --- a real browser ----------------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh page that records dialogs and console errors, screenshotted on failure."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.console_errors = []
+
+    def on_dialog(dialog):
+        pg.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    pg.on("dialog", on_dialog)
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    yield pg
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        out = os.path.join(REPO, "test-output")
+        os.makedirs(out, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+        pg.screenshot(path=os.path.join(out, name + ".png"), full_page=True)
+    context.close()
+
+
+def open_run_groups(pg, tb: TensorBoardProcess):
+    """Opens TensorBoard's Run Groups tab and returns the tab's frame."""
+    pg.goto(tb.url + "#rungroups")
+    pg.wait_for_selector("iframe", timeout=60_000)
+    frame = pg.frame_locator("iframe")
+    frame.locator(".rg-root").wait_for(timeout=60_000)
+    return frame
