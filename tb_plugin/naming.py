@@ -1,0 +1,736 @@
+"""Pure parsing of TensorBoard run names into structured fields.
+
+People encode what a run *is* in its directory name. :func:`parse_run_name` reads the
+common conventions with zero configuration and returns a :class:`RunName` with the
+run's ``trial``, ``split``, ``time``, typed ``params`` and free-text ``labels``.
+Everything here is standard library only, does no I/O and never raises on any string.
+
+Built-in conventions (segments are separated by ``/``):
+
+* key=value lists: ``lr=0.01,bs=32``, ``lr=1e-3_opt=adam_w``, ``gpu-node-7 lr=0.01``,
+  ``exp1/lr=0.01/seed=3``. Keys are identifiers (a letter or ``_``, then letters,
+  digits, ``_`` or ``.``). ``,`` ``;`` ``+`` and whitespace always separate pairs; a
+  weak separator (``_`` or ``-``) separates a value from the next key where that makes
+  the value a number or bool, else at the leftmost point (the longest key wins).
+* index words from the closed vocabulary :data:`REPEAT_KEYS`: ``seed_3``,
+  ``version_3``, ``trial_12``, ``fold-2``, ``rep3`` give ``seed=3`` and so on.
+* timestamps, the first one found wins:
+  ``run_2019_06_07-15_15_22`` (Géron's ``time.strftime("run_%Y_%m_%d-%H_%M_%S")``),
+  ``20190606-121212`` (TensorFlow tutorials), ``2019-06-07T15:15:22`` and
+  ``2019-06-07_15-15-22`` (ISO-like, Ray Tune), a bare ``2023-05-01`` (midnight),
+  Hydra's ``multirun/2026-11-27/01-29-05/4`` (date and time segments combine, the
+  job number becomes ``job=4``) and PyTorch/tensorboardX's ``SummaryWriter`` default
+  ``runs/Nov27_01-29-05_<host><comment>`` (no year: the most recent year in which
+  that moment is not in the future; the host is a label).
+* Ray Tune trial directories
+  ``<trainable>_<trial id>_<index>_<k=v,...>_<%Y-%m-%d_%H-%M-%S>``: params and time;
+  trainable, trial id and index are labels.
+* Keras splits: a last segment ``train``/``training``, ``validation``/``valid``/``val``,
+  ``eval``/``evaluation`` or ``test``/``testing`` (any case) is the ``split``.
+
+User patterns (:func:`compile_patterns`) are regular expressions searched in the run
+name: named groups become params, a group named ``time`` becomes the time, and both
+override what the built-in conventions found.
+
+:func:`get_run_logdir` writes names that carry params and read back to exactly them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
+import math
+import os
+import re
+import time as _time
+from collections.abc import Iterable, Mapping, Sequence
+
+__all__ = [
+    "REPEAT_KEYS",
+    "RunName",
+    "compile_patterns",
+    "get_run_logdir",
+    "parse_run_name",
+    "parse_value",
+]
+
+Value = int | float | bool | str
+
+REPEAT_KEYS: frozenset[str] = frozenset(
+    {"seed", "rep", "repeat", "trial", "version", "fold", "run"}
+)
+"""Index words: repeats of one configuration, removed by "group over repeats"."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunName:
+    """A run name taken apart.
+
+    Attributes:
+        run: The TensorBoard run name, as given (``/``-separated, ``.`` is the root).
+        trial: The run without a trailing split segment: the unit one training job
+            wrote. ``.`` when the run is only a split or is ``.``.
+        split: ``train``, ``validation``, ``eval`` or ``test`` when the last segment
+            is a known split name, else ``None``.
+        time: A naive datetime from the first timestamp in the trial, else ``None``.
+        params: Typed values parsed from the name, in the order found.
+        labels: The remaining free-text parts, in order.
+    """
+
+    run: str
+    trial: str
+    split: str | None
+    time: datetime.datetime | None
+    # A dict is unhashable; leaving it out of the hash keeps RunName usable as a key
+    # (equal RunNames still hash equally because every other field is equal).
+    params: Mapping[str, Value] = dataclasses.field(hash=False)
+    labels: tuple[str, ...]
+
+
+_SPLITS = {
+    "train": "train",
+    "training": "train",
+    "validation": "validation",
+    "valid": "validation",
+    "val": "validation",
+    "eval": "eval",
+    "evaluation": "eval",
+    "test": "test",
+    "testing": "test",
+}
+
+# parse_value: ASCII digits only, because int()/float() would also accept "1_000",
+# " 1", Arabic-Indic digits and "Infinity" spelled in ways no name means as numbers.
+_NUMBER_RE = re.compile(
+    r"(?P<int>[+-]?[0-9]+)"
+    r"|[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?"
+    r"|[+-]?(?:nan|inf|infinity)",
+    re.IGNORECASE,
+)
+
+# A segment without any of these is a single label: nothing else can match in it.
+_INTERESTING_RE = re.compile(r"[0-9=,;+\s]")
+
+# Strong separators. A "+" inside an exponent ("1.5e+00") is part of the number; the
+# lookarounds that tell are slow, so they only run when such a "+" is there.
+_STRONG_CHAR_RE = re.compile(r"[,;+\s]")
+_STRONG_RE = re.compile(r"[,;+\s]+")
+_EXPONENT_PLUS_RE = re.compile(r"[0-9.][eE]\+[0-9]")
+_STRONG_EXACT_RE = re.compile(r"[,;\s]+|(?<![0-9.][eE])\+|\+(?![0-9])")
+
+# Key characters; used reversed to find the longest key that ends at an "=".
+_KEYCHARS_RE = re.compile(r"[\w.]*")
+_KEY_START_RE = re.compile(r"[^\W\d]")
+_KEY_RE = re.compile(r"[^\W\d][\w.]*")
+_WORDCHARS_RE = re.compile(r"[^\W_]*")
+
+_INDEX_ALT = "seed|repeat|rep|trial|version|fold|run"
+# Not glued to a letter or digit on either side, and not continued by "_<digit>",
+# "-<digit>" or ".<digit>", so "run_2019_13_45", "seed_1.5" and "v2" stay text.
+_INDEX_RE = re.compile(
+    rf"(?<![^\W_])({_INDEX_ALT})[-_]?([0-9]+)(?![^\W_]|[-_.][0-9])", re.IGNORECASE
+)
+# An index word at the start of a key, as in "lr=0.1_seed_3_bs=32".
+_INDEX_PREFIX_RE = re.compile(rf"({_INDEX_ALT})_?([0-9]+)_(?=[^\W\d])", re.IGNORECASE)
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+# Every built-in timestamp, delimited from letters and digits on both sides (so
+# "model_20190606" and "x2019-06-07" are not timestamps). The group name says which
+# format matched (Match.lastgroup); the digits are then read by position.
+_TS_RE = re.compile(
+    r"(?<![^\W_])(?:"
+    # Géron: time.strftime("run_%Y_%m_%d-%H_%M_%S")
+    r"(?P<G>[0-9]{4}_[0-9]{2}_[0-9]{2}[-_][0-9]{2}_[0-9]{2}_[0-9]{2})"
+    # TensorFlow tutorials: datetime.now().strftime("%Y%m%d-%H%M%S")
+    r"|(?P<T>[0-9]{8}[-_T][0-9]{6})"
+    # ISO 8601 with colons, optional fraction and zone (the zone is dropped: naive)
+    r"|(?P<I>[0-9]{4}-[0-9]{2}-[0-9]{2}[T _][0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(?:[.,](?P<F>[0-9]+))?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)"
+    # "%Y-%m-%d_%H-%M-%S" (Ray Tune's date_str()) and friends, or a date alone
+    r"|(?P<J>[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T_-][0-9]{2}-[0-9]{2}-[0-9]{2})?)"
+    # PyTorch / tensorboardX SummaryWriter default: strftime("%b%d_%H-%M-%S")
+    r"|(?P<P>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[0-9]{2}_"
+    r"[0-9]{2}-[0-9]{2}-[0-9]{2})"
+    r")(?![^\W_])"
+)
+_NOT_DIGITS = str.maketrans("", "", "_-:T ")
+
+# Hydra's default layout: hydra.sweep.dir = multirun/${now:%Y-%m-%d}/${now:%H-%M-%S},
+# hydra.sweep.subdir = ${hydra.job.num} (hydra/conf/hydra/output/default.yaml).
+_DATE_SEG_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CLOCK_SEG_RE = re.compile(r"[0-9]{2}-[0-9]{2}-[0-9]{2}")
+_JOB_SEG_RE = re.compile(r"[0-9]{1,9}")
+
+# The PyTorch host: socket.gethostname() right after the timestamp and "_".
+_HOST_RE = re.compile(r"[^\s_,;+=]+")
+
+# Ray Tune trial directories, Trial._generate_dirname() in ray/tune/experiment/trial.py:
+#   f"{trainable_name}_{trial_id}_{experiment_tag}"[:TUNE_MAX_LEN_IDENTIFIER (130)]
+#   + "_" + datetime.today().strftime("%Y-%m-%d_%H-%M-%S")
+# with experiment_tag = f"{index}_{format_vars(config)}" ("k=v" joined by ",", floats
+# as f"{v:.4f}") and trial_id = uuid1().hex[:5] + "_" + f"{count:05d}" from
+# BasicVariantGenerator (other searchers: uuid4().hex[:8]).
+_RAY_RE = re.compile(
+    r"([^\s=,;+]+?)_([0-9a-f]{5}_[0-9]{5}|[0-9a-f]{8})_([0-9]+)(?:_|$)", re.IGNORECASE
+)
+_RAY_END_RE = re.compile(r"_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}$")
+
+# Stripped from free text where a timestamp or index word was cut out of it.
+_EDGE = "._-"
+
+_Params = list[tuple[str, Value]]
+
+
+def parse_value(text: str) -> Value:
+    """Types one value the way a run name means it.
+
+    Args:
+        text: The value text, for example ``"32"``, ``"1e-3"`` or ``"adam"``.
+
+    Returns:
+        An ``int`` for integers (``32``, ``-1``, ``007``), a ``float`` for decimals,
+        exponents, ``nan`` and ``inf``, a ``bool`` for ``true``/``false`` in any case,
+        else the text itself.
+    """
+    m = _NUMBER_RE.fullmatch(text)
+    if m is not None:
+        if m.group("int") is not None:
+            try:
+                return int(text)
+            except ValueError:  # more digits than int() will convert
+                return text
+        return float(text)
+    if len(text) in (4, 5):
+        low = text.lower()
+        if low == "true":
+            return True
+        if low == "false":
+            return False
+    return text
+
+
+def _is_closed(text: str) -> bool:
+    # A typed value, so a weak separator after it ends it.
+    return type(parse_value(text)) is not str
+
+
+def _datetime(*fields: int) -> datetime.datetime | None:
+    try:
+        return datetime.datetime(*fields)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _from_digits(d: str, microsecond: int = 0) -> datetime.datetime | None:
+    """A datetime from ``YYYYMMDD`` or ``YYYYMMDDHHMMSS``; None for impossible ones."""
+    if len(d) == 8:
+        d += "000000"
+    try:
+        # fromisoformat validates the calendar in C, faster than six int() calls.
+        dt = datetime.datetime.fromisoformat(
+            f"{d[:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}"
+        )
+    except ValueError:
+        return None
+    return dt.replace(microsecond=microsecond) if microsecond else dt
+
+
+def _match_time(m: re.Match[str]) -> datetime.datetime | tuple[int, ...] | None:
+    """The time of a ``_TS_RE`` match, a PyTorch (month, day, ...) tuple, or None."""
+    kind = m.lastgroup
+    text = m.group()
+    if kind == "P":
+        d = text[3:].translate(_NOT_DIGITS)
+        fields = (_MONTHS[text[:3].lower()], int(d[:2]), int(d[2:4]), int(d[4:6]), int(d[6:8]))
+        # 2000 is a leap year, so this only rejects days no year has (Feb 30, Apr 31).
+        return fields if _datetime(2000, *fields) is not None else None
+    if kind == "I":
+        fraction = m.group("F")
+        microsecond = int(fraction[:6].ljust(6, "0")) if fraction else 0
+        return _from_digits(text[:19].translate(_NOT_DIGITS), microsecond)
+    return _from_digits(text.translate(_NOT_DIGITS))
+
+
+def _resolve_year(fields: tuple[int, ...], now: datetime.datetime) -> datetime.datetime | None:
+    # PyTorch names carry no year: take the most recent year in which that moment is
+    # not in the future. Feb 29 needs a leap year, at most 8 years back.
+    for year in range(now.year, max(now.year - 9, 0), -1):
+        dt = _datetime(year, *fields)
+        if dt is not None and dt <= now:
+            return dt
+    return None
+
+
+def _free_text(text: str, params: _Params, labels: list[str]) -> None:
+    """Index words and labels from text that holds no key=value pair."""
+    if _INDEX_RE.search(text) is None:
+        labels.append(text)
+        return
+    pos = 0
+    for m in _INDEX_RE.finditer(text):
+        try:
+            value = int(m.group(2))
+        except ValueError:  # too many digits to convert: leave it as text
+            continue
+        start, end = m.span()
+        label = text[pos:start].rstrip(_EDGE)
+        if pos:
+            label = label.lstrip(_EDGE)
+        if label:
+            labels.append(label)
+        params.append((m.group(1).lower(), value))
+        pos = end
+    tail = text[pos:].lstrip(_EDGE) if pos else text
+    if tail:
+        labels.append(tail)
+
+
+def _positions(text: str, char: str, start: int, end: int) -> list[int]:
+    """Indexes of ``char`` in ``text[start:end]`` (str.find runs in C)."""
+    found = []
+    i = text.find(char, start, end)
+    while i >= 0:
+        found.append(i)
+        i = text.find(char, i + 1, end)
+    return found
+
+
+def _key_suffix_start(text: str) -> int:
+    """Start of the longest run of key characters at the end of ``text``."""
+    return len(text) - _KEYCHARS_RE.match(text[::-1]).end()
+
+
+def _last_word(text: str) -> str:
+    """The last word of free text (words are split by ``_``, ``-`` and punctuation)."""
+    return text[len(text) - _WORDCHARS_RE.match(text[::-1]).end() :]
+
+
+def _first_key_start(prefix: str) -> int:
+    """Where the first key starts in ``prefix``, the text before a chunk's first ``=``.
+
+    Returns -1 when no key fits. The text before the key is free text. A key starts
+    at the chunk start, after a character that cannot be in a key, or after a
+    ``_``. We take the leftmost start whose free text ends in a number, bool or index
+    word (``seed_3_lr=0.1``, ``gpu-node-7_lr=0.1``, Ray's ``..._00003_3_bs=32``);
+    else the leftmost start not right after a ``-``, because hyphens join free-text
+    words (``bert-base-uncased_lr=2e-5``); else the leftmost one, the longest key
+    (``batch_size=32``, ``resnet50_lr=0.1``, ``layer1_units=64``).
+    """
+    end = len(prefix)
+    start = _key_suffix_start(prefix)
+    candidates = [start] if start < end else []
+    candidates += [j + 1 for j in _positions(prefix, "_", start, end - 1)]
+    candidates = [p for p in candidates if _KEY_START_RE.match(prefix, p)]
+    if not candidates:
+        return -1
+    for p in candidates:
+        if p > 0:
+            word = _last_word(prefix[: p - 1])
+            if word and (_is_closed(word) or _INDEX_RE.fullmatch(word)):
+                return p
+    for p in candidates:
+        if p == 0 or prefix[p - 1] != "-":
+            return p
+    return candidates[0]
+
+
+def _value_key_split(region: str) -> int:
+    """Index of the weak separator between a value and the next key, or -1.
+
+    ``region`` is the text between one ``=`` and the next. The separator is the
+    leftmost one that makes the value a number or bool, else the leftmost one that
+    leaves a valid key (the longest key).
+    """
+    end = len(region)
+    start = _key_suffix_start(region)
+    candidates = []
+    if start > 0 and region[start - 1] == "-":
+        candidates.append(start - 1)
+    candidates += _positions(region, "_", start, end - 1)
+    candidates = [i for i in candidates if _KEY_START_RE.match(region, i + 1)]
+    for i in candidates:
+        if _is_closed(region[:i]):
+            return i
+    return candidates[0] if candidates else -1
+
+
+def _kv_chunk(chunk: str, params: _Params, labels: list[str]) -> None:
+    """Params (and leading free text) from a chunk that holds at least one ``=``."""
+    eqs = _positions(chunk, "=", 0, len(chunk))
+    # The first "=" with a key before it; an "=" before that is part of free text.
+    first = next(
+        (
+            (n, eq, start)
+            for n, eq in enumerate(eqs)
+            if (start := _first_key_start(chunk[:eq])) >= 0
+        ),
+        None,
+    )
+    if first is None:
+        _free_text(chunk, params, labels)
+        return
+    n, eq, key_start = first
+    if key_start > 0:
+        prefix = chunk[:key_start].rstrip("_-")
+        if prefix:
+            _free_text(prefix, params, labels)
+    key = chunk[key_start:eq]
+    value_start = eq + 1
+    for eq in eqs[n + 1 :]:
+        region = chunk[value_start:eq]
+        sep = _value_key_split(region)
+        if sep < 0:  # no key fits before this "=": it belongs to the value
+            continue
+        if sep:  # "lr=" carries nothing
+            value = parse_value(region[:sep])
+            params.append((key, value))
+            key = region[sep + 1 :]
+            if type(value) is not str:
+                # "lr=0.1_seed_3_bs=32": an index word between a number and a key.
+                while (m := _INDEX_PREFIX_RE.match(key)) is not None and len(m.group(2)) < 100:
+                    params.append((m.group(1).lower(), int(m.group(2))))
+                    key = key[m.end() :]
+        else:
+            key = region[1:]
+        value_start = eq + 1
+    text = chunk[value_start:]
+    if not text:
+        return
+    value = parse_value(text)
+    if type(value) is str:
+        # "lr=0.1_seed_3": a weak separator ends a number when an index word follows.
+        for m in _INDEX_RE.finditer(text):
+            i = m.start() - 1
+            if i > 0 and text[i] in "_-" and _is_closed(text[:i]):
+                params.append((key, parse_value(text[:i])))
+                _free_text(text[i + 1 :], params, labels)
+                return
+    params.append((key, value))
+
+
+@functools.lru_cache(maxsize=16384)
+def _chunk(chunk: str) -> tuple[tuple[tuple[str, Value], ...], tuple[str, ...]]:
+    """Params and labels of one chunk (text between strong separators).
+
+    Cached: a grid search writes the same ``key=value`` pairs into many run names.
+    """
+    params: _Params = []
+    labels: list[str] = []
+    if "=" in chunk:
+        _kv_chunk(chunk, params, labels)
+    else:
+        _free_text(chunk, params, labels)
+    return tuple(params), tuple(labels)
+
+
+def _text(text: str, params: _Params, labels: list[str]) -> None:
+    """Params, index words and labels from text that holds no timestamp."""
+    if _STRONG_CHAR_RE.search(text) is None:
+        chunks = [text]
+    elif "+" in text and _EXPONENT_PLUS_RE.search(text):
+        chunks = _STRONG_EXACT_RE.split(text)
+    else:
+        chunks = _STRONG_RE.split(text)
+    for chunk in chunks:
+        if chunk:
+            p, lab = _chunk(chunk)
+            params += p
+            labels += lab
+
+
+_Segment = tuple[
+    tuple[tuple[str, Value], ...],
+    tuple[str, ...],
+    datetime.datetime | tuple[int, ...] | None,
+]
+
+
+@functools.lru_cache(maxsize=16384)
+def _segment(seg: str) -> _Segment:
+    """Params, labels and first time of one ``/``-free segment, taken alone.
+
+    Cached: a log directory repeats segments across runs (the root and experiment
+    directories, Hydra dates). The result is immutable and independent of ``now``: a
+    PyTorch time keeps its year open as a (month, day, hour, minute, second) tuple.
+    """
+    if _INTERESTING_RE.search(seg) is None:
+        return (), (seg,), None
+    params: _Params = []
+    labels: list[str] = []
+    first = None
+    pos = 0
+    # Ray names end in "_%Y-%m-%d_%H-%M-%S": two character tests before any regex.
+    ray = None
+    if len(seg) > 26 and seg[-9] == "_" and seg[-20] == "_" and _RAY_END_RE.search(seg):
+        ray = _RAY_RE.match(seg)
+    if ray is not None:
+        labels += ray.groups()
+        pos = ray.end()
+    for m in _TS_RE.finditer(seg, pos):
+        start, end = m.span()
+        if start and seg[start - 1] == "=":  # "date=2019-06-07" is a value
+            continue
+        when = _match_time(m)
+        if when is None:  # an impossible date stays text
+            continue
+        piece = seg[pos:start].rstrip(_EDGE)
+        if pos:
+            piece = piece.lstrip(_EDGE)
+        if piece:
+            _text(piece, params, labels)
+        if first is None:
+            first = when
+        pos = end
+        if m.lastgroup == "P" and seg.startswith("_", end):
+            host = _HOST_RE.match(seg, end + 1)
+            if host is not None:
+                host_end = host.end()
+                if seg.startswith("=", host_end):
+                    # The host ran into a comment key ("host-lr=0.1"): keys hold no "-".
+                    host_end = seg.rfind("-", end + 1, host_end)
+                if host_end > end + 1:
+                    labels.append(seg[end + 1 : host_end])
+                    pos = host_end
+    piece = seg[pos:].lstrip(_EDGE) if pos else seg
+    if piece:
+        _text(piece, params, labels)
+    return tuple(params), tuple(labels), first
+
+
+def _cache_clear() -> None:
+    """Empties the parse caches (for benchmarks that must not time cache hits)."""
+    _segment.cache_clear()
+    _chunk.cache_clear()
+
+
+def _parse(name: str, now: datetime.datetime | None) -> RunName:
+    segments = name.split("/")
+    if "" in segments or "." in segments:
+        segments = [s for s in segments if s and s != "."]
+    split = None
+    trial = name
+    if segments:
+        split = _SPLITS.get(segments[-1].lower())
+        if split is not None:
+            segments.pop()
+            head = name.rstrip("/")
+            cut = head.rfind("/")
+            trial = (head[:cut].rstrip("/") if cut > 0 else "") or "."
+    params: dict[str, Value] = {}
+    labels: list[str] = []
+    when = None
+    i = 0
+    count = len(segments)
+    while i < count:
+        seg = segments[i]
+        i += 1
+        date = _DATE_SEG_RE.fullmatch(seg) if len(seg) == 10 and i < count else None
+        if date is not None and _CLOCK_SEG_RE.fullmatch(segments[i]):
+            # Hydra: a date segment, then a time segment, then the job number.
+            dt = _from_digits((seg + segments[i]).translate(_NOT_DIGITS))
+            if dt is not None:
+                i += 1
+                if when is None:
+                    when = dt
+                if i < count and _JOB_SEG_RE.fullmatch(segments[i]):
+                    params["job"] = int(segments[i])
+                    i += 1
+                continue
+        seg_params, seg_labels, seg_time = _segment(seg)
+        if seg_params:
+            params.update(seg_params)
+        if seg_labels:
+            labels += seg_labels
+        if when is None and seg_time is not None:
+            when = seg_time
+    if type(when) is tuple:
+        if now is None:
+            now = datetime.datetime.now()
+        when = _resolve_year(when, now.replace(tzinfo=None))
+    return RunName(name, trial, split, when, params, tuple(labels))
+
+
+def _parse_time(text: str, now: datetime.datetime | None) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        return _parse(text, now).time
+
+
+def parse_run_name(
+    name: str,
+    patterns: Sequence[re.Pattern[str]] = (),
+    *,
+    now: datetime.datetime | None = None,
+) -> RunName:
+    """Parses a TensorBoard run name into trial, split, time, params and labels.
+
+    Total and pure: never raises on any string and does no I/O.
+
+    Args:
+        name: The run name, ``/``-separated; ``.`` is the log directory root.
+        patterns: User patterns from :func:`compile_patterns`, searched in ``name``
+            in order. Named groups become params (typed by :func:`parse_value`,
+            empty matches ignored), a group named ``time`` becomes the time when it
+            reads as ISO 8601 or any built-in timestamp. Their results override the
+            built-in conventions, and a later pattern overrides an earlier one.
+        now: The reference moment for PyTorch names, which carry no year (default
+            ``datetime.datetime.now()``). An aware ``now`` counts as its wall time.
+
+    Returns:
+        The parsed :class:`RunName`.
+    """
+    result = _parse(name, now)
+    if not patterns:
+        return result
+    params = dict(result.params)
+    when = result.time
+    for pattern in patterns:
+        m = pattern.search(name)
+        if m is None:
+            continue
+        for key, text in m.groupdict().items():
+            if not text:
+                continue
+            if key == "time":
+                when = _parse_time(text, now) or when
+            else:
+                params[key] = parse_value(text)
+    return dataclasses.replace(result, time=when, params=params)
+
+
+def compile_patterns(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+    """Compiles user run-name patterns, failing with one clear line.
+
+    Args:
+        patterns: Regular expressions, each with at least one named group
+            (``(?P<name>...)``); a group named ``time`` captures a timestamp.
+
+    Returns:
+        The compiled patterns, in order.
+
+    Raises:
+        ValueError: ``invalid run-name pattern '<pattern>': <reason>`` for a pattern
+            that is not a string, does not compile, or has no named group.
+    """
+    compiled = []
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            raise ValueError(f"invalid run-name pattern {pattern!r}: not a string")
+        try:
+            regex = re.compile(pattern)
+        except re.error as e:
+            raise ValueError(f"invalid run-name pattern {pattern!r}: {e}") from None
+        if not regex.groupindex:
+            raise ValueError(
+                f"invalid run-name pattern {pattern!r}: no named group, "
+                "write (?P<key>...) for each field"
+            )
+        compiled.append(regex)
+    return tuple(compiled)
+
+
+_UNSAFE_STR_RE = re.compile(r"[\s/,;=+]")
+
+
+def _render(key: str, value: object) -> tuple[str, Value]:
+    """The text for one value, which :func:`parse_value` reads back exactly, and the
+    plain value it reads back as (an ``IntEnum`` comes back as its ``int``)."""
+    if isinstance(value, bool):
+        return ("true" if value else "false"), bool(value)
+    if isinstance(value, int):
+        plain = int(value)
+        try:
+            return int.__repr__(plain), plain
+        except ValueError:  # beyond sys.get_int_max_str_digits()
+            raise ValueError(f"get_run_logdir: parameter {key!r} has too many digits") from None
+    if isinstance(value, float):
+        plain = float(value)
+        if not math.isfinite(plain):
+            raise ValueError(f"get_run_logdir: parameter {key!r} is not finite: {value!r}")
+        # repr() always shows "." or an exponent, so the float stays a float; "e+" loses
+        # its "+" because "+" separates pairs in a name (and means space in URLs).
+        return float.__repr__(plain).replace("e+", "e"), plain
+    if isinstance(value, str):
+        plain = str.__str__(value)
+        if not plain:
+            raise ValueError(f"get_run_logdir: parameter {key!r} is an empty string")
+        if _UNSAFE_STR_RE.search(plain) or not plain.isprintable():
+            raise ValueError(
+                f"get_run_logdir: parameter {key!r}={value!r} holds '/', ',', ';', '=', "
+                "'+', whitespace or a control character, which a run name cannot carry"
+            )
+        if type(parse_value(plain)) is not str:
+            raise ValueError(
+                f"get_run_logdir: parameter {key!r}={value!r} would read back as a number or bool"
+            )
+        return plain, plain
+    raise ValueError(
+        f"get_run_logdir: parameter {key!r} has type {type(value).__name__}; "
+        "use int, float, bool or str"
+    )
+
+
+def _same(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def get_run_logdir(root_logdir: str = "my_logs", **params: Value) -> str:
+    """Returns a new run directory name that carries ``params``.
+
+    Without params: ``<root_logdir>/run_%Y_%m_%d-%H_%M_%S`` (the helper from
+    *Hands-On Machine Learning*). With params:
+    ``<root_logdir>/<k1=v1,k2=v2,...>/run_%Y_%m_%d-%H_%M_%S`` in the given order, and
+    ``parse_run_name`` of it gives back exactly ``params`` (same values and types),
+    as long as ``root_logdir`` itself holds nothing that parses as a param.
+
+    Args:
+        root_logdir: The TensorBoard log directory.
+        **params: Values of type int, float, bool or str; keys are identifiers
+            (a letter or ``_``, then letters, digits, ``_`` or ``.``).
+
+    Returns:
+        The path, joined with ``os.path.join``; nothing is created.
+
+    Raises:
+        ValueError: Naming the key, for a key that is not an identifier, a value of
+            another type, a non-finite float, or a string that is empty, holds
+            ``/ , ; = +`` or whitespace, would read back as a number or bool, or
+            would otherwise not read back as itself.
+    """
+    stamp = _time.strftime("run_%Y_%m_%d-%H_%M_%S")
+    if not params:
+        return os.path.join(root_logdir, stamp)
+    pairs = []
+    expected: dict[str, Value] = {}
+    for key, value in params.items():
+        if not _KEY_RE.fullmatch(key):
+            raise ValueError(
+                f"get_run_logdir: key {key!r} is not an identifier (a letter or '_', "
+                "then letters, digits, '_' or '.')"
+            )
+        text, plain = _render(key, value)
+        pair = f"{key}={text}"
+        # Reading each pair back catches what no rule above foresaw, such as a string
+        # holding a timestamp ("a_2019-06-07") or "1_seed_3", or a key such as
+        # "seed_3_lr" that reads as an index word and a shorter key.
+        got = _parse(pair, None).params
+        if len(got) != 1 or not _same(got.get(key), plain):
+            raise ValueError(
+                f"get_run_logdir: parameter {key!r}={value!r} would read back as {dict(got)!r}"
+            )
+        pairs.append(pair)
+        expected[key] = plain
+    segment = ",".join(pairs)
+    got = _parse(segment, None).params
+    for key, plain in expected.items():
+        if not _same(got.get(key), plain):
+            raise ValueError(f"get_run_logdir: parameter {key!r}={plain!r} would not read back")
+    return os.path.join(root_logdir, segment, stamp)
