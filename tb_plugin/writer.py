@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import socket
 import struct
 import time
@@ -27,6 +28,7 @@ from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 from tb_plugin import metadata, summary
 
 _uid = itertools.count()
+_STAMP = re.compile(r"events\.out\.tfevents\.(\d{1,10})\.")
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,16 @@ def write_run_metadata(
     proto = summary.run_metadata_pb(snapshot)  # validates the merged whole too
     step = max((s.step for s in snapshots), default=-1) + 1
     now = time.time()
-    # A later snapshot must sort after earlier files: both loaders read a run's
-    # event files in name order, and the name starts with the time.
+    os.makedirs(logdir, exist_ok=True)
+    # The new snapshot must sort after every event file already in the run: both
+    # loaders read a run's files in name order, and a file read later whose
+    # steps go backwards makes the Python loader purge the "newer" snapshots.
+    # The name starts with a timestamp, so stay past the newest one there.
+    stamp = max([int(now), *(s + 1 for s in _event_file_stamps(logdir))])
     filename = (
-        f"events.out.tfevents.{int(now):010d}.{socket.gethostname()}"
+        f"events.out.tfevents.{stamp:010d}.{socket.gethostname()}"
         f".{os.getpid()}.{next(_uid)}.rungroups"
     )
-    os.makedirs(logdir, exist_ok=True)
     path = os.path.join(logdir, filename)
     events = [
         event_pb2.Event(wall_time=now, file_version="brain.Event:2"),
@@ -124,6 +129,15 @@ def read_snapshots(logdir: str | os.PathLike[str]) -> list[Snapshot]:
                     continue
                 found.append(Snapshot(event.wall_time, event.step, data))
     return found
+
+
+def _event_file_stamps(logdir: str) -> list[int]:
+    stamps = []
+    for name in os.listdir(logdir):
+        match = _STAMP.match(name)
+        if match:
+            stamps.append(int(match.group(1)))
+    return stamps
 
 
 def _encode_record(data: bytes) -> bytes:

@@ -54,3 +54,15 @@ def test_truncated_and_foreign_files_are_tolerated(tmp_path):
     (tmp_path / "events.out.tfevents.9999999999.truncated").write_bytes(data[:-7])
     (tmp_path / "events.out.tfevents.9999999999.garbage").write_bytes(b"\x00garbage" * 10)
     assert writer.read_run_metadata(tmp_path) == {"a": 1}
+
+
+def test_a_snapshot_file_sorts_after_every_event_file_of_the_run(tmp_path):
+    # Loaders read a run's files in name order: an annotation written in the
+    # same second as (or even "before", by clock skew) the training's own file
+    # must still be read last.
+    future = tmp_path / "events.out.tfevents.4000000000.otherhost.1.0"
+    future.write_bytes(b"")
+    path = writer.write_run_metadata(tmp_path, {"a": 1})
+    names = sorted(n for n in os.listdir(tmp_path) if "tfevents" in n)
+    assert names[-1] == os.path.basename(path)
+    assert os.path.basename(path).startswith("events.out.tfevents.4000000001.")
