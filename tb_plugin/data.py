@@ -52,8 +52,66 @@ class RunRecord:
     last_metadata_time: float | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    """What the cheap listing calls say about an experiment.
+
+    Attributes:
+      runs: The runs, as `list_runs` gives them.
+      snapshots: Run to our metadata series (`TensorTimeSeries`).
+      hparams: Run to its HParams session series (tag to `TensorTimeSeries`).
+    """
+
+    runs: list[provider.Run]
+    snapshots: dict[str, Any]
+    hparams: dict[str, dict[str, Any]]
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """A value that changes whenever the runs or their metadata may have changed.
+
+        New runs, new snapshots (a series' `max_step` or `max_wall_time` moves)
+        and new HParams sessions all change it; new scalars alone do not.
+        """
+        return (
+            tuple((r.run_name, r.start_time) for r in self.runs),
+            tuple(
+                (run, s.max_step, s.max_wall_time, s.plugin_content)
+                for run, s in sorted(self.snapshots.items())
+            ),
+            tuple(
+                (run, tag, s.max_wall_time, s.plugin_content)
+                for run, tags in sorted(self.hparams.items())
+                for tag, s in sorted(tags.items())
+            ),
+        )
+
+
+def list_experiment(data_provider: provider.DataProvider, ctx: Any, experiment_id: str) -> Listing:
+    """Lists runs, our snapshot series and HParams sessions: three provider calls."""
+    runs = data_provider.list_runs(ctx, experiment_id=experiment_id)
+    listed = data_provider.list_tensors(
+        ctx,
+        experiment_id=experiment_id,
+        plugin_name=metadata.PLUGIN_NAME,
+        run_tag_filter=provider.RunTagFilter(tags=[metadata.TAG]),
+    )
+    snapshots = {run: tags[metadata.TAG] for run, tags in listed.items() if metadata.TAG in tags}
+    hparams = data_provider.list_tensors(
+        ctx,
+        experiment_id=experiment_id,
+        plugin_name=hparams_metadata.PLUGIN_NAME,
+        run_tag_filter=provider.RunTagFilter(
+            tags=[hparams_metadata.SESSION_START_INFO_TAG, hparams_metadata.SESSION_END_INFO_TAG]
+        ),
+    )
+    return Listing(runs=list(runs), snapshots=snapshots, hparams=dict(hparams))
+
+
 def read_runs(
-    data_provider: provider.DataProvider, ctx: Any, experiment_id: str
+    data_provider: provider.DataProvider,
+    ctx: Any,
+    experiment_id: str,
+    listing: Listing | None = None,
 ) -> list[RunRecord]:
     """Lists every run of an experiment with its merged metadata.
 
@@ -64,25 +122,18 @@ def read_runs(
       data_provider: The `DataProvider` from the plugin's `TBContext`.
       ctx: The request's `RequestContext`.
       experiment_id: The experiment id (empty for a plain `--logdir`).
+      listing: The experiment's `list_experiment` result, if already made
+        (then only `read_tensors` is called).
 
     Returns:
       Run records sorted by run name. A run whose metadata cannot be read has
       `error` set and keeps whatever could be read; it never fails the rest.
     """
-    runs = data_provider.list_runs(ctx, experiment_id=experiment_id)
-    tag_filter = provider.RunTagFilter(tags=[metadata.TAG])
-    listed = data_provider.list_tensors(
-        ctx,
-        experiment_id=experiment_id,
-        plugin_name=metadata.PLUGIN_NAME,
-        run_tag_filter=tag_filter,
-    )
+    if listing is None:
+        listing = list_experiment(data_provider, ctx, experiment_id)
     errors: dict[str, str] = {}
     readable = []
-    for run, tags in listed.items():
-        series = tags.get(metadata.TAG)
-        if series is None:
-            continue
+    for run, series in listing.snapshots.items():
         try:
             metadata.parse_plugin_content(series.plugin_content)
         except ValueError as e:
@@ -115,7 +166,7 @@ def read_runs(
             if snapshots:
                 newest[run] = max(t for t, _ in snapshots)
 
-    for run, recorded in _read_hparams(data_provider, ctx, experiment_id).items():
+    for run, recorded in _read_hparams(listing.hparams).items():
         target = merged.setdefault(run, {})
         hparams = target.get("hparams")
         # Our own snapshot is the more specific record: its keys win.
@@ -134,7 +185,7 @@ def read_runs(
             error=errors.get(r.run_name),
             last_metadata_time=newest.get(r.run_name),
         )
-        for r in runs
+        for r in listing.runs
     ]
     records.sort(key=lambda r: r.run)
     return records
@@ -153,18 +204,8 @@ def _bytes(datum: provider.TensorDatum) -> bytes:
     return value
 
 
-def _read_hparams(
-    data_provider: provider.DataProvider, ctx: Any, experiment_id: str
-) -> dict[str, dict[str, Any]]:
-    """Reads TensorBoard HParams sessions (`hp.hparams`, `hp.KerasCallback`)."""
-    listed = data_provider.list_tensors(
-        ctx,
-        experiment_id=experiment_id,
-        plugin_name=hparams_metadata.PLUGIN_NAME,
-        run_tag_filter=provider.RunTagFilter(
-            tags=[hparams_metadata.SESSION_START_INFO_TAG, hparams_metadata.SESSION_END_INFO_TAG]
-        ),
-    )
+def _read_hparams(listed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Reads TensorBoard HParams sessions (`hp.hparams`, `hp.KerasCallback`) from a listing."""
     out: dict[str, dict[str, Any]] = {}
     for run, tags in listed.items():
         record: dict[str, Any] = {}

@@ -1,0 +1,385 @@
+"""The work behind the plugin's routes: reading, caching, filtering, grouping.
+
+`Backend` reads through a TensorBoard `DataProvider` only and hands plain data
+to the pure core (`tb_plugin.grouping`). `plugin.py` validates arguments and
+responds; everything here takes already-parsed values and raises `ValueError`
+for bad ones and `LookupError` for unknown runs or tags (the plugin turns them
+into TensorBoard's 400 and 404).
+
+Caching (all per experiment id, all safe to drop at any time):
+
+* **Runs, names and units.** Every request lists the experiment (three cheap
+  provider calls: `list_runs` and two `list_tensors`); their `fingerprint`
+  (run names and start times, each metadata series' `max_step`,
+  `max_wall_time` and plugin content) keys an `ExperimentView` holding the
+  records, parsed names, trial units, fields and the default grouping. Only a
+  changed fingerprint costs a `read_tensors` and a rebuild. Parsed names are
+  also kept across rebuilds (names never change meaning), so a new run costs
+  one parse.
+* **Scalar series** (for `min`/`max`/`best` and curves). Keyed on experiment
+  and tag, per run; each request calls `list_scalars` for that tag (which
+  also decides the split), and of the runs it needs (the chosen split's),
+  only those whose `max_step`/`max_wall_time` moved, or that are new, are
+  read, with one `read_scalars` call. At most `_SERIES_CACHE_SIZE` tags are
+  kept.
+* **Last values** (`reduction=last`): the same, per run, with
+  `read_last_scalars` for the runs whose listing moved.
+* **Stale status** depends on the clock, so it is computed per request, with
+  one `list_scalars` (its `max_wall_time`) over the runs of trials recorded as
+  `running` (no call when there are none).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from tensorboard.data import provider
+
+from tb_plugin import data, grouping, naming
+
+SCALARS_PLUGIN = "scalars"
+
+DEFAULT_STALE_AFTER = 3600.0
+"""Seconds after its last event (scalar or metadata) at which a `running` trial is `stale`."""
+
+SERIES_DOWNSAMPLE = 1000
+"""Points read per scalar series: both loaders keep 1,000 scalars per series by default."""
+
+DEFAULT_MAX_POINTS = 500
+"""Default cap on the points of one group curve."""
+
+SPLIT_PREFERENCE = ("validation", "eval", "test", None, "train")
+"""The split a metric is read from when the request names none: the first that has the tag."""
+
+NO_SPLIT = "none"
+"""How a request names the runs without a split (`split=none`)."""
+
+_SERIES_CACHE_SIZE = 8
+_NAME_CACHE_SIZE = 200_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Filter:
+    """Which trials a request is about.
+
+    Attributes:
+      text: Case-insensitive substring of the trial name or any of its run names.
+      regex: Searched (`re.search`) in the trial name and its run names.
+      where: Field id to the accepted values as typed in the request (any one
+        matches; several fields must all match). `(none)` matches a missing field.
+    """
+
+    text: str | None = None
+    regex: re.Pattern[str] | None = None
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.text and self.regex is None and not self.where
+
+    def matches(self, unit: grouping.Unit) -> bool:
+        """Tells whether a unit passes the filter."""
+        if self.text or self.regex is not None:
+            names = (unit.trial, *unit.runs.values())
+            if self.text:
+                needle = self.text.casefold()
+                if not any(needle in n.casefold() for n in names):
+                    return False
+            if self.regex is not None and not any(self.regex.search(n) for n in names):
+                return False
+        for field_id, accepted in self.where:
+            value = unit.fields.get(field_id)
+            if not any(_value_matches(value, text) for text in accepted):
+                return False
+        return True
+
+
+def _value_matches(value: grouping.Value | None, text: str) -> bool:
+    if value is None:
+        return text == grouping.NONE_LABEL
+    if grouping.format_value(value) == text or (isinstance(value, str) and value == text):
+        return True
+    typed = naming.parse_value(text)
+    if isinstance(value, bool) or isinstance(typed, bool):
+        return type(value) is type(typed) and value == typed
+    if isinstance(value, (int, float)) and isinstance(typed, (int, float)):
+        return value == typed or (math.isnan(value) and math.isnan(typed))
+    return False
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ExperimentView:
+    """Everything derived from the run list and metadata, rebuilt when they change.
+
+    Attributes:
+      records: `data.RunRecord` per run, sorted by run name.
+      names: Run name to its parsed `naming.RunName`.
+      units: The trial units (`grouping.build_units`), sorted by trial.
+      unit_of_run: Run name to its unit.
+      known: Every field id of the units (for `grouping.group_units`).
+      default_by: `grouping.default_group_by` of all units.
+    """
+
+    records: list[data.RunRecord]
+    names: dict[str, naming.RunName]
+    units: list[grouping.Unit]
+    unit_of_run: dict[str, grouping.Unit]
+    known: frozenset[str]
+    default_by: list[str]
+    _fields: dict[Any, list[grouping.FieldInfo]] = dataclasses.field(default_factory=dict)
+
+    def record(self, run: str) -> data.RunRecord | None:
+        """Returns a run's record, or None."""
+        i = _bisect(self.records, run)
+        return self.records[i] if i is not None else None
+
+
+def _bisect(records: list[data.RunRecord], run: str) -> int | None:
+    lo, hi = 0, len(records)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if records[mid].run < run:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < len(records) and records[lo].run == run else None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Series:
+    fingerprint: dict[str, tuple[int, float]]
+    series: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+class Backend:
+    """Reads an experiment through a DataProvider and answers the routes' questions."""
+
+    def __init__(self, data_provider: provider.DataProvider, patterns: Sequence[re.Pattern[str]]):
+        self._provider = data_provider
+        self._patterns = tuple(patterns)
+        self._lock = threading.Lock()
+        self._views: dict[str, tuple[tuple[Any, ...], ExperimentView]] = {}
+        self._names: dict[str, naming.RunName] = {}
+        self._series: collections.OrderedDict[tuple[str, str], _Series] = collections.OrderedDict()
+
+    # --- runs, names, units -----------------------------------------------------------
+
+    def view(self, ctx: Any, experiment: str) -> ExperimentView:
+        """Returns the experiment's current `ExperimentView` (cached on its fingerprint)."""
+        listing = data.list_experiment(self._provider, ctx, experiment)
+        fingerprint = listing.fingerprint()
+        with self._lock:
+            cached = self._views.get(experiment)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        records = data.read_runs(self._provider, ctx, experiment, listing)
+        names = {r.run: self._parse(r.run) for r in records}
+        # Units are built from each run's own metadata; build_units merges a trial's.
+        units = grouping.build_units((names[r.run], r.metadata) for r in records)
+        unit_of_run = {run: unit for unit in units for run in unit.runs.values()}
+        known = frozenset(f for unit in units for f in unit.fields)
+        view = ExperimentView(
+            records=records,
+            names=names,
+            units=units,
+            unit_of_run=unit_of_run,
+            known=known,
+            default_by=grouping.default_group_by(units),
+        )
+        with self._lock:
+            self._views[experiment] = (fingerprint, view)
+        return view
+
+    def _parse(self, run: str) -> naming.RunName:
+        name = self._names.get(run)
+        if name is None:
+            if len(self._names) >= _NAME_CACHE_SIZE:
+                self._names.clear()
+            name = self._names[run] = naming.parse_run_name(run, self._patterns)
+        return name
+
+    def fields(self, view: ExperimentView, max_values: int | None) -> list[grouping.FieldInfo]:
+        """`grouping.list_fields` over all units, memoised per view."""
+        found = view._fields.get(max_values)
+        if found is None:
+            found = view._fields[max_values] = grouping.list_fields(
+                view.units, max_values=max_values
+            )
+        return found
+
+    # --- status -----------------------------------------------------------------------
+
+    def stale_units(
+        self, ctx: Any, experiment: str, view: ExperimentView, stale_after: float
+    ) -> dict[str, float | None]:
+        """Finds the `running` trials whose last event is older than `stale_after` seconds.
+
+        Returns:
+          Trial name to the wall time of its last event (None if it has none),
+          for the stale trials only.
+        """
+        running = [u for u in view.units if u.metadata.get("status") == "running"]
+        if not running:
+            return {}
+        last = self.last_event_times(ctx, experiment, view, running)
+        now = time.time()
+        return {
+            u.trial: last.get(u.trial)
+            for u in running
+            if last.get(u.trial) is None or now - last[u.trial] > stale_after
+        }
+
+    def last_event_times(
+        self,
+        ctx: Any,
+        experiment: str,
+        view: ExperimentView,
+        units: Iterable[grouping.Unit],
+    ) -> dict[str, float]:
+        """Wall time of each unit's newest scalar or metadata event (one `list_scalars`)."""
+        units = list(units)
+        runs = [run for u in units for run in u.runs.values()]
+        listed = self._provider.list_scalars(
+            ctx,
+            experiment_id=experiment,
+            plugin_name=SCALARS_PLUGIN,
+            run_tag_filter=provider.RunTagFilter(runs=runs),
+        )
+        out = {}
+        for unit in units:
+            times = []
+            for run in unit.runs.values():
+                times.extend(ts.max_wall_time for ts in listed.get(run, {}).values())
+                record = view.record(run)
+                if record is not None and record.last_metadata_time is not None:
+                    times.append(record.last_metadata_time)
+            if times:
+                out[unit.trial] = float(max(times))
+        return out
+
+    def with_status(
+        self, units: Sequence[grouping.Unit], stale: dict[str, float | None]
+    ) -> list[grouping.Unit]:
+        """Returns the units with field `status` set to `stale` for the stale trials."""
+        if not stale:
+            return list(units)
+        return [
+            dataclasses.replace(u, fields={**u.fields, "status": "stale"})
+            if u.trial in stale
+            else u
+            for u in units
+        ]
+
+    # --- scalars ----------------------------------------------------------------------
+
+    def list_scalar_tags(self, ctx: Any, experiment: str) -> dict[str, dict[str, Any]]:
+        """Run to tag to `ScalarTimeSeries`: one `list_scalars` call."""
+        return self._provider.list_scalars(
+            ctx, experiment_id=experiment, plugin_name=SCALARS_PLUGIN
+        )
+
+    def last_values(
+        self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
+    ) -> dict[str, float]:
+        """Run to the latest value of `tag` for the runs in `listed` (from `list_tag`).
+
+        Only runs whose listing moved since they were cached are read, in one
+        `read_last_scalars` call.
+        """
+        key = (experiment, "last:" + tag)
+        with self._lock:
+            cached = self._series.get(key)
+            if cached is None:
+                cached = self._series[key] = _Series({}, {})
+            self._series.move_to_end(key)
+            while len(self._series) > _SERIES_CACHE_SIZE:
+                self._series.popitem(last=False)
+            known = dict(cached.fingerprint)
+        changed = [run for run, fp in listed.items() if known.get(run) != fp]
+        if changed:
+            latest = self._provider.read_last_scalars(
+                ctx,
+                experiment_id=experiment,
+                plugin_name=SCALARS_PLUGIN,
+                run_tag_filter=provider.RunTagFilter(runs=changed, tags=[tag]),
+            )
+            with self._lock:
+                for run, tags in latest.items():
+                    datum = tags.get(tag)
+                    if datum is not None:
+                        cached.series[run] = float(datum.value)
+                        cached.fingerprint[run] = listed[run]
+        with self._lock:
+            return {run: cached.series[run] for run in listed if run in cached.series}
+
+    def list_tag(self, ctx: Any, experiment: str, tag: str) -> dict[str, tuple[int, float]]:
+        """Run to `(max_step, max_wall_time)` of `tag`, for every run that has it (one call)."""
+        listed = self._provider.list_scalars(
+            ctx,
+            experiment_id=experiment,
+            plugin_name=SCALARS_PLUGIN,
+            run_tag_filter=provider.RunTagFilter(tags=[tag]),
+        )
+        return {
+            run: (ts.max_step, ts.max_wall_time)
+            for run, tags in listed.items()
+            if (ts := tags.get(tag)) is not None
+        }
+
+    def series(
+        self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Run to `(steps, values)` of `tag` for the runs in `listed` (from `list_tag`).
+
+        Only runs whose listing moved since they were cached are read, in one
+        `read_scalars` call.
+        """
+        key = (experiment, tag)
+        with self._lock:
+            cached = self._series.get(key)
+            if cached is None:
+                cached = self._series[key] = _Series({}, {})
+            self._series.move_to_end(key)
+            while len(self._series) > _SERIES_CACHE_SIZE:
+                self._series.popitem(last=False)
+            known = dict(cached.fingerprint)
+        changed = [run for run, fp in listed.items() if known.get(run) != fp]
+        if changed:
+            read = self._provider.read_scalars(
+                ctx,
+                experiment_id=experiment,
+                plugin_name=SCALARS_PLUGIN,
+                downsample=SERIES_DOWNSAMPLE,
+                run_tag_filter=provider.RunTagFilter(runs=changed, tags=[tag]),
+            )
+            fresh = {}
+            for run, tags in read.items():
+                datums = tags.get(tag, ())
+                fresh[run] = (
+                    np.fromiter((d.step for d in datums), dtype=np.int64, count=len(datums)),
+                    np.fromiter((d.value for d in datums), dtype=np.float64, count=len(datums)),
+                )
+            with self._lock:
+                for run, arrays in fresh.items():
+                    cached.series[run] = arrays
+                    cached.fingerprint[run] = listed[run]
+        with self._lock:
+            return {run: cached.series[run] for run in listed if run in cached.series}
+
+
+def choose_split(runs_with_tag: Iterable[str], names: dict[str, naming.RunName]) -> str | None:
+    """The split to read a metric from when the request names none (`SPLIT_PREFERENCE`)."""
+    present = {names[run].split for run in runs_with_tag if run in names}
+    for split in SPLIT_PREFERENCE:
+        if split in present:
+            return split
+    others = sorted(s for s in present if s is not None)
+    return others[0] if others else None
