@@ -65,6 +65,15 @@ NO_SPLIT = "none"
 _SERIES_CACHE_SIZE = 8
 _NAME_CACHE_SIZE = 200_000
 
+LISTING_TTL = 1.0
+"""Seconds a listing of the experiment is reused. The tab asks several routes at
+once (runs, fields, tags, groups); they share one set of listing calls. New data
+reaches TensorBoard only every `--reload_interval` (5 s by default) anyway."""
+
+STALE_TTL = 10.0
+"""Seconds the last-event times behind `stale` are reused (staleness is measured
+in minutes to hours, so a few seconds of lag cannot matter)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Filter:
@@ -135,6 +144,8 @@ class ExperimentView:
     known: frozenset[str]
     default_by: list[str]
     _fields: dict[Any, list[grouping.FieldInfo]] = dataclasses.field(default_factory=dict)
+    # Per-view memo of derived answers (e.g. the encoded /runs body), keyed by the caller.
+    memo: dict[Any, Any] = dataclasses.field(default_factory=dict)
 
     def record(self, run: str) -> data.RunRecord | None:
         """Returns a run's record, or None."""
@@ -167,6 +178,7 @@ class Backend:
         self._patterns = tuple(patterns)
         self._lock = threading.Lock()
         self._views: dict[str, tuple[tuple[Any, ...], ExperimentView]] = {}
+        self._listed_at: dict[str, float] = {}
         self._names: dict[str, naming.RunName] = {}
         self._series: collections.OrderedDict[tuple[str, str], _Series] = collections.OrderedDict()
 
@@ -174,11 +186,17 @@ class Backend:
 
     def view(self, ctx: Any, experiment: str) -> ExperimentView:
         """Returns the experiment's current `ExperimentView` (cached on its fingerprint)."""
-        listing = data.list_experiment(self._provider, ctx, experiment)
-        fingerprint = listing.fingerprint()
+        now = time.monotonic()
         with self._lock:
             cached = self._views.get(experiment)
+            fresh = now - self._listed_at.get(experiment, -LISTING_TTL) < LISTING_TTL
+        if cached is not None and fresh:
+            return cached[1]
+        listing = data.list_experiment(self._provider, ctx, experiment)
+        fingerprint = listing.fingerprint()
         if cached is not None and cached[0] == fingerprint:
+            with self._lock:
+                self._listed_at[experiment] = now
             return cached[1]
         records = data.read_runs(self._provider, ctx, experiment, listing)
         names = {r.run: self._parse(r.run) for r in records}
@@ -196,6 +214,7 @@ class Backend:
         )
         with self._lock:
             self._views[experiment] = (fingerprint, view)
+            self._listed_at[experiment] = now
         return view
 
     def _parse(self, run: str) -> naming.RunName:
@@ -229,7 +248,11 @@ class Backend:
         running = [u for u in view.units if u.metadata.get("status") == "running"]
         if not running:
             return {}
-        last = self.last_event_times(ctx, experiment, view, running)
+        memo = view.memo.get("last_event_times")
+        if memo is None or time.monotonic() - memo[0] > STALE_TTL:
+            memo = (time.monotonic(), self.last_event_times(ctx, experiment, view, running))
+            view.memo["last_event_times"] = memo
+        last = memo[1]
         now = time.time()
         return {
             u.trial: last.get(u.trial)
