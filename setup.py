@@ -58,6 +58,7 @@ setuptools.setup(
     },
     entry_points={
         "tensorboard_plugins": ["rungroups = tb_plugin.plugin:RunGroupsLoader"],
+        "console_scripts": ["tb-rungroups = tb_plugin.cli:main"],
     },
     classifiers=[
         "Framework :: TensorFlow",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import re
@@ -30,6 +31,7 @@ from tensorboard.util import grpc_util
 from tb_plugin import plugin, summary
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRAIN = os.path.join(REPO, "demo", "train.py")
 
 # Flags Chromium needs on this machine (see the developers' brief).
 CHROMIUM_ARGS = [
@@ -277,3 +279,42 @@ def open_run_groups(pg, tb: TensorBoardProcess):
     frame = pg.frame_locator("iframe")
     frame.locator(".rg-root").wait_for(timeout=60_000)
     return frame
+
+
+# --- the demo ----------------------------------------------------------------------
+
+
+def demo_env() -> dict[str, str]:
+    # The working tree's tb_plugin, whatever is installed.
+    path = os.environ.get("PYTHONPATH")
+    return dict(os.environ, PYTHONPATH=REPO + (os.pathsep + path if path else ""))
+
+
+def train_demo(cwd: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, TRAIN, *args],
+        cwd=cwd,
+        env=demo_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def quick_demo(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """`demo/train.py --quick`, trained once per test session (about 25 s)."""
+    cwd = str(tmp_path_factory.mktemp("demo"))
+    done = train_demo(cwd, "--quick", "--logdir", "logs")
+    assert done.returncode == 0, done.stdout + done.stderr
+    logdir = os.path.join(cwd, "logs")
+    grid = sorted(
+        d for d in glob.glob(os.path.join(logdir, "*", "run_*")) if os.path.isdir(d)
+    )  # the grid's <params>/run_<time> directories; other/ holds no run_* at depth 2
+    other = {
+        "torch": glob.glob(os.path.join(logdir, "other", "runs", "*")),
+        "hydra": sorted(glob.glob(os.path.join(logdir, "other", "multirun", "*", "*", "*"))),
+        "tutorial": glob.glob(os.path.join(logdir, "other", "fit", "*")),
+    }
+    return SimpleNamespace(cwd=cwd, logdir=logdir, out=done.stdout, grid=grid, other=other)

@@ -7,7 +7,6 @@ on 2 CPU cores) is shared by the module's tests.
 from __future__ import annotations
 
 import datetime
-import glob
 import importlib.util
 import json
 import os
@@ -20,34 +19,15 @@ import urllib.request
 from types import SimpleNamespace
 
 import pytest
+from conftest import TRAIN, demo_env
+from conftest import train_demo as _train
 
 from tb_plugin import grouping, naming, writer
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TRAIN = os.path.join(REPO, "demo", "train.py")
 
 # demo/train.py's QUICK grid: 2 learning rates x 1 batch size x 2 seeds, 2 epochs.
 QUICK_GRID = {(0.001, 64, 0), (0.001, 64, 1), (0.01, 64, 0), (0.01, 64, 1)}
 QUICK_EPOCHS = 2
 METRICS = {"loss", "accuracy", "val_loss", "val_accuracy"}
-
-
-def _env() -> dict[str, str]:
-    # The working tree's tb_plugin, whatever is installed.
-    path = os.environ.get("PYTHONPATH")
-    return dict(os.environ, PYTHONPATH=REPO + (os.pathsep + path if path else ""))
-
-
-def _train(cwd: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, TRAIN, *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def _load_train_module():
@@ -59,20 +39,8 @@ def _load_train_module():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    cwd = str(tmp_path_factory.mktemp("demo"))
-    done = _train(cwd, "--quick", "--logdir", "logs")
-    assert done.returncode == 0, done.stdout + done.stderr
-    logdir = os.path.join(cwd, "logs")
-    grid = sorted(
-        d for d in glob.glob(os.path.join(logdir, "*", "run_*")) if os.path.isdir(d)
-    )  # the grid's <params>/run_<time> directories; other/ holds no run_* at depth 2
-    other = {
-        "torch": glob.glob(os.path.join(logdir, "other", "runs", "*")),
-        "hydra": sorted(glob.glob(os.path.join(logdir, "other", "multirun", "*", "*", "*"))),
-        "tutorial": glob.glob(os.path.join(logdir, "other", "fit", "*")),
-    }
-    return SimpleNamespace(cwd=cwd, logdir=logdir, out=done.stdout, grid=grid, other=other)
+def demo(quick_demo: SimpleNamespace) -> SimpleNamespace:
+    return quick_demo
 
 
 def _name(demo: SimpleNamespace, run_dir: str) -> naming.RunName:
@@ -243,7 +211,7 @@ def test_serve_starts_tensorboard_with_the_run_groups_tab(demo):
         proc = subprocess.Popen(
             [sys.executable, "-c", code, os.path.dirname(TRAIN), demo.logdir],
             cwd=demo.cwd,
-            env=_env(),
+            env=demo_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

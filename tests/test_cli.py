@@ -1,0 +1,134 @@
+"""`tb-rungroups`: the same groups as the backend route, and post-hoc annotation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.parse
+
+import pytest
+from conftest import TensorBoardProcess, scalar_event, write_events
+
+from tb_plugin import writer
+
+QUERY = {"metric": "epoch_loss", "by": "lr,bs", "regex": "^lr=", "reduction": "min"}
+CLI_ARGS = ["--metric", "epoch_loss", "--by", "lr,bs", "--regex", "^lr=", "--reduction", "min"]
+
+
+def tb_rungroups(*args: str) -> subprocess.CompletedProcess[str]:
+    """Runs the installed console script, as a user would."""
+    script = os.path.join(os.path.dirname(sys.executable), "tb-rungroups")
+    return subprocess.run([script, *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def served_demo(quick_demo):
+    tb = TensorBoardProcess(quick_demo.logdir, load_fast=True)
+    tb.wait_for(lambda: len(tb.get_json("data/plugin/rungroups/runs")["runs"]) >= 20)
+    yield quick_demo, tb.get_json("data/plugin/rungroups/groups?" + urllib.parse.urlencode(QUERY))
+    tb.close()
+
+
+def test_ls_json_equals_the_backend_route(served_demo):
+    demo, route = served_demo
+    done = tb_rungroups("ls", demo.logdir, *CLI_ARGS, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == route
+    # The quick demo: 2 learning rates x 1 batch size x 2 seeds.
+    assert [g["size"] for g in route["groups"]] == [2, 2]
+    assert all(g["stats"]["count"] == 2 for g in route["groups"])
+
+
+def test_ls_table_and_csv_show_the_same_numbers(served_demo):
+    demo, route = served_demo
+    done = tb_rungroups("ls", demo.logdir, *CLI_ARGS, "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert len(rows) == len(route["groups"])
+    for row, group in zip(rows, route["groups"], strict=True):
+        assert [float(row["lr"]), int(row["bs"])] == group["values"]
+        assert int(row["runs"]) == group["size"]
+        for key in ("mean", "std", "min", "median", "max"):
+            assert float(row[key]) == pytest.approx(group["stats"][key], rel=1e-12)
+        assert row["best run"] == group["stats"]["best_run"]
+    table = tb_rungroups("ls", demo.logdir, *CLI_ARGS)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["lr", "bs", "runs"]
+    for group in route["groups"]:
+        stats = group["stats"]
+        assert any(
+            f"{stats['mean']:.4g} ± {stats['std']:.4g}" in line and stats["best_run"] in line
+            for line in lines
+        )
+    assert lines[-1].startswith("4 trials in 2 groups; min epoch_loss (validation)")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ls", "/no/such/dir"], "no such directory"),
+        (["ls", "{empty}"], "no TensorBoard runs"),
+        (["ls", "{logdir}", "--by", "nonexistent_field"], "nonexistent_field"),
+        (["ls", "{logdir}", "--metric", "no_such_tag"], "no_such_tag"),
+        (["ls", "{logdir}", "--reduction", "mean"], "reduction"),
+        (["ls", "{logdir}", "--regex", "(unclosed"], "regex"),
+        (["ls", "{logdir}", "--pattern", "(?P<x"], "pattern"),
+        (["annotate", "/no/such/run", "--note", "x"], "no such run directory"),
+        (["annotate", "{run}"], "nothing to add"),
+        (["annotate", "{run}", "--status", "done"], "--status"),
+    ],
+)
+def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, args, message):
+    logdir = tmp_path / "logs"
+    write_events(str(logdir / "lr=0.1" / "train"), [scalar_event("epoch_loss", 0, 1.0)])
+    (tmp_path / "empty").mkdir()
+    run = logdir / "lr=0.1"
+    before = sorted(p.name for p in run.iterdir())
+    args = [a.format(logdir=logdir, empty=tmp_path / "empty", run=run) for a in args]
+    done = tb_rungroups(*args)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("tb-rungroups: error:")
+    assert message in lines[0]
+    assert done.stdout == ""
+    assert sorted(p.name for p in run.iterdir()) == before  # nothing written
+
+
+def test_annotate_then_backend_shows_it_after_reload(quick_demo, tmp_path):
+    logdir = tmp_path / "logs"
+    shutil.copytree(quick_demo.logdir, logdir)
+    run_dir = sorted(p for p in logdir.glob("*/run_*") if p.is_dir())[0]
+    run = os.path.relpath(run_dir, logdir)
+    before = writer.read_run_metadata(run_dir)
+    assert before["status"] == "finished"
+    tb = TensorBoardProcess(str(logdir), load_fast=True)
+    try:
+        tb.wait_for(lambda: tb.get_json("data/plugin/rungroups/runs")["runs"])
+        done = tb_rungroups(
+            "annotate",
+            str(run_dir),
+            *("--note", "looks overfit", "--tag", "check", "--tag", "paper"),
+            *("--status", "failed"),
+        )
+        assert done.returncode == 0, done.stderr
+        query = urllib.parse.urlencode({"run": run})
+
+        def annotated():
+            got = tb.get_json(f"data/plugin/rungroups/metadata?{query}")
+            return got if got.get("status") == "failed" else None
+
+        got = tb.wait_for(annotated)
+    finally:
+        tb.close()
+    # The note is appended to the run's notes on a line of its own.
+    assert got["notes"] == (before["notes"] + "\n" if before.get("notes") else "") + "looks overfit"
+    assert got["tags"] == [*before.get("tags", []), "check", "paper"]
+    assert got["hparams"] == before["hparams"]  # nothing the run held is lost
+    assert got["metrics"] == before["metrics"]
