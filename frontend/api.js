@@ -1,10 +1,29 @@
-// Fetches from the plugin's routes. No DOM here.
+// Fetches from the plugin's routes and caches the answers. No DOM here.
 // URLs are relative to the iframe's <base href="plugin/rungroups/">, so
 // --path_prefix and experiment-scoped URLs keep working.
 
-export class ApiError extends Error {}
+import { curvesQuery, groupsQuery } from "./url_state.js";
 
-async function getJson(path) {
+/** A failed request, with the backend's one-line message. */
+export class ApiError extends Error {
+  /**
+   * @param {string} message
+   * @param {number} status  HTTP status, 0 when TensorBoard could not be reached
+   */
+  constructor(message, status = 0) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const cache = new Map();
+const MAX_CACHED = 64;
+// The last text and value per path, kept across clearCache(): an answer whose
+// text did not change comes back as the very same object, so a reload that
+// changed nothing costs the caller one identity check.
+const last = new Map();
+
+async function fetchJson(path) {
   let response;
   try {
     response = await fetch(path, { headers: { Accept: "application/json" } });
@@ -13,12 +32,76 @@ async function getJson(path) {
   }
   if (!response.ok) {
     const text = (await response.text()).trim().slice(0, 300);
-    throw new ApiError(`${path} answered ${response.status}: ${text || response.statusText}`);
+    throw new ApiError(text || `${response.status} ${response.statusText}`, response.status);
   }
-  return response.json();
+  const text = await response.text();
+  const previous = last.get(path);
+  if (previous && previous.text === text) return previous.value;
+  const value = JSON.parse(text);
+  if (last.size >= MAX_CACHED) last.delete(last.keys().next().value);
+  last.set(path, { text, value });
+  return value;
 }
 
-/** Every run with its parsed name fields and merged metadata. */
+/**
+ * GETs a route once and caches its promise until `clearCache()` (failures are
+ * not cached).
+ * @param {string} path
+ * @returns {Promise<any>}
+ */
+function cached(path) {
+  let promise = cache.get(path);
+  if (!promise) {
+    promise = fetchJson(path);
+    promise.catch(() => cache.delete(path));
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
+    cache.set(path, promise);
+  }
+  return promise;
+}
+
+/** Forgets every cached answer: TensorBoard reloaded its data. */
+export function clearCache() {
+  cache.clear();
+}
+
+/** Every run with its parsed fields, metadata and status (`/runs`). */
 export function fetchRuns() {
-  return getJson("./runs");
+  return cached("./runs");
+}
+
+/** Every grouping field with its values, and the default grouping (`/fields`). */
+export function fetchFields() {
+  return cached("./fields");
+}
+
+/** Scalar tags with their goals and splits (`/tags`). */
+export function fetchTags() {
+  return cached("./tags");
+}
+
+/**
+ * Groups, members and statistics for a state (`/groups`).
+ * @param {object} state
+ */
+export function fetchGroups(state) {
+  return cached(`./groups?${groupsQuery(state)}`);
+}
+
+/**
+ * Mean curves of some groups (`/curves`).
+ * @param {object} state
+ * @param {unknown[][]|null} groups  the groups' values, null for all
+ * @param {number} maxPoints
+ */
+export function fetchCurves(state, groups, maxPoints) {
+  return cached(`./curves?${curvesQuery(state, groups, maxPoints)}`);
+}
+
+/**
+ * One run in detail (`/run`).
+ * @param {string} run
+ */
+export function fetchRun(run) {
+  return cached(`./run?${new URLSearchParams({ run }).toString()}`);
 }

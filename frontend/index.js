@@ -1,70 +1,75 @@
 // Entry module of the Run Groups tab. TensorBoard's plugin_entry.html imports
 // it and calls render(); this module only wires the pieces together.
 
-import { fetchRuns } from "./api.js";
+import { App } from "./app.js";
 import { HostChannel } from "./ipc.js";
-import { buildEmptyState, buildErrorState, buildRunsTable } from "./views/runs_table.js";
+import { followTheme } from "./theme.js";
+import { PLUGIN, stateFromUrlData, urlDataFromHash } from "./url_state.js";
 
-function addStylesheet() {
+function addStylesheet(href) {
   const link = document.createElement("link");
   link.rel = "stylesheet";
-  link.href = new URL("./style.css", import.meta.url).href;
+  link.href = new URL(href, import.meta.url).href;
   document.head.appendChild(link);
 }
 
-function followDarkMode() {
-  // TensorBoard marks its own dark mode on the parent's body; the iframe is
-  // same-origin, so it can be read (and watched) from here.
-  let parentBody = null;
+function topHref() {
   try {
-    parentBody = window.parent !== window ? window.parent.document.body : null;
+    return window.top.location.href;
   } catch {
-    parentBody = null;
+    return document.referrer || "";
   }
-  const apply = () => {
-    const dark = parentBody ? parentBody.classList.contains("dark-mode") : null;
-    document.documentElement.dataset.theme = dark === null ? "auto" : dark ? "dark" : "light";
-  };
-  apply();
-  if (parentBody) new MutationObserver(apply).observe(parentBody, { attributes: true, attributeFilter: ["class"] });
 }
 
+const URL_DATA_TIMEOUT_MS = 2000;
+
+async function askHost(host) {
+  // A host that never answers must not keep the tab blank.
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(null), URL_DATA_TIMEOUT_MS));
+  try {
+    return await Promise.race([host.request("experimental.GetURLPluginData", { pluginName: PLUGIN }), timeout]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The deep-link keys: TensorBoard's answer to GetURLPluginData, or, when it
+ * has none, the top page's hash read directly. TensorBoard 2.21 caches its
+ * hash dictionary on `hashchange` only, so on a page opened with a link it
+ * answers {} although the URL holds p.rungroups.* keys.
+ */
+async function urlData(host) {
+  const answer = await askHost(host);
+  if (answer && typeof answer === "object" && Object.keys(answer).length) return answer;
+  try {
+    return urlDataFromHash(window.top.location.hash);
+  } catch {
+    return answer; // a cross-origin parent: only the host can tell
+  }
+}
+
+/** Builds the tab; TensorBoard calls this once per iframe. */
 export async function render() {
-  addStylesheet();
-  followDarkMode();
+  addStylesheet("./vendor/uplot/uPlot.min.css");
+  addStylesheet("./style.css");
   const root = document.createElement("main");
   root.className = "rg-root";
-  const header = document.createElement("header");
-  header.className = "rg-header";
-  const title = document.createElement("h1");
-  title.textContent = "Run Groups";
-  const count = document.createElement("span");
-  count.className = "rg-count";
-  header.append(title, count);
-  const content = document.createElement("section");
-  content.className = "rg-content";
-  root.append(header, content);
   document.body.appendChild(root);
 
-  let generation = 0;
-  async function load() {
-    const mine = ++generation;
-    let answer;
-    try {
-      answer = await fetchRuns();
-    } catch (e) {
-      if (mine !== generation) return;
-      content.replaceChildren(buildErrorState(e.message));
-      return;
-    }
-    if (mine !== generation) return; // a newer load has started
-    const runs = answer.runs || [];
-    count.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}`;
-    content.replaceChildren(runs.length ? buildRunsTable(runs) : buildEmptyState());
-  }
-
   const host = new HostChannel();
-  host.on("experimental.DataReloaded", () => load());
-  host.on("experimental.RunsChanged", () => load());
-  await load();
+  const state = stateFromUrlData(await urlData(host));
+  const app = new App(root, state, { topHref });
+  followTheme(() => app.retheme());
+
+  let timer = 0;
+  const reloadSoon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => app.reload(), 200);
+  };
+  host.on("experimental.DataReloaded", reloadSoon);
+  host.on("experimental.RunsChanged", (runs) => {
+    if (!app.knowsRuns(runs)) reloadSoon();
+  });
+  await app.load();
 }

@@ -1,0 +1,379 @@
+// The tab's controller: holds the state, asks api.js for data, hands it to
+// the views. Every await is followed by a check that the answer is still
+// wanted (a newer request may have started) before the DOM is touched.
+
+import * as api from "./api.js";
+import { GroupChart } from "./chart.js";
+import { countsLine } from "./format.js";
+import { defaultMetric, exportRecords, groupRunNames, indexTrials, sortGroups, toCsv } from "./group.js";
+import { anchoredRegex } from "./regex.js";
+import { groupKey, shareLink } from "./url_state.js";
+import { button, copyText, download, el, labelled, select } from "./views/dom.js";
+import { GroupTable } from "./views/group_table.js";
+import { buildRunPanel, buildRunPanelMessage } from "./views/run_panel.js";
+import { buildEmptyState, buildErrorState } from "./views/states.js";
+import { Toolbar } from "./views/toolbar.js";
+
+const PALETTE = ["#1976d2", "#f57c00", "#388e3c", "#d32f2f", "#7b1fa2", "#00838f", "#c2185b", "#5d4037", "#689f38", "#455a64"];
+const CHART_DEFAULT_GROUPS = 5;
+const SPARKLINE_MAX_GROUPS = 300;
+const SPARKLINE_POINTS = 40;
+const CHART_POINTS = 500;
+
+/** The Run Groups tab. */
+export class App {
+  /**
+   * @param {HTMLElement} root
+   * @param {object} state  initial state (from the URL)
+   * @param {{topHref: () => string}} env
+   */
+  constructor(root, state, env) {
+    this.root = root;
+    this.state = state;
+    this.env = env;
+    this.gen = { load: 0, groups: 0, chart: 0, run: 0, spark: 0 };
+    this.fields = null;
+    this.tags = [];
+    this.trials = null;
+    this.answer = null;
+    this.sorted = [];
+    this.sparklines = new Map();
+    this.colors = new Map();
+
+    this.toolbar = new Toolbar({
+      onChange: (patch) => this.change(patch),
+      onExport: (kind) => this.exportTable(kind),
+      onCopyLink: () => this.copyLink(),
+    });
+    this.banner = el("div", "rg-banner");
+    this.banner.setAttribute("role", "status");
+    this.table = new GroupTable({
+      onSort: (key) => this.sortBy(key),
+      onToggle: (group) => this.toggle(group),
+      onSelect: (group, on) => this.select(group, on),
+      onOpenRun: (run) => this.openRun(run),
+      onCopyRegex: (group) => this.copyRegex(group),
+    });
+    this.chart = new GroupChart();
+    this.chartControls = el("div", "rg-chart-controls");
+    this.panelSlot = el("div", "rg-panel-slot");
+    this.toast = el("div", "rg-toast");
+    this.toast.setAttribute("role", "status");
+    this.content = el("div", "rg-content");
+    this.main = el("div", "rg-main");
+    const chartBox = el("section", "rg-chart-section");
+    chartBox.append(this.chartControls, this.chart.element);
+    this.main.append(this.toolbar.element, this.banner, chartBox, this.table.element);
+    const header = el("header", "rg-header");
+    header.append(el("h1", null, "Run Groups"), this.toast);
+    root.append(header, this.content, this.panelSlot);
+  }
+
+  /** Loads everything (first render, TensorBoard reloaded its data). */
+  async load() {
+    const mine = ++this.gen.load;
+    let fields;
+    let tags;
+    try {
+      [fields, tags] = await Promise.all([api.fetchFields(), api.fetchTags()]);
+    } catch (e) {
+      if (mine !== this.gen.load) return;
+      this.content.replaceChildren(buildErrorState(e.message, () => this.reload()));
+      return;
+    }
+    if (mine !== this.gen.load) return;
+    this.fields = fields;
+    this.tags = tags.tags || [];
+    if (!fields.runs) {
+      this.content.replaceChildren(buildEmptyState());
+      return;
+    }
+    if (this.content.firstChild !== this.main) this.content.replaceChildren(this.main);
+    api.fetchRuns().then(
+      (answer) => {
+        if (mine !== this.gen.load) return;
+        this.trials = indexTrials(answer.runs);
+        this.runNames = new Set(answer.runs.map((r) => r.run));
+        this._showCounts();
+        this.table.refresh();
+      },
+      () => {}, // the table works without /runs; members just show less
+    );
+    await this.loadGroups();
+    if (this.state.run && mine === this.gen.load) this.openRun(this.state.run);
+  }
+
+  /**
+   * Tells whether a RunsChanged list is what the tab already shows (or is
+   * being loaded right now), so the broadcast at start-up costs nothing.
+   * @param {unknown} runs
+   * @returns {boolean}
+   */
+  knowsRuns(runs) {
+    if (!Array.isArray(runs)) return false;
+    if (!this.runNames) return this.fields !== null || this.gen.load > 0;
+    return runs.length === this.runNames.size && runs.every((r) => this.runNames.has(r));
+  }
+
+  /** Forgets cached answers and loads again. */
+  reload() {
+    api.clearCache();
+    return this.load();
+  }
+
+  /** The state sent to the backend: the chosen metric or the default one. */
+  query() {
+    const known = this.tags.some((t) => t.tag === this.state.metric);
+    return { ...this.state, metric: known ? this.state.metric : defaultMetric(this.tags) };
+  }
+
+  /** Fetches and shows the groups, then sparklines and the chart. */
+  async loadGroups() {
+    const mine = ++this.gen.groups;
+    const q = this.query();
+    this._updateToolbar(q);
+    let answer;
+    try {
+      answer = await api.fetchGroups(q);
+    } catch (e) {
+      if (mine !== this.gen.groups) return;
+      this._showBanner(e.status >= 400 && e.status < 500 ? e.message : `The backend failed: ${e.message}`, true);
+      return;
+    }
+    if (mine !== this.gen.groups) return;
+    performance.mark("rg-groups-data");
+    this._showBanner("");
+    if (answer === this.answer && this.table.model) return; // a reload that changed nothing
+    this.answer = answer;
+    this._updateToolbar(q, answer.split);
+    this._renderTable();
+    this.loadSparklines(q);
+    this.loadChart();
+  }
+
+  async loadSparklines(q) {
+    const mine = ++this.gen.spark;
+    this.sparklines = new Map();
+    if (!q.metric || this.answer.groups.length > SPARKLINE_MAX_GROUPS) return;
+    let curves;
+    try {
+      curves = await api.fetchCurves(q, null, SPARKLINE_POINTS);
+    } catch {
+      return; // sparklines are decoration; the chart reports errors
+    }
+    if (mine !== this.gen.spark) return;
+    const lines = new Map(curves.curves.map((c) => [groupKey(c.values), c.curve]));
+    this.sparklines = lines;
+    if (this.table.model) this.table.model.sparklines = lines;
+    this.table.refresh();
+  }
+
+  /** The keys of the groups shown in the chart. */
+  selectedKeys() {
+    const present = new Set(this.answer ? this.answer.groups.map((g) => groupKey(g.values)) : []);
+    if (this.state.selected) return this.state.selected.filter((k) => present.has(k));
+    return this.sorted.slice(0, CHART_DEFAULT_GROUPS).map((g) => groupKey(g.values));
+  }
+
+  async loadChart() {
+    const mine = ++this.gen.chart;
+    const q = this.query();
+    this._chartControls();
+    const keys = this.selectedKeys();
+    this.colors = new Map(keys.map((k, i) => [k, PALETTE[i % PALETTE.length]]));
+    this.table.model.colors = this.colors;
+    this.table.model.selected = new Set(keys);
+    this.table.refresh();
+    if (!q.metric || !keys.length) {
+      this.chart.update([], { band: this.state.band, log: this.state.log, metric: q.metric || "" });
+      return;
+    }
+    const byKey = new Map(this.answer.groups.map((g) => [groupKey(g.values), g]));
+    let answer;
+    try {
+      answer = await api.fetchCurves(q, keys.map((k) => byKey.get(k).values), CHART_POINTS);
+    } catch (e) {
+      if (mine !== this.gen.chart) return;
+      this._showBanner(`Could not load curves: ${e.message}`, true);
+      return;
+    }
+    if (mine !== this.gen.chart) return;
+    const curves = new Map(answer.curves.map((c) => [groupKey(c.values), c]));
+    const series = keys
+      .filter((k) => curves.has(k))
+      .map((k) => ({ key: k, label: curves.get(k).label, color: this.colors.get(k), size: curves.get(k).size, curve: curves.get(k).curve }));
+    this.chart.update(series, { band: this.state.band, log: this.state.log, metric: q.metric });
+  }
+
+  /**
+   * Applies a change from the toolbar.
+   * @param {object} patch
+   */
+  change(patch) {
+    const same = Object.entries(patch).every(([k, v]) => JSON.stringify(v) === JSON.stringify(this.state[k]));
+    if (same) return; // e.g. a regex typed back to what is shown: no refetch, no rebuild
+    const regroup = "by" in patch || "where" in patch || "filter" in patch || "regex" in patch;
+    this.state = { ...this.state, ...patch };
+    if ("by" in patch) this.state.expanded = [];
+    if (regroup && "by" in patch) this.state.selected = null;
+    this.loadGroups();
+  }
+
+  sortBy(key) {
+    const s = this.state.sort;
+    const dir = s.key === key ? -s.dir : key === "group" || key.startsWith("value.") ? 1 : -1;
+    this.state = { ...this.state, sort: { key, dir } };
+    this._renderTable();
+  }
+
+  toggle(group) {
+    const key = groupKey(group.values);
+    const expanded = new Set(this.state.expanded);
+    if (expanded.has(key)) expanded.delete(key);
+    else expanded.add(key);
+    this.state = { ...this.state, expanded: [...expanded] };
+    this._renderTable();
+  }
+
+  select(group, on) {
+    const key = groupKey(group.values);
+    const keys = this.selectedKeys().filter((k) => k !== key);
+    if (on) keys.push(key);
+    this.state = { ...this.state, selected: keys };
+    this.loadChart();
+  }
+
+  async openRun(run) {
+    const mine = ++this.gen.run;
+    this.state = { ...this.state, run };
+    const close = () => this.closeRun();
+    this.panelSlot.replaceChildren(buildRunPanelMessage(run, "Loading…", close));
+    let detail;
+    try {
+      detail = await api.fetchRun(run);
+    } catch (e) {
+      if (mine !== this.gen.run) return;
+      this.panelSlot.replaceChildren(buildRunPanelMessage(run, e.message, close));
+      return;
+    }
+    if (mine !== this.gen.run) return;
+    this.panelSlot.replaceChildren(
+      buildRunPanel(detail, {
+        onClose: close,
+        onCopyPath: (path) => this.copy(path, "Run path copied"),
+        onOpenRun: (r) => this.openRun(r),
+      }),
+    );
+  }
+
+  closeRun() {
+    ++this.gen.run;
+    this.state = { ...this.state, run: null };
+    this.panelSlot.replaceChildren();
+  }
+
+  copyRegex(group) {
+    return this.copy(anchoredRegex(groupRunNames(group, this.trials)), "Regex copied");
+  }
+
+  async copy(text, what) {
+    const ok = await copyText(text);
+    this.toast.replaceChildren(el("span", null, ok ? `${what}: ` : "Copy this: "), el("code", "rg-copied", text));
+  }
+
+  async copyLink() {
+    const link = shareLink(this.env.topHref(), this.state);
+    const ok = await copyText(link);
+    this.toolbar.showLink(link, ok);
+  }
+
+  exportTable(kind) {
+    if (!this.answer) return;
+    const records = exportRecords(this.sorted, this.answer.by);
+    const stamp = this.answer.metric ? `-${this.answer.metric.replace(/[^\w.-]+/g, "_")}` : "";
+    if (kind === "csv") download(`run-groups${stamp}.csv`, toCsv(records), "text/csv");
+    else download(`run-groups${stamp}.json`, `${JSON.stringify(records, null, 2)}\n`, "application/json");
+  }
+
+  /** Follows a theme change (chart colours live in its canvas). */
+  retheme() {
+    this.chart.retheme();
+    this.table.refresh();
+  }
+
+  _renderTable() {
+    if (!this.answer) return;
+    // A mark at the next frame after each table render: bench/bench_frontend.py reads them.
+    requestAnimationFrame(() => performance.mark("rg-table-painted"));
+    this.sorted = sortGroups(this.answer.groups, this.state.sort);
+    const prev = this.table.model;
+    this.table.setData({
+      groups: this.sorted,
+      by: this.answer.by,
+      expanded: new Set(this.state.expanded),
+      selected: prev ? prev.selected : new Set(),
+      colors: this.colors,
+      trials: this.trials,
+      sparklines: this.sparklines,
+      sort: this.state.sort,
+      metric: this.answer.metric,
+    });
+    this._showCounts();
+  }
+
+  _showCounts() {
+    if (!this.answer || !this.table.model) return;
+    this.table.model.trials = this.trials;
+    let text = countsLine(this.answer.matched, this.answer.groups.length);
+    if (this.answer.matched !== this.answer.trials) text += ` (of ${this.answer.trials})`;
+    this.toolbar.setCounts(text);
+  }
+
+  _updateToolbar(q, usedSplit) {
+    this.toolbar.update({
+      fields: this.fields.fields,
+      defaultBy: this.fields.default_by,
+      tags: this.tags,
+      state: { ...this.state, metric: q.metric },
+      usedSplit,
+    });
+    this._showCounts();
+  }
+
+  _showBanner(message, isError = false) {
+    this.banner.textContent = message;
+    this.banner.classList.toggle("rg-banner-error", isError);
+    this.banner.hidden = !message;
+  }
+
+  _chartControls() {
+    const band = select(
+      "rg-band",
+      [
+        ["minmax", "min–max"],
+        ["std", "± std"],
+        ["none", "none"],
+      ],
+      this.state.band,
+      (v) => {
+        this.state = { ...this.state, band: v };
+        this.loadChart();
+      },
+      "Band",
+    );
+    const log = el("input", "rg-log");
+    log.type = "checkbox";
+    log.checked = this.state.log;
+    log.addEventListener("change", () => {
+      this.state = { ...this.state, log: log.checked };
+      this.loadChart();
+    });
+    const clear = button("rg-clear-selection", "Clear", () => {
+      this.state = { ...this.state, selected: [] };
+      this.loadChart();
+    }, "Remove every group from the chart");
+    const logLabel = el("label", "rg-field");
+    logLabel.append(log, el("span", null, " log scale"));
+    this.chartControls.replaceChildren(el("h2", "rg-section-title", "Mean curves"), labelled("Band", band), logLabel, clear);
+  }
+}

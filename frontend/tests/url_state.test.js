@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  curvesQuery,
+  defaultState,
+  groupKey,
+  groupsQuery,
+  shareLink,
+  stateFromUrlData,
+  stateHash,
+  stateToUrlData,
+} from "../url_state.js";
+
+// TensorBoard's own hash reader (tf_storage.getUrlHashDict): split on & and =.
+function readHash(hash) {
+  const out = {};
+  for (const part of hash.replace(/^#/, "").split("&")) {
+    const kv = part.split("=");
+    if (kv.length === 1) out.__tab__ = kv[0];
+    else if (kv.length === 2) out[decodeURIComponent(kv[0])] = decodeURIComponent(kv[1]);
+  }
+  return out;
+}
+
+function pluginData(hashDict) {
+  const out = {};
+  for (const [k, v] of Object.entries(hashDict)) if (k.startsWith("p.rungroups.")) out[k.slice(12)] = v;
+  return out;
+}
+
+const FULL = {
+  ...defaultState(),
+  by: ["param.lr", "param.bs"],
+  metric: "epoch_loss",
+  split: "validation",
+  reduction: "best",
+  filter: "a&b=c",
+  regex: "seed_[12]$",
+  where: [["param.opt", "adam"], ["status", "(none)"]],
+  sort: { key: "mean", dir: -1 },
+  expanded: ['[0.01,32]'],
+  selected: ['[0.01,32]', '[0.1,"x&y"]'],
+  band: "std",
+  log: true,
+  run: "lr=0.01,bs=32/seed_1 ✓",
+};
+
+test("the default state writes nothing", () => {
+  assert.deepEqual(stateToUrlData(defaultState()), {});
+  assert.equal(stateHash(defaultState()), "rungroups");
+});
+
+test("a state survives TensorBoard's hash format", () => {
+  const hash = stateHash(FULL);
+  assert.ok(hash.startsWith("rungroups&p.rungroups.by="));
+  const dict = readHash(hash);
+  assert.equal(dict.__tab__, "rungroups");
+  assert.deepEqual(stateFromUrlData(pluginData(dict)), FULL);
+});
+
+test("an empty grouping (one group) differs from the default grouping", () => {
+  const state = { ...defaultState(), by: [] };
+  assert.deepEqual(stateFromUrlData(pluginData(readHash(stateHash(state)))).by, []);
+  assert.equal(stateFromUrlData({}).by, null);
+});
+
+test("bad URL data is ignored", () => {
+  const s = stateFromUrlData({ reduction: "mean", split: "Not a split!", where: "{not json", selected: "[1", band: "z", log: "no" });
+  assert.deepEqual(s, defaultState());
+  assert.deepEqual(stateFromUrlData(null), defaultState());
+  assert.deepEqual(stateFromUrlData({ where: '[["a","b"],["c"],[1,2],"x"]' }).where, [["a", "b"]]);
+});
+
+test("the share link keeps the query and replaces the hash", () => {
+  const link = shareLink("http://h:6006/pre/?darkMode=true#timeseries&x=1", { ...defaultState(), by: ["param.lr"] });
+  assert.equal(link, "http://h:6006/pre/?darkMode=true#rungroups&p.rungroups.by=param.lr");
+});
+
+test("route queries carry the state", () => {
+  const q = new URLSearchParams(groupsQuery(FULL));
+  assert.equal(q.get("by"), "param.lr,param.bs");
+  assert.equal(q.get("metric"), "epoch_loss");
+  assert.equal(q.get("reduction"), "best");
+  assert.equal(q.get("filter"), "a&b=c");
+  assert.deepEqual(q.getAll("where"), ["param.opt=adam", "status=(none)"]);
+  assert.equal(new URLSearchParams(groupsQuery(defaultState())).has("by"), false);
+  assert.equal(new URLSearchParams(groupsQuery({ ...defaultState(), by: [] })).get("by"), "");
+  const c = new URLSearchParams(curvesQuery(FULL, [[0.01, 32], [null]], 40));
+  assert.deepEqual(c.getAll("group"), ["[0.01,32]", "[null]"]);
+  assert.equal(c.get("max_points"), "40");
+  assert.equal(c.has("reduction"), false);
+  assert.equal(groupKey([0.1, "x"]), '[0.1,"x"]');
+});
+
+test("the plugin's keys are read from a TensorBoard hash", async () => {
+  const { urlDataFromHash } = await import("../url_state.js");
+  const hash = `#${stateHash(FULL)}&p.other.by=x&runFilter=y&p.rungroups.bad=%E0%A4%A`;
+  assert.deepEqual(stateFromUrlData(urlDataFromHash(hash)), FULL);
+  assert.deepEqual(urlDataFromHash("#timeseries"), {});
+  assert.deepEqual(urlDataFromHash(""), {});
+});

@@ -1,0 +1,213 @@
+// The tab's state and its URL forms (tested with node --test): the hash keys
+// TensorBoard hands over through experimental.GetURLPluginData
+// (`p.rungroups.<key>`, prefix stripped), the link the "copy link" button
+// builds, and the query strings of the backend routes.
+
+/** The plugin name, as in `p.rungroups.<key>` hash keys. */
+export const PLUGIN = "rungroups";
+
+const REDUCTIONS = ["last", "min", "max", "best"];
+// Split names come from the backend (/tags); any lower-case word is accepted here.
+const SPLIT_NAME = /^[a-z]{1,40}$/;
+const BANDS = ["minmax", "std", "none"];
+
+/**
+ * A fresh default state. `by: null` means the backend's default grouping and
+ * `selected: null` the first few groups in the chart.
+ * @returns {object}
+ */
+export function defaultState() {
+  return {
+    by: null,
+    metric: null,
+    split: "",
+    reduction: "last",
+    filter: "",
+    regex: "",
+    where: [],
+    sort: { key: "group", dir: 1 },
+    expanded: [],
+    selected: null,
+    band: "minmax",
+    log: false,
+    run: null,
+  };
+}
+
+function parseJsonList(text) {
+  try {
+    const value = JSON.parse(text);
+    return Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function splitList(text) {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Reads the plugin's URL data (hash keys without their `p.rungroups.` prefix)
+ * into a state; unknown keys and bad values are ignored.
+ * @param {Record<string, string>|null} data
+ * @returns {object}
+ */
+export function stateFromUrlData(data) {
+  const state = defaultState();
+  if (!data || typeof data !== "object") return state;
+  const get = (key) => (typeof data[key] === "string" ? data[key] : null);
+  if (get("by") !== null) state.by = splitList(get("by"));
+  if (get("metric")) state.metric = get("metric");
+  if (SPLIT_NAME.test(get("split") || "")) state.split = get("split");
+  if (REDUCTIONS.includes(get("reduction"))) state.reduction = get("reduction");
+  if (get("filter")) state.filter = get("filter");
+  if (get("regex")) state.regex = get("regex");
+  if (get("where")) {
+    const list = parseJsonList(get("where")) || [];
+    state.where = list
+      .filter((p) => Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === "string"))
+      .map(([f, v]) => [f, v]);
+  }
+  const sort = get("sort");
+  if (sort) {
+    const desc = sort.startsWith("-");
+    state.sort = { key: desc ? sort.slice(1) : sort, dir: desc ? -1 : 1 };
+  }
+  if (get("expanded")) state.expanded = (parseJsonList(get("expanded")) || []).map(String);
+  if (get("selected")) {
+    const list = parseJsonList(get("selected"));
+    if (list) state.selected = list.map(String);
+  }
+  if (BANDS.includes(get("band"))) state.band = get("band");
+  if (get("log") === "1" || get("log") === "true") state.log = true;
+  if (get("run")) state.run = get("run");
+  return state;
+}
+
+/**
+ * The state as URL data: only what differs from the default, as strings.
+ * @param {object} state
+ * @returns {Record<string, string>}
+ */
+export function stateToUrlData(state) {
+  const d = defaultState();
+  const out = {};
+  if (state.by !== null && state.by !== undefined) out.by = state.by.join(",");
+  if (state.metric) out.metric = state.metric;
+  if (state.split) out.split = state.split;
+  if (state.reduction && state.reduction !== d.reduction) out.reduction = state.reduction;
+  if (state.filter) out.filter = state.filter;
+  if (state.regex) out.regex = state.regex;
+  if (state.where && state.where.length) out.where = JSON.stringify(state.where);
+  if (state.sort && (state.sort.key !== d.sort.key || state.sort.dir !== d.sort.dir)) {
+    out.sort = (state.sort.dir < 0 ? "-" : "") + state.sort.key;
+  }
+  if (state.expanded && state.expanded.length) out.expanded = JSON.stringify(state.expanded);
+  if (state.selected) out.selected = JSON.stringify(state.selected);
+  if (state.band && state.band !== d.band) out.band = state.band;
+  if (state.log) out.log = "1";
+  if (state.run) out.run = state.run;
+  return out;
+}
+
+/**
+ * A TensorBoard hash for the tab with the state, formatted the way
+ * TensorBoard's tf_storage writes its hash: `rungroups&p.rungroups.by=…`,
+ * keys and values URI-encoded.
+ * @param {object} state
+ * @returns {string}
+ */
+export function stateHash(state) {
+  const parts = [PLUGIN];
+  for (const [key, value] of Object.entries(stateToUrlData(state))) {
+    parts.push(`${encodeURIComponent(`p.${PLUGIN}.${key}`)}=${encodeURIComponent(value)}`);
+  }
+  return parts.join("&");
+}
+
+/**
+ * The shareable link: the top page's URL (query kept, hash replaced) with the
+ * state in the hash.
+ * @param {string} topHref
+ * @param {object} state
+ * @returns {string}
+ */
+export function shareLink(topHref, state) {
+  const url = String(topHref).split("#")[0];
+  return `${url}#${stateHash(state)}`;
+}
+
+/**
+ * Reads the plugin's keys from a TensorBoard hash the way TensorBoard's
+ * GetURLPluginData does (tf_storage's format: `tab&key=value&…`, URI-encoded,
+ * `p.rungroups.` prefix stripped).
+ * @param {string} hash  with or without the leading "#"
+ * @returns {Record<string, string>}
+ */
+export function urlDataFromHash(hash) {
+  const prefix = `p.${PLUGIN}.`;
+  const out = {};
+  for (const part of String(hash || "").replace(/^#/, "").split("&")) {
+    const kv = part.split("=");
+    if (kv.length !== 2) continue;
+    let key;
+    let value;
+    try {
+      key = decodeURIComponent(kv[0]);
+      value = decodeURIComponent(kv[1]);
+    } catch {
+      continue; // a malformed escape: skip the pair, as a bad key would be
+    }
+    if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
+  }
+  return out;
+}
+
+/**
+ * A group's identity across requests: its values as JSON.
+ * @param {unknown[]} values
+ * @returns {string}
+ */
+export function groupKey(values) {
+  return JSON.stringify(values);
+}
+
+function commonParams(state) {
+  const q = new URLSearchParams();
+  if (state.by !== null && state.by !== undefined) q.set("by", state.by.join(","));
+  if (state.metric) q.set("metric", state.metric);
+  if (state.split) q.set("split", state.split);
+  if (state.filter) q.set("filter", state.filter);
+  if (state.regex) q.set("regex", state.regex);
+  for (const [field, value] of state.where || []) q.append("where", `${field}=${value}`);
+  return q;
+}
+
+/**
+ * The query string of `/groups` for a state.
+ * @param {object} state
+ * @returns {string}
+ */
+export function groupsQuery(state) {
+  const q = commonParams(state);
+  if (state.metric) q.set("reduction", state.reduction || "last");
+  return q.toString();
+}
+
+/**
+ * The query string of `/curves` for a state and some groups' values.
+ * @param {object} state
+ * @param {unknown[][]|null} groups  the groups' values; null for every group
+ * @param {number} maxPoints
+ * @returns {string}
+ */
+export function curvesQuery(state, groups, maxPoints) {
+  const q = commonParams(state);
+  q.set("max_points", String(maxPoints));
+  for (const values of groups || []) q.append("group", JSON.stringify(values));
+  return q.toString();
+}

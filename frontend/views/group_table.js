@@ -1,0 +1,294 @@
+// The group table: one row per group (values, runs, mean ± std, min, max,
+// best run, sparkline, links), expandable to its runs. Rows are virtualised:
+// only the rows in view (plus a margin) exist in the DOM, so 10,000 runs
+// scroll as smoothly as 10.
+
+import {
+  formatDuration,
+  formatFieldValue,
+  formatMeanStd,
+  formatNumber,
+  formatParams,
+  formatValue,
+  formatWallTime,
+  toNumber,
+} from "../format.js";
+import { flattenRows, groupRunNames } from "../group.js";
+import { timeSeriesHref } from "../regex.js";
+import { groupKey } from "../url_state.js";
+import { el } from "./dom.js";
+import { drawSparkline } from "./sparkline.js";
+
+/** Height of every row in pixels (virtualisation needs a fixed height). */
+export const ROW_HEIGHT = 30;
+const OVERSCAN = 8;
+
+/** The virtualised group table. */
+export class GroupTable {
+  /**
+   * @param {{onSort: (key: string) => void, onToggle: (group: object) => void,
+   *   onSelect: (group: object, on: boolean) => void,
+   *   onOpenRun: (run: string) => void, onCopyRegex: (group: object) => void}} handlers
+   */
+  constructor(handlers) {
+    this.handlers = handlers;
+    this.element = el("div", "rg-table");
+    this.element.setAttribute("role", "table");
+    this.head = el("div", "rg-thead");
+    this.head.setAttribute("role", "rowgroup");
+    this.scroller = el("div", "rg-table-scroll");
+    this.body = el("div", "rg-tbody");
+    this.body.setAttribute("role", "rowgroup");
+    this.scroller.append(this.body);
+    this.element.append(this.head, this.scroller);
+    this.rows = [];
+    this.model = null;
+    this._frame = 0;
+    this._rendered = "";
+    this.scroller.addEventListener("scroll", () => this._schedule(), { passive: true });
+    new ResizeObserver(() => this._schedule()).observe(this.scroller);
+  }
+
+  /**
+   * Shows groups.
+   * @param {{groups: object[], by: string[], expanded: Set<string>, selected: Set<string>,
+   *   colors: Map<string, string>, trials: Map<string, object>|null,
+   *   sparklines: Map<string, object>, sort: {key: string, dir: number},
+   *   metric: string|null}} model  `groups` already sorted
+   */
+  setData(model) {
+    this.model = model;
+    this.rows = flattenRows(model.groups, model.expanded);
+    const template = this._template(model.by.length);
+    this.element.style.setProperty("--rg-group-columns", template);
+    this._buildHead(model);
+    this.body.style.height = `${this.rows.length * ROW_HEIGHT}px`;
+    this.scroller.style.height = `min(70vh, ${Math.max(3, this.rows.length) * ROW_HEIGHT + 2}px)`;
+    this._rendered = "";
+    this._render();
+  }
+
+  /** Redraws the visible rows (new sparklines or run details arrived). */
+  refresh() {
+    this._rendered = "";
+    this._render();
+  }
+
+  /**
+   * Scrolls so the given group row is in view.
+   * @param {string} key
+   */
+  scrollToGroup(key) {
+    const i = this.rows.findIndex((r) => r.kind === "group" && groupKey(r.group.values) === key);
+    if (i >= 0) this.scroller.scrollTop = i * ROW_HEIGHT;
+  }
+
+  _template(nBy) {
+    const values = `repeat(${Math.max(1, nBy)}, minmax(70px, 1fr))`;
+    return `28px 28px ${values} 56px minmax(120px, 1.2fr) 76px 76px minmax(140px, 1.6fr) 84px 150px`;
+  }
+
+  _buildHead(model) {
+    const row = el("div", "rg-row rg-head-row");
+    row.setAttribute("role", "row");
+    const cell = (text, key, title, numeric) => {
+      const c = el("div", numeric ? "rg-th rg-num" : "rg-th", text);
+      c.setAttribute("role", "columnheader");
+      if (title) c.title = title;
+      if (key) {
+        c.classList.add("rg-sortable");
+        c.dataset.sort = key;
+        c.tabIndex = 0;
+        const active = model.sort.key === key;
+        c.setAttribute("aria-sort", active ? (model.sort.dir > 0 ? "ascending" : "descending") : "none");
+        if (active) c.append(el("span", "rg-sort-mark", model.sort.dir > 0 ? " ▲" : " ▼"));
+        const go = () => this.handlers.onSort(key);
+        c.addEventListener("click", go);
+        c.addEventListener("keydown", (e) => (e.key === "Enter" || e.key === " ") && go());
+      }
+      row.append(c);
+    };
+    cell("", null);
+    cell("", null, "Show in the chart");
+    if (model.by.length) model.by.forEach((field, i) => cell(field, `value.${i}`));
+    else cell("group", "group");
+    cell("runs", "runs", "Runs (trials) in the group", true);
+    cell("mean ± std", "mean", model.metric ? `${model.metric}: mean ± population std over the group's runs` : "", true);
+    cell("min", "min", "", true);
+    cell("max", "max", "", true);
+    cell("best run", "best", "The group's best run and its value");
+    cell("trend", null, "The group's mean curve");
+    cell("", null);
+    this.head.replaceChildren(row);
+  }
+
+  _schedule() {
+    if (this._frame) return;
+    this._frame = requestAnimationFrame(() => {
+      this._frame = 0;
+      this._render();
+    });
+  }
+
+  _render() {
+    if (!this.model) return;
+    const top = this.scroller.scrollTop;
+    const height = this.scroller.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(this.rows.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    const span = `${first}:${last}`;
+    if (span === this._rendered) return;
+    this._rendered = span;
+    const nodes = [];
+    for (let i = first; i < last; i++) {
+      const node = this._row(this.rows[i]);
+      node.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+      node.setAttribute("aria-rowindex", String(i + 2));
+      nodes.push(node);
+    }
+    this.body.replaceChildren(...nodes);
+  }
+
+  _row(row) {
+    if (row.kind === "group") return this._groupRow(row.group);
+    if (row.kind === "members-head") return this._membersHead();
+    return this._memberRow(row.group, row.member);
+  }
+
+  _groupRow(group) {
+    const m = this.model;
+    const key = groupKey(group.values);
+    const row = el("div", "rg-row rg-group-row");
+    row.setAttribute("role", "row");
+    row.dataset.key = key;
+    const expanded = m.expanded.has(key);
+    row.classList.toggle("rg-expanded", expanded);
+    const cells = [];
+    const toggle = el("button", "rg-toggle", expanded ? "▾" : "▸");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", String(expanded));
+    toggle.setAttribute("aria-label", expanded ? "Collapse group" : "Expand group");
+    toggle.addEventListener("click", () => this.handlers.onToggle(group));
+    cells.push(toggle);
+    const pick = el("input", "rg-select-group");
+    pick.type = "checkbox";
+    pick.checked = m.selected.has(key);
+    pick.setAttribute("aria-label", "Show in the chart");
+    pick.addEventListener("change", () => this.handlers.onSelect(group, pick.checked));
+    const pickCell = el("span", "rg-pick");
+    const swatch = el("span", "rg-swatch");
+    const color = m.colors.get(key);
+    if (color && pick.checked) swatch.style.background = color;
+    pickCell.append(pick, swatch);
+    cells.push(pickCell);
+    if (m.by.length) {
+      group.values.forEach((v) => cells.push(el("span", "rg-group-value", formatFieldValue(v))));
+    } else {
+      cells.push(el("span", "rg-group-value", group.label));
+    }
+    cells.push(el("span", "rg-num rg-size", String(group.size)));
+    const s = group.stats || {};
+    cells.push(el("span", "rg-num rg-mean", formatMeanStd(s.mean, s.std)));
+    cells.push(el("span", "rg-num rg-min", fmt(s.min)));
+    cells.push(el("span", "rg-num rg-max", fmt(s.max)));
+    const best = el("span", "rg-best");
+    if (s.best_run) {
+      const b = el("button", "rg-linklike rg-best-run", s.best_run);
+      b.type = "button";
+      b.title = `${s.best_run}: ${fmt(s.best_value)}`;
+      b.addEventListener("click", () => this.handlers.onOpenRun(memberRun(group, s.best_run)));
+      best.append(b, el("span", "rg-muted", ` ${fmt(s.best_value)}`));
+    }
+    cells.push(best);
+    const spark = el("canvas", "rg-spark");
+    spark.width = 80;
+    spark.height = 20;
+    const curve = m.sparklines.get(key);
+    if (curve) drawSparkline(spark, curve, color || null);
+    cells.push(spark);
+    const links = el("span", "rg-links");
+    const a = el("a", "rg-ts-link", "Time Series");
+    a.setAttribute("href", timeSeriesHref(groupRunNames(group, m.trials)));
+    a.target = "_top";
+    a.title = "Open this group's runs in TensorBoard's Time Series";
+    const copy = el("button", "rg-linklike rg-copy-regex", "regex");
+    copy.type = "button";
+    copy.title = "Copy a regular expression matching exactly this group's runs";
+    copy.addEventListener("click", () => this.handlers.onCopyRegex(group));
+    links.append(a, copy);
+    cells.push(links);
+    for (const c of cells) c.setAttribute("role", "cell");
+    row.append(...cells);
+    return row;
+  }
+
+  _membersHead() {
+    const row = el("div", "rg-row rg-member-row rg-members-head");
+    row.setAttribute("role", "row");
+    const metric = this.model.metric || "value";
+    for (const t of ["", "run", "parsed fields", "status", "started", "duration", metric, "tags", "notes"]) {
+      const c = el("span", "rg-th", t);
+      c.setAttribute("role", "columnheader");
+      row.append(c);
+    }
+    return row;
+  }
+
+  _memberRow(group, member) {
+    const t = this.model.trials ? this.model.trials.get(member.trial) : null;
+    const row = el("div", "rg-row rg-member-row");
+    row.setAttribute("role", "row");
+    row.dataset.trial = member.trial;
+    const run = member.run || (t && t.first ? t.first.run : member.trial);
+    const name = el("button", "rg-linklike rg-run-name", member.trial);
+    name.type = "button";
+    name.title = `Details of ${run}`;
+    name.addEventListener("click", () => this.handlers.onOpenRun(run));
+    const md = t ? t.metadata : {};
+    const status = member.status || (t && t.status) || "";
+    const statusCell = el("span", `rg-status rg-status-${statusClass(status)}`, status);
+    if (t && t.error) statusCell.title = t.error;
+    const fields = t ? parsedText(t.first) : "";
+    const tags = Array.isArray(md.tags) ? md.tags.map(String).join(", ") : formatValue(md.tags);
+    const cells = [
+      el("span", "rg-indent"),
+      name,
+      el("span", "rg-parsed", fields),
+      statusCell,
+      el("span", "rg-started", t ? formatWallTime(t.start_time) : ""),
+      el("span", "rg-duration", t ? formatDuration(t.duration) : ""),
+      el("span", "rg-num rg-value", fmt(member.value)),
+      el("span", "rg-tags", tags),
+      el("span", "rg-notes", formatValue(md.notes)),
+    ];
+    for (const c of cells) {
+      c.setAttribute("role", "cell");
+      if (c.textContent && !c.title) c.title = c.textContent;
+    }
+    row.append(...cells);
+    return row;
+  }
+}
+
+function fmt(value) {
+  const n = toNumber(value);
+  return n === null ? "" : formatNumber(n);
+}
+
+function statusClass(status) {
+  return ["running", "finished", "failed", "interrupted", "stale"].includes(status) ? status : "other";
+}
+
+function memberRun(group, trial) {
+  const m = (group.members || []).find((x) => x.trial === trial);
+  return (m && m.run) || trial;
+}
+
+function parsedText(run) {
+  if (!run) return "";
+  const fields = { ...run.params };
+  if (run.time) fields.time = run.time.replace("T", " ");
+  const parts = [formatParams(fields)];
+  if (run.labels && run.labels.length) parts.push(run.labels.join(" / "));
+  return parts.filter(Boolean).join(" · ");
+}

@@ -1,0 +1,244 @@
+// The toolbar: group-by fields (nested, in order), metric, split, reduction,
+// text/regex filter, field-value filters, counts, export and copy link.
+// It builds DOM and reports changes; it never fetches.
+
+import { formatFieldValue } from "../format.js";
+import { regexError } from "../regex.js";
+import { button, el, labelled, select } from "./dom.js";
+
+const REDUCTIONS = [
+  ["last", "last"],
+  ["min", "min"],
+  ["max", "max"],
+  ["best", "best"],
+];
+const DEBOUNCE_MS = 250;
+
+function debounced(fn) {
+  let timer = 0;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), DEBOUNCE_MS);
+  };
+}
+
+/** The toolbar view. */
+export class Toolbar {
+  /**
+   * @param {{onChange: (patch: object) => void, onExport: (kind: string) => void,
+   *   onCopyLink: () => void}} handlers
+   */
+  constructor(handlers) {
+    this.handlers = handlers;
+    this.element = el("div", "rg-toolbar");
+    this.element.setAttribute("role", "toolbar");
+    this.counts = el("span", "rg-counts");
+    this.counts.setAttribute("aria-live", "polite");
+    this.linkOut = el("input", "rg-link");
+    this.linkOut.readOnly = true;
+    this.linkOut.setAttribute("aria-label", "Link to this view");
+    this.linkOut.hidden = true;
+    this.fields = [];
+    this.tags = [];
+    this.state = null;
+    this.defaultBy = [];
+    this._whereField = "";
+  }
+
+  /**
+   * Rebuilds the controls for new fields/tags/state.
+   * @param {{fields: object[], defaultBy: string[], tags: object[], state: object,
+   *   usedSplit: string|null}} model
+   */
+  update(model) {
+    this.fields = model.fields;
+    this.defaultBy = model.defaultBy;
+    this.tags = model.tags;
+    this.state = model.state;
+    const s = model.state;
+    const rowA = el("div", "rg-toolbar-row");
+    rowA.append(this._groupBy(s));
+    const rowB = el("div", "rg-toolbar-row");
+    rowB.append(
+      labelled("Metric", this._metric(s)),
+      labelled("Split", this._split(s, model.usedSplit)),
+      labelled("Reduction", select("rg-reduction", REDUCTIONS, s.reduction, (v) => this._change({ reduction: v }), "Reduction")),
+      labelled("Filter", this._textInput("rg-filter", s.filter, "text in run names", (v) => ({ filter: v }))),
+      labelled("Regex", this._regexInput(s)),
+    );
+    const rowC = el("div", "rg-toolbar-row");
+    rowC.append(this._whereControls(s));
+    const actions = el("div", "rg-toolbar-row rg-actions");
+    actions.append(
+      this.counts,
+      button("rg-export-csv", "Export CSV", () => this.handlers.onExport("csv"), "Download the table as CSV"),
+      button("rg-export-json", "Export JSON", () => this.handlers.onExport("json"), "Download the table as JSON"),
+      button("rg-copy-link", "Copy link", () => this.handlers.onCopyLink(), "Copy a link to this view"),
+      this.linkOut,
+    );
+    const focused = this._focusedInput();
+    this.element.replaceChildren(rowA, rowB, rowC, actions);
+    if (focused) this._refocus(focused);
+  }
+
+  // Rebuilding must not steal the caret from someone typing a filter.
+  _focusedInput() {
+    const active = document.activeElement;
+    if (!active || !this.element.contains(active) || active.tagName !== "INPUT") return null;
+    const cls = [...active.classList].find((c) => c === "rg-filter" || c === "rg-regex");
+    return cls ? { cls, start: active.selectionStart, end: active.selectionEnd, value: active.value } : null;
+  }
+
+  _refocus({ cls, start, end, value }) {
+    const input = this.element.querySelector(`input.${cls}`);
+    if (!input) return;
+    input.value = value;
+    input.focus();
+    input.setSelectionRange(start, end);
+  }
+
+  /**
+   * Shows the counts line.
+   * @param {string} text
+   */
+  setCounts(text) {
+    this.counts.textContent = text;
+  }
+
+  /**
+   * Shows a produced link in a visible, selectable field.
+   * @param {string} link
+   * @param {boolean} copied
+   */
+  showLink(link, copied) {
+    this.linkOut.hidden = false;
+    this.linkOut.value = link;
+    this.linkOut.title = copied ? "Copied to the clipboard" : "Select and copy this link";
+    this.linkOut.select();
+  }
+
+  _change(patch) {
+    this.handlers.onChange(patch);
+  }
+
+  _groupBy(s) {
+    const box = el("div", "rg-groupby");
+    box.append(el("span", "rg-field-label", "Group by"));
+    const by = s.by === null ? this.defaultBy : s.by;
+    const chips = el("span", "rg-chips");
+    by.forEach((field, i) => {
+      const chip = el("span", "rg-chip rg-by-chip");
+      chip.dataset.field = field;
+      chip.append(el("span", "rg-chip-text", field));
+      if (i > 0) {
+        chip.append(
+          button("rg-chip-btn rg-by-left", "◂", () => this._change({ by: moved(by, i, -1) }), `Move ${field} out`),
+        );
+      }
+      chip.append(
+        button("rg-chip-btn rg-by-remove", "×", () => this._change({ by: by.filter((_, j) => j !== i) }), `Stop grouping by ${field}`),
+      );
+      chips.append(chip);
+    });
+    if (!by.length) chips.append(el("span", "rg-muted", "nothing (one group)"));
+    if (s.by === null) chips.append(el("span", "rg-muted rg-default-note", "default: repeats grouped"));
+    const options = [["", "+ add field"]];
+    for (const f of this.fields) {
+      if (by.includes(f.id)) continue;
+      const note = f.repeat ? " (repeat)" : f.varies ? "" : " (constant)";
+      options.push([f.id, `${f.id}${note}`]);
+    }
+    const add = select("rg-by-add", options, "", (v) => v && this._change({ by: [...by, v] }), "Add a group-by field");
+    box.append(chips, add);
+    if (s.by !== null) box.append(button("rg-by-default", "Default", () => this._change({ by: null }), "Back to the default grouping"));
+    return box;
+  }
+
+  _metric(s) {
+    const options = this.tags.map((t) => [t.tag, t.tag]);
+    if (!options.length) options.push(["", "(no scalars)"]);
+    return select("rg-metric", options, s.metric || "", (v) => this._change({ metric: v || null }), "Metric");
+  }
+
+  _split(s, usedSplit) {
+    // The splits that have the metric, as /tags lists them (null: runs without a split).
+    const tag = this.tags.find((t) => t.tag === s.metric);
+    const auto = usedSplit === undefined ? "auto" : `auto (${usedSplit === null ? "no split" : usedSplit})`;
+    const options = [["", auto]];
+    for (const { split } of tag ? tag.splits : []) {
+      options.push(split === null ? ["none", "(no split)"] : [split, split]);
+    }
+    if (s.split && !options.some(([v]) => v === s.split)) options.push([s.split, s.split]);
+    return select("rg-split", options, s.split, (v) => this._change({ split: v }), "Split");
+  }
+
+  _textInput(className, value, placeholder, patchOf) {
+    const input = el("input", `rg-input ${className}`);
+    input.type = "search";
+    input.value = value;
+    input.placeholder = placeholder;
+    const send = debounced(() => {
+      const patch = patchOf(input.value);
+      if (patch) this._change(patch);
+    });
+    input.addEventListener("input", send);
+    return input;
+  }
+
+  _regexInput(s) {
+    // An invalid pattern stays in the box, marked, and is not sent.
+    const input = this._textInput("rg-regex", s.regex, "regular expression", (v) => (regexError(v) ? null : { regex: v }));
+    const check = () => {
+      const error = regexError(input.value);
+      input.classList.toggle("rg-invalid", Boolean(error));
+      input.title = error || "A regular expression searched in trial and run names";
+    };
+    input.addEventListener("input", check);
+    check();
+    return input;
+  }
+
+  _whereControls(s) {
+    const box = el("div", "rg-where");
+    box.append(el("span", "rg-field-label", "Only"));
+    const fieldOptions = [["", "field…"], ...this.fields.map((f) => [f.id, f.id])];
+    const valueSelect = el("select", "rg-select rg-where-value");
+    valueSelect.setAttribute("aria-label", "Value");
+    const fillValues = (fieldId) => {
+      this._whereField = fieldId;
+      valueSelect.replaceChildren();
+      const f = this.fields.find((x) => x.id === fieldId);
+      if (!f) return;
+      for (const v of f.values) {
+        const text = formatFieldValue(v.value);
+        valueSelect.add(new Option(`${text} (${v.count})`, text));
+      }
+      if (f.missing) valueSelect.add(new Option(`(none) (${f.missing})`, "(none)"));
+    };
+    const fieldSelect = select("rg-where-field", fieldOptions, this._whereField, fillValues, "Filter field");
+    fillValues(this._whereField);
+    const add = button("rg-where-add", "Add filter", () => {
+      if (!fieldSelect.value || !valueSelect.value) return;
+      const pair = [fieldSelect.value, valueSelect.value];
+      if (s.where.some(([f, v]) => f === pair[0] && v === pair[1])) return;
+      this._change({ where: [...s.where, pair] });
+    });
+    box.append(fieldSelect, valueSelect, add);
+    for (const [field, value] of s.where) {
+      const chip = el("span", "rg-chip rg-where-chip");
+      chip.append(el("span", "rg-chip-text", `${field} = ${value}`));
+      chip.append(
+        button("rg-chip-btn rg-where-remove", "×", () => this._change({ where: s.where.filter((p) => p[0] !== field || p[1] !== value) }), "Remove this filter"),
+      );
+      box.append(chip);
+    }
+    return box;
+  }
+}
+
+function moved(list, i, delta) {
+  const out = [...list];
+  const [item] = out.splice(i, 1);
+  out.splice(Math.max(0, i + delta), 0, item);
+  return out;
+}
