@@ -32,19 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demo"))
 
 from bench_backend import PREFIX, Server, logdir_for  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from browser_flags import CHROMIUM_ARGS  # noqa: E402
 
 # Runs in the tab: waits for a new "rg-table-painted" mark after `action` and
 # returns {total, client}: ms from the action to that mark, and from the last

@@ -33,18 +33,8 @@ from tb_plugin import plugin, summary
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN = os.path.join(REPO, "demo", "train.py")
 
-# Flags Chromium needs on this machine (see the developers' brief).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
+sys.path.insert(0, os.path.join(REPO, "demo"))
+from browser_flags import CHROMIUM_ARGS  # noqa: E402  (shared with demo/ and bench/)
 
 # --- writing event files ---------------------------------------------------------
 
