@@ -7,6 +7,8 @@ import { alignCurves } from "./curves.js";
 import { formatNumber } from "./format.js";
 import { el } from "./views/dom.js";
 
+const STEP_INCREMENTS = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8].map((p) => m * p)).sort((a, b) => a - b);
+
 function cssVar(node, name, fallback) {
   return getComputedStyle(node).getPropertyValue(name).trim() || fallback;
 }
@@ -94,7 +96,8 @@ export class GroupChart {
         legend: { show: false },
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: false }, y: { distr: options.log ? 3 : 1 } },
-        axes: [{ ...axis, label: "step" }, { ...axis, label: options.metric + (options.log ? " (log)" : ""), size: 60 }],
+        // Steps are integers: only whole-number tick spacings on the x axis.
+        axes: [{ ...axis, label: "step", incrs: STEP_INCREMENTS }, { ...axis, label: options.metric + (options.log ? " (log)" : ""), size: 60 }],
         series: uSeries,
         bands,
       },
