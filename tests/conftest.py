@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
+import hypothesis
 import pytest
 from tensorboard.backend import application
 from tensorboard.backend.event_processing import data_provider as mux_provider
@@ -29,6 +30,10 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 from tensorboard.util import grpc_util
 
 from tb_plugin import plugin, summary
+
+# Property tests check behaviour, not speed: a loaded CI machine must not fail them.
+hypothesis.settings.register_profile("rungroups", deadline=None, print_blob=True)
+hypothesis.settings.load_profile("rungroups")
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN = os.path.join(REPO, "demo", "train.py")
