@@ -43,6 +43,7 @@ import functools
 import math
 import os
 import re
+import sys
 import time as _time
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -88,6 +89,37 @@ class RunName:
     labels: tuple[str, ...]
 
 
+class _NewRunName:
+    """A mutable RunName under construction: same slots, so it can become one.
+
+    The frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``
+    by name, which costs as much as the rest of parsing a name whose segments are
+    cached. Plain slot stores, then a ``__class__`` change, do the same for a fraction.
+    """
+
+    __slots__ = RunName.__slots__
+
+
+def _run_name(
+    run: str,
+    trial: str,
+    split: str | None,
+    time: datetime.datetime | None,
+    params: dict[str, Value],
+    labels: tuple[str, ...],
+) -> RunName:
+    """``RunName(run, trial, split, time, params, labels)``, faster."""
+    result = _NewRunName()
+    result.run = run
+    result.trial = trial
+    result.split = split
+    result.time = time
+    result.params = params
+    result.labels = labels
+    result.__class__ = RunName
+    return result
+
+
 _SPLITS = {
     "train": "train",
     "training": "train",
@@ -131,36 +163,48 @@ _INDEX_ALT = "seed|repeat|rep|trial|version|fold|run"
 _INDEX_RE = re.compile(
     rf"(?<![^\W_])({_INDEX_ALT})[-_]?([0-9]+)(?![^\W_]|[-_.][0-9])", re.IGNORECASE
 )
+# An index word and its separator, in lowercase, to the word: "seed_" to "seed".
+_INDEX_HEADS = {word + sep: word for word in REPEAT_KEYS for sep in ("", "_", "-")}
 # An index word at the start of a key, as in "lr=0.1_seed_3_bs=32".
 _INDEX_PREFIX_RE = re.compile(rf"({_INDEX_ALT})_?([0-9]+)_(?=[^\W\d])", re.IGNORECASE)
 
-_MONTHS = {
-    m: i
+# A PyTorch month name (lowercase) to the start of an ISO date in 2000.
+_PYTORCH_DATE = {
+    m: f"2000-{i:02d}-"
     for i, m in enumerate(
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
     )
 }
+# Python 3.11 and later read ISO 8601's basic format ("20190606T121212") too.
+_BASIC_ISO = sys.version_info >= (3, 11)
 
 # Every built-in timestamp, delimited from letters and digits on both sides (so
 # "model_20190606" and "x2019-06-07" are not timestamps). The group name says which
-# format matched (Match.lastgroup); the digits are then read by position.
+# format matched (Match.lastgroup). Searching segments for timestamps is the parser's
+# hottest loop, and a regex search tries a match at every position unless the
+# pattern starts with a plain character class, which it then skips to in C. So every
+# format is found by its first two digits: the others start there, after a character
+# that is not a letter or digit; a PyTorch match starts three characters before them,
+# at the English month name (see _find_time). Each branch starts with a plain
+# character, where the engine rejects it cheaply; the character before the match is
+# checked by lookbehinds after that.
 _TS_RE = re.compile(
-    r"(?<![^\W_])(?:"
+    r"[0-9][0-9](?:"
+    r"[0-9](?<![^\W_]...)[0-9](?:"
     # Géron: time.strftime("run_%Y_%m_%d-%H_%M_%S")
-    r"(?P<G>[0-9]{4}_[0-9]{2}_[0-9]{2}[-_][0-9]{2}_[0-9]{2}_[0-9]{2})"
+    r"_(?P<G>[0-9]{2}_[0-9]{2}[-_][0-9]{2}_[0-9]{2}_[0-9]{2})"
     # TensorFlow tutorials: datetime.now().strftime("%Y%m%d-%H%M%S")
-    r"|(?P<T>[0-9]{8}[-_T][0-9]{6})"
+    r"|[0-9](?P<T>[0-9]{3}[-_T][0-9]{6})"
     # ISO 8601 with colons, optional fraction and zone (the zone is dropped: naive)
-    r"|(?P<I>[0-9]{4}-[0-9]{2}-[0-9]{2}[T _][0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"|-(?P<I>[0-9]{2}-[0-9]{2}[T _][0-9]{2}:[0-9]{2}:[0-9]{2}"
     r"(?:[.,](?P<F>[0-9]+))?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)"
     # "%Y-%m-%d_%H-%M-%S" (Ray Tune's date_str()) and friends, or a date alone
-    r"|(?P<J>[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T_-][0-9]{2}-[0-9]{2}-[0-9]{2})?)"
+    r"|-(?P<J>[0-9]{2}-[0-9]{2}(?:[T_-][0-9]{2}-[0-9]{2}-[0-9]{2})?))"
     # PyTorch / tensorboardX SummaryWriter default: strftime("%b%d_%H-%M-%S")
-    r"|(?P<P>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[0-9]{2}_"
-    r"[0-9]{2}-[0-9]{2}-[0-9]{2})"
-    r")(?![^\W_])"
+    r"|_(?<=(?ai:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[0-9]{2}_)(?<![^\W_]......)"
+    r"(?P<P>[0-9]{2}-[0-9]{2}-[0-9]{2}))"
+    r"(?![^\W_])"
 )
-_NOT_DIGITS = str.maketrans("", "", "_-:T ")
 
 # Hydra's default layout: hydra.sweep.dir = multirun/${now:%Y-%m-%d}/${now:%H-%M-%S},
 # hydra.sweep.subdir = ${hydra.job.num} (hydra/conf/hydra/output/default.yaml).
@@ -177,15 +221,25 @@ _HOST_RE = re.compile(r"[^\s_,;+=]+")
 # with experiment_tag = f"{index}_{format_vars(config)}" ("k=v" joined by ",", floats
 # as f"{v:.4f}") and trial_id = uuid1().hex[:5] + "_" + f"{count:05d}" from
 # BasicVariantGenerator (other searchers: uuid4().hex[:8]).
-_RAY_RE = re.compile(
-    r"([^\s=,;+]+?)_([0-9a-f]{5}_[0-9]{5}|[0-9a-f]{8})_([0-9]+)(?:_|$)", re.IGNORECASE
-)
+_RAY_RE = re.compile(r"([^\s=,;+]+?)_([0-9a-fA-F]{5}_[0-9]{5}|[0-9a-fA-F]{8})_([0-9]+)(?:_|$)")
+# Matched at len - 20 only, after _maybe_ray.
 _RAY_END_RE = re.compile(r"_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}$")
+
+# A whole segment that is a timestamp, maybe after words joined by "_" (the label):
+# "run_2019_06_07-15_15_22", "train_fn_2019-06-07_15-15-22". The lookahead holds
+# exactly what _TS_RE.match finds there (a lookahead does not backtrack), and no
+# timestamp can start inside the words, so this is the first one.
+_WORDS_TIME_RE = re.compile(
+    rf"(?:(?P<words>[A-Za-z]+(?:_[A-Za-z]+)*)_)?(?=(?P<ts>{_TS_RE.pattern}))(?P=ts)"
+)
 
 # Stripped from free text where a timestamp or index word was cut out of it.
 _EDGE = "._-"
 
 _Params = list[tuple[str, Value]]
+# A time, or a PyTorch time without its year: (that moment in 2000,).
+_Time = datetime.datetime | tuple[datetime.datetime] | None
+_fromisoformat = datetime.datetime.fromisoformat
 
 
 def parse_value(text: str) -> Value:
@@ -221,49 +275,70 @@ def _is_closed(text: str) -> bool:
     return type(parse_value(text)) is not str
 
 
-def _datetime(*fields: int) -> datetime.datetime | None:
+def _from_iso(text: str) -> datetime.datetime | None:
+    """A datetime from ISO 8601 text; None for impossible dates and times."""
     try:
-        return datetime.datetime(*fields)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _from_digits(d: str, microsecond: int = 0) -> datetime.datetime | None:
-    """A datetime from ``YYYYMMDD`` or ``YYYYMMDDHHMMSS``; None for impossible ones."""
-    if len(d) == 8:
-        d += "000000"
-    try:
-        # fromisoformat validates the calendar in C, faster than six int() calls.
-        dt = datetime.datetime.fromisoformat(
-            f"{d[:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}"
-        )
+        return _fromisoformat(text)
     except ValueError:
         return None
-    return dt.replace(microsecond=microsecond) if microsecond else dt
 
 
-def _match_time(m: re.Match[str]) -> datetime.datetime | tuple[int, ...] | None:
-    """The time of a ``_TS_RE`` match, a PyTorch (month, day, ...) tuple, or None."""
-    kind = m.lastgroup
-    text = m.group()
-    if kind == "P":
-        d = text[3:].translate(_NOT_DIGITS)
-        fields = (_MONTHS[text[:3].lower()], int(d[:2]), int(d[2:4]), int(d[4:6]), int(d[6:8]))
-        # 2000 is a leap year, so this only rejects days no year has (Feb 30, Apr 31).
-        return fields if _datetime(2000, *fields) is not None else None
-    if kind == "I":
-        fraction = m.group("F")
-        microsecond = int(fraction[:6].ljust(6, "0")) if fraction else 0
-        return _from_digits(text[:19].translate(_NOT_DIGITS), microsecond)
-    return _from_digits(text.translate(_NOT_DIGITS))
+def _find_time(seg: str, pos: int) -> tuple[re.Match[str] | None, int]:
+    """The first ``_TS_RE`` match that starts at or after ``pos``, and its start.
+
+    A PyTorch match starts three characters before ``Match.start()`` (its month).
+    """
+    m = _TS_RE.search(seg, pos)
+    while m is not None:
+        start = m.start()
+        if m.lastgroup != "P":
+            return m, start
+        if start >= pos + 3:
+            return m, start - 3
+        # Its month is before pos. No other timestamp starts at this digit.
+        m = _TS_RE.search(seg, start + 1)
+    return None, -1
 
 
-def _resolve_year(fields: tuple[int, ...], now: datetime.datetime) -> datetime.datetime | None:
+def _match_time(kind: str, t: str, m: re.Match[str]) -> _Time:
+    """The time of timestamp text ``t`` in format ``kind`` (a ``_TS_RE`` group name), or
+    None for an impossible one; ``m`` holds its fraction (group ``F``).
+
+    A PyTorch time has no year: it comes as a 1-tuple of that moment in 2000 (a leap
+    year, so only days no year has, such as Feb 30, are impossible).
+    """
+    # fromisoformat validates the calendar in C. It takes any character between the
+    # date and the time, so str methods suffice to turn each format into its input.
+    if kind == "G":  # 2019_06_07-15_15_22
+        return _from_iso(t.replace("_", "-", 2).replace("_", ":"))
+    if kind == "J":  # 2019-06-07_15-15-22 or 2019-06-07
+        return _from_iso(":".join(t.rsplit("-", 2)) if len(t) > 10 else t)
+    if kind == "T":  # 20190606-121212
+        if _BASIC_ISO:
+            return _from_iso(t)
+        return _from_iso(f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[9:11]}:{t[11:13]}:{t[13:15]}")
+    if kind == "P":  # Nov27_01-29-05
+        dt = _from_iso(_PYTORCH_DATE[t[:3].lower()] + t[3:].replace("-", ":"))
+        return None if dt is None else (dt,)
+    # I: 2019-06-07T15:15:22.123+02:00 (the zone is dropped)
+    dt = _from_iso(t[:19])
+    fraction = m.group("F")
+    if dt is not None and fraction:
+        microsecond = int(fraction[:6].ljust(6, "0"))
+        if microsecond:
+            return dt.replace(microsecond=microsecond)
+    return dt
+
+
+def _resolve_year(moment: datetime.datetime, now: datetime.datetime) -> datetime.datetime | None:
     # PyTorch names carry no year: take the most recent year in which that moment is
     # not in the future. Feb 29 needs a leap year, at most 8 years back.
     for year in range(now.year, max(now.year - 9, 0), -1):
-        dt = _datetime(year, *fields)
-        if dt is not None and dt <= now:
+        try:
+            dt = moment.replace(year=year)
+        except ValueError:
+            continue
+        if dt <= now:
             return dt
     return None
 
@@ -430,26 +505,58 @@ def _chunk(chunk: str) -> tuple[tuple[tuple[str, Value], ...], tuple[str, ...]]:
     return tuple(params), tuple(labels)
 
 
-def _text(text: str, params: _Params, labels: list[str]) -> None:
+def _split_text(text: str) -> tuple[tuple[tuple[str, Value], ...], tuple[str, ...]]:
     """Params, index words and labels from text that holds no timestamp."""
     if _STRONG_CHAR_RE.search(text) is None:
-        chunks = [text]
-    elif "+" in text and _EXPONENT_PLUS_RE.search(text):
+        return _chunk(text)
+    if "+" in text and _EXPONENT_PLUS_RE.search(text):
         chunks = _STRONG_EXACT_RE.split(text)
     else:
         chunks = _STRONG_RE.split(text)
+    params: _Params = []
+    labels: list[str] = []
     for chunk in chunks:
         if chunk:
             p, lab = _chunk(chunk)
             params += p
             labels += lab
+    return tuple(params), tuple(labels)
 
 
-_Segment = tuple[
-    tuple[tuple[str, Value], ...],
-    tuple[str, ...],
-    datetime.datetime | tuple[int, ...] | None,
-]
+# The text around timestamps: a PyTorch comment or Ray config ("bs=32,lr=0.0010").
+_text = functools.lru_cache(maxsize=4096)(_split_text)
+
+
+_Segment = tuple[tuple[tuple[str, Value], ...], tuple[str, ...], _Time]
+
+
+def _maybe_ray(seg: str) -> bool:
+    # Ray names end in "_%Y-%m-%d_%H-%M-%S": two character tests before any regex.
+    return len(seg) > 26 and seg[-9] == "_" and seg[-20] == "_"
+
+
+def _plain_segment(seg: str) -> _Segment | None:
+    """:func:`_segment` of a segment that is one index word or one timestamp after
+    words ("version_12", "run_2019_06_07-15_15_22", "20190606-121212"), else None.
+
+    Most distinct segments have one of these shapes; reading them takes a fraction of
+    the general scan. Not for Ray Tune names (see :func:`_maybe_ray`).
+    """
+    head = seg.rstrip("0123456789")
+    if len(head) <= 8 and 0 < len(seg) - len(head) <= 100:
+        key = _INDEX_HEADS.get(head.lower())
+        if key is not None:
+            return ((key, int(seg[len(head) :])),), (), None
+    m = _WORDS_TIME_RE.fullmatch(seg)
+    if m is not None:
+        t = m.group("ts")
+        sep = t[4]  # tells the formats apart (a PyTorch time cannot follow "_")
+        kind = "G" if sep == "_" else "T" if sep != "-" else "J" if t[13:14] != ":" else "I"
+        when = _match_time(kind, t, m)
+        if when is not None:
+            words = m.group("words")
+            return (), ((words,) if words else ()), when
+    return None
 
 
 @functools.lru_cache(maxsize=16384)
@@ -458,71 +565,78 @@ def _segment(seg: str) -> _Segment:
 
     Cached: a log directory repeats segments across runs (the root and experiment
     directories, Hydra dates). The result is immutable and independent of ``now``: a
-    PyTorch time keeps its year open as a (month, day, hour, minute, second) tuple.
+    PyTorch time keeps its year open (see :func:`_match_time`).
     """
+    if _maybe_ray(seg) and _RAY_END_RE.match(seg, len(seg) - 20):
+        ray = _RAY_RE.match(seg)
+        if ray is not None:
+            return _scan_segment(seg, ray)
+    result = _plain_segment(seg)
+    if result is not None:
+        return result
     if _INTERESTING_RE.search(seg) is None:
         return (), (seg,), None
+    return _scan_segment(seg, None)
+
+
+def _scan_segment(seg: str, ray: re.Match[str] | None) -> _Segment:
+    """:func:`_segment` for any segment; ``ray`` is its Ray Tune prefix, if any."""
     params: _Params = []
     labels: list[str] = []
     first = None
     pos = 0
-    # Ray names end in "_%Y-%m-%d_%H-%M-%S": two character tests before any regex.
-    ray = None
-    if len(seg) > 26 and seg[-9] == "_" and seg[-20] == "_" and _RAY_END_RE.search(seg):
-        ray = _RAY_RE.match(seg)
     if ray is not None:
         labels += ray.groups()
         pos = ray.end()
-    for m in _TS_RE.finditer(seg, pos):
-        start, end = m.span()
-        if start and seg[start - 1] == "=":  # "date=2019-06-07" is a value
-            continue
-        when = _match_time(m)
-        if when is None:  # an impossible date stays text
-            continue
-        piece = seg[pos:start].rstrip(_EDGE)
-        if pos:
-            piece = piece.lstrip(_EDGE)
-        if piece:
-            _text(piece, params, labels)
-        if first is None:
-            first = when
-        pos = end
-        if m.lastgroup == "P" and seg.startswith("_", end):
-            host = _HOST_RE.match(seg, end + 1)
-            if host is not None:
-                host_end = host.end()
-                if seg.startswith("=", host_end):
-                    # The host ran into a comment key ("host-lr=0.1"): keys hold no "-".
-                    host_end = seg.rfind("-", end + 1, host_end)
-                if host_end > end + 1:
-                    labels.append(seg[end + 1 : host_end])
-                    pos = host_end
+    m, start = _find_time(seg, pos)
+    if m is None and not pos:
+        return (*_split_text(seg), None)
+    while m is not None:
+        end = m.end()
+        # "date=2019-06-07" is a value; an impossible date stays text.
+        if (
+            not (start and seg[start - 1] == "=")
+            and (when := _match_time(m.lastgroup, seg[start:end], m)) is not None
+        ):
+            piece = seg[pos:start].rstrip(_EDGE)
+            if pos:
+                piece = piece.lstrip(_EDGE)
+            if piece:
+                p, lab = _text(piece)
+                params += p
+                labels += lab
+            if first is None:
+                first = when
+            pos = end
+            if m.lastgroup == "P" and seg.startswith("_", end):
+                host = _HOST_RE.match(seg, end + 1)
+                if host is not None:
+                    host_end = host.end()
+                    if seg.startswith("=", host_end):
+                        # The host ran into a comment key ("host-lr=0.1"): keys hold no "-".
+                        host_end = seg.rfind("-", end + 1, host_end)
+                    if host_end > end + 1:
+                        labels.append(seg[end + 1 : host_end])
+                        pos = host_end
+        m, start = _find_time(seg, end)
     piece = seg[pos:].lstrip(_EDGE) if pos else seg
     if piece:
-        _text(piece, params, labels)
+        p, lab = _text(piece)
+        params += p
+        labels += lab
     return tuple(params), tuple(labels), first
 
 
 def _cache_clear() -> None:
     """Empties the parse caches (for benchmarks that must not time cache hits)."""
+    _directory.cache_clear()
     _segment.cache_clear()
+    _text.cache_clear()
     _chunk.cache_clear()
 
 
-def _parse(name: str, now: datetime.datetime | None) -> RunName:
-    segments = name.split("/")
-    if "" in segments or "." in segments:
-        segments = [s for s in segments if s and s != "."]
-    split = None
-    trial = name
-    if segments:
-        split = _SPLITS.get(segments[-1].lower())
-        if split is not None:
-            segments.pop()
-            head = name.rstrip("/")
-            cut = head.rfind("/")
-            trial = (head[:cut].rstrip("/") if cut > 0 else "") or "."
+def _walk(segments: list[str]) -> tuple[dict[str, Value], list[str], _Time]:
+    """Params, labels and first time of ``/``-free, non-empty segments, in order."""
     params: dict[str, Value] = {}
     labels: list[str] = []
     when = None
@@ -534,7 +648,8 @@ def _parse(name: str, now: datetime.datetime | None) -> RunName:
         date = _DATE_SEG_RE.fullmatch(seg) if len(seg) == 10 and i < count else None
         if date is not None and _CLOCK_SEG_RE.fullmatch(segments[i]):
             # Hydra: a date segment, then a time segment, then the job number.
-            dt = _from_digits((seg + segments[i]).translate(_NOT_DIGITS))
+            clock = segments[i]
+            dt = _from_iso(f"{seg}T{clock[:2]}:{clock[3:5]}:{clock[6:]}")
             if dt is not None:
                 i += 1
                 if when is None:
@@ -550,11 +665,98 @@ def _parse(name: str, now: datetime.datetime | None) -> RunName:
             labels += seg_labels
         if when is None and seg_time is not None:
             when = seg_time
+    return params, labels, when
+
+
+def _separable(last: str) -> bool:
+    """Whether a path reads as its parent directory's reading, then ``last``'s.
+
+    Not when ``last`` is empty or "." (it is skipped), or when it may be a Hydra time
+    or job number, which join the segments before it.
+    """
+    return bool(last) and last != "." and not (len(last) <= 9 and last[0] in "0123456789")
+
+
+_NOTHING: _Segment = ((), (), None)
+
+
+def _prefix(path: str) -> _Segment:
+    """:func:`_segment` for a directory path, which may hold "/"."""
+    if "/" in path:
+        return _directory(path)
+    return _segment(path) if path and path != "." else _NOTHING
+
+
+@functools.lru_cache(maxsize=4096)
+def _directory(path: str) -> _Segment:
+    """:func:`_segment` for a directory path holding "/": params (a repeated key's
+    last value wins), labels and first time of its segments.
+
+    Cached: runs share parent directories, and a directory is read from its own
+    parent's cached reading.
+    """
+    cut = path.rfind("/")
+    last = path[cut + 1 :]
+    if _separable(last):
+        head = _prefix(path[:cut])
+        tail = _segment(last)
+        return head[0] + tail[0], head[1] + tail[1], tail[2] if head[2] is None else head[2]
+    params, labels, when = _walk([s for s in path.split("/") if s and s != "."])
+    return tuple(params.items()), tuple(labels), when
+
+
+def _parse(name: str, now: datetime.datetime | None) -> RunName:
+    # The common case: the last segment (before a split) after its parent directory,
+    # both cached. _parse_any reads the others (see _separable).
+    cut = name.rfind("/")
+    last = name[cut + 1 :]
+    # No string longer than "evaluation" lowers to a split name.
+    split = _SPLITS.get(last.lower()) if len(last) <= 10 else None
+    trial = name
+    if split is not None:
+        if cut <= 0:
+            return _parse_any(name, now)
+        trial = name[:cut]
+        cut = trial.rfind("/")
+        last = trial[cut + 1 :]
+    if not _separable(last):
+        return _parse_any(name, now)
+    # A run's own directory is usually new: try the cheap shapes before the cache.
+    result = None if _maybe_ray(last) else _plain_segment(last)
+    params, labels, when = result or _segment(last)
+    if cut >= 0:
+        dir_params, dir_labels, dir_when = _prefix(trial[:cut])
+        params = dir_params + params
+        labels = dir_labels + labels
+        if dir_when is not None:
+            when = dir_when
     if type(when) is tuple:
         if now is None:
             now = datetime.datetime.now()
-        when = _resolve_year(when, now.replace(tzinfo=None))
-    return RunName(name, trial, split, when, params, tuple(labels))
+        when = _resolve_year(when[0], now.replace(tzinfo=None))
+    return _run_name(name, trial, split, when, dict(params), labels)
+
+
+def _parse_any(name: str, now: datetime.datetime | None) -> RunName:
+    """:func:`_parse` for any name."""
+    segments = name.split("/")
+    if "" in segments or "." in segments:
+        segments = [s for s in segments if s and s != "."]
+    split = None
+    trial = name
+    if segments:
+        split = _SPLITS.get(segments[-1].lower())
+        if split is not None:
+            segments.pop()
+            head = name.rstrip("/")
+            cut = head.rfind("/")
+            trial = (head[:cut].rstrip("/") if cut > 0 else "") or "."
+    params, labels, when = _walk(segments)
+    if type(when) is tuple:
+        if now is None:
+            now = datetime.datetime.now()
+        when = _resolve_year(when[0], now.replace(tzinfo=None))
+    return _run_name(name, trial, split, when, params, tuple(labels))
 
 
 def _parse_time(text: str, now: datetime.datetime | None) -> datetime.datetime | None:
