@@ -199,7 +199,13 @@ class Backend:
                 self._listed_at[experiment] = now
             return cached[1]
         records = data.read_runs(self._provider, ctx, experiment, listing)
-        names = {r.run: self._parse(r.run) for r in records}
+        new = [r.run for r in records if r.run not in self._names]
+        if new:
+            if len(self._names) + len(new) > _NAME_CACHE_SIZE:
+                self._names.clear()
+                new = [r.run for r in records]
+            self._names.update(zip(new, naming.parse_run_names(new, self._patterns), strict=True))
+        names = {r.run: self._names[r.run] for r in records}
         # Units are built from each run's own metadata; build_units merges a trial's.
         units = grouping.build_units((names[r.run], r.metadata) for r in records)
         unit_of_run = {run: unit for unit in units for run in unit.runs.values()}
@@ -216,14 +222,6 @@ class Backend:
             self._views[experiment] = (fingerprint, view)
             self._listed_at[experiment] = now
         return view
-
-    def _parse(self, run: str) -> naming.RunName:
-        name = self._names.get(run)
-        if name is None:
-            if len(self._names) >= _NAME_CACHE_SIZE:
-                self._names.clear()
-            name = self._names[run] = naming.parse_run_name(run, self._patterns)
-        return name
 
     def fields(self, view: ExperimentView, max_values: int | None) -> list[grouping.FieldInfo]:
         """`grouping.list_fields` over all units, memoised per view."""

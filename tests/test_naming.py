@@ -1083,3 +1083,20 @@ def test_never_raises_on_convention_fragments(name, now):
 def test_never_raises_with_patterns(name, patterns):
     assume(len(name) < 200)
     assert_well_formed(name, parse(name, naming.compile_patterns(patterns)))
+
+
+def test_parse_run_names_is_parse_run_name_on_each_and_restores_gc():
+    import gc
+
+    names = ["lr=0.1,bs=32/seed_1/train", "run_2019_06_07-15_15_22", "", ".", "exp/v2"]
+    patterns = naming.compile_patterns([r"exp/(?P<variant>v\d)"])
+    assert naming.parse_run_names(names, patterns) == [
+        naming.parse_run_name(n, patterns) for n in names
+    ]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        naming.parse_run_names(names)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
