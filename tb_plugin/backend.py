@@ -307,6 +307,24 @@ class Backend:
             ctx, experiment_id=experiment, plugin_name=SCALARS_PLUGIN
         )
 
+    def _stale_entries(
+        self, key: tuple[str, str], listed: dict[str, tuple[int, float]]
+    ) -> tuple[_Series, list[str]]:
+        """The cache entry for `key` (most recently used now) and the runs to re-read.
+
+        A run is re-read when its listing (`max_step`, `max_wall_time`) moved
+        since it was cached; the cache keeps `_SERIES_CACHE_SIZE` entries.
+        """
+        with self._lock:
+            cached = self._series.get(key)
+            if cached is None:
+                cached = self._series[key] = _Series({}, {})
+            self._series.move_to_end(key)
+            while len(self._series) > _SERIES_CACHE_SIZE:
+                self._series.popitem(last=False)
+            known = dict(cached.fingerprint)
+        return cached, [run for run, fp in listed.items() if known.get(run) != fp]
+
     def last_values(
         self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
     ) -> dict[str, float]:
@@ -316,15 +334,7 @@ class Backend:
         `read_last_scalars` call.
         """
         key = (experiment, "last:" + tag)
-        with self._lock:
-            cached = self._series.get(key)
-            if cached is None:
-                cached = self._series[key] = _Series({}, {})
-            self._series.move_to_end(key)
-            while len(self._series) > _SERIES_CACHE_SIZE:
-                self._series.popitem(last=False)
-            known = dict(cached.fingerprint)
-        changed = [run for run, fp in listed.items() if known.get(run) != fp]
+        cached, changed = self._stale_entries(key, listed)
         if changed:
             latest = self._provider.read_last_scalars(
                 ctx,
@@ -364,15 +374,7 @@ class Backend:
         `read_scalars` call.
         """
         key = (experiment, tag)
-        with self._lock:
-            cached = self._series.get(key)
-            if cached is None:
-                cached = self._series[key] = _Series({}, {})
-            self._series.move_to_end(key)
-            while len(self._series) > _SERIES_CACHE_SIZE:
-                self._series.popitem(last=False)
-            known = dict(cached.fingerprint)
-        changed = [run for run, fp in listed.items() if known.get(run) != fp]
+        cached, changed = self._stale_entries(key, listed)
         if changed:
             read = self._provider.read_scalars(
                 ctx,
