@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -9,7 +10,18 @@ import zipfile
 import pytest
 from conftest import REPO, TensorBoardProcess
 
-FRONTEND_FILES = ["index.js", "api.js", "ipc.js", "format.js", "style.css", "views/runs_table.js"]
+FRONTEND = os.path.join(REPO, "frontend")
+
+
+def frontend_files() -> list[str]:
+    """Every module, stylesheet and vendored file the tab needs (its tests excluded)."""
+    found = []
+    for directory, subdirs, names in os.walk(FRONTEND):
+        subdirs[:] = [d for d in subdirs if d not in ("tests", "__pycache__")]
+        for name in names:
+            if name.endswith((".js", ".css")) or "vendor" in directory:
+                found.append(os.path.relpath(os.path.join(directory, name), FRONTEND))
+    return sorted(found)
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +38,13 @@ def wheel(tmp_path_factory):
 
 def test_wheel_contains_the_frontend_and_entry_point(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for name in FRONTEND_FILES:
+    expected = frontend_files()
+    assert {"index.js", "style.css", "vendor/uplot/uPlot.esm.js", "vendor/uplot/LICENSE"} <= set(
+        expected
+    )
+    for name in expected:
         assert f"tb_plugin/static/{name}" in names
+    assert not any(n.startswith("tb_plugin/static/tests/") for n in names)
     assert "tb_plugin/http_api.md" in names
     assert not any(n.startswith(("tests/", "frontend/", "demo/")) for n in names)
     (entry_points,) = [n for n in names if n.endswith("entry_points.txt")]
