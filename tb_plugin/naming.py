@@ -572,9 +572,13 @@ def _segment(seg: str) -> _Segment:
         ray = _RAY_RE.match(seg)
         if ray is not None:
             return _scan_segment(seg, ray)
-    result = _plain_segment(seg)
-    if result is not None:
-        return result
+    return _plain_segment(seg) or _general_segment(seg)
+
+
+@functools.lru_cache(maxsize=16384)
+def _general_segment(seg: str) -> _Segment:
+    """:func:`_segment` of a segment that is neither a Ray Tune name nor a plain shape
+    (:func:`_plain_segment` returned None), so that check is not made twice."""
     if _INTERESTING_RE.search(seg) is None:
         return (), (seg,), None
     return _scan_segment(seg, None)
@@ -632,6 +636,7 @@ def _cache_clear() -> None:
     """Empties the parse caches (for benchmarks that must not time cache hits)."""
     _directory.cache_clear()
     _segment.cache_clear()
+    _general_segment.cache_clear()
     _text.cache_clear()
     _chunk.cache_clear()
 
@@ -723,8 +728,10 @@ def _parse(name: str, now: datetime.datetime | None) -> RunName:
     if not _separable(last):
         return _parse_any(name, now)
     # A run's own directory is usually new: try the cheap shapes before the cache.
-    result = None if _maybe_ray(last) else _plain_segment(last)
-    params, labels, when = result or _segment(last)
+    if _maybe_ray(last):
+        params, labels, when = _segment(last)
+    else:
+        params, labels, when = _plain_segment(last) or _general_segment(last)
     if cut >= 0:
         dir_params, dir_labels, dir_when = _prefix(trial[:cut])
         params = dir_params + params
