@@ -194,12 +194,12 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
           ValueError: an unknown field in `by` or `where`, an unknown reduction.
           LookupError: no run has the scalar tag `metric`.
         """
-        view = self._backend.view(ctx, experiment)
         if reduction not in grouping.REDUCTIONS:
             raise ValueError(
                 f"argument 'reduction': unknown reduction {reduction!r}; "
                 f"expected one of {', '.join(grouping.REDUCTIONS)}"
             )
+        view = self._backend.view(ctx, experiment)
         by_ids, units, groups = self._group(ctx, experiment, view, by, where, stale_after)
         values: dict[str, float] = {}
         if metric is not None:
@@ -425,18 +425,11 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
     @wrappers.Request.application
     def _serve_groups(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
-        metric = request.args.get("metric") or None
-        reduction = request.args.get("reduction", "last")
-        if reduction not in grouping.REDUCTIONS:
-            raise errors.InvalidArgumentError(
-                f"argument 'reduction': unknown reduction {reduction!r}; "
-                f"expected one of {', '.join(grouping.REDUCTIONS)}"
-            )
         kwargs = {
             "by": _by_arg(request),
-            "metric": metric,
+            "metric": request.args.get("metric") or None,
             "split": _split_arg(request),
-            "reduction": reduction,
+            "reduction": request.args.get("reduction", "last"),
             "where": _filter_arg(request),
             "stale_after": _float_arg(request, "stale_after", backend.DEFAULT_STALE_AFTER),
         }
