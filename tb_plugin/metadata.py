@@ -157,9 +157,9 @@ def encode_snapshot(data: Mapping[str, Any]) -> bytes:
             raise TypeError(f"run metadata key {key!r} is not a string")
         _check_value(value, key)
         _check_reserved(key, value)
-    encoded = _dumps(data).encode("utf-8")
+    encoded = dumps(data).encode("utf-8")
     if len(encoded) > MAX_SNAPSHOT_BYTES:
-        sizes = {k: len(_dumps(v).encode("utf-8")) for k, v in data.items()}
+        sizes = {k: len(dumps(v).encode("utf-8")) for k, v in data.items()}
         largest = max(sizes, key=sizes.get)
         raise ValueError(
             f"run metadata snapshot is {len(encoded)} bytes, over the limit of "
@@ -208,10 +208,6 @@ def merge_snapshots(snapshots: Iterable[tuple[float, Mapping[str, Any]]]) -> dic
 
 def dumps(data: Any) -> str:
     """Serialises metadata exactly as it is stored (NaN and infinities as tokens)."""
-    return _dumps(data)
-
-
-def _dumps(data: Any) -> str:
     return json.dumps(data, allow_nan=True, ensure_ascii=False, separators=(",", ":"))
 
 
