@@ -118,7 +118,7 @@ class RunMetadataCallback(keras.callbacks.Callback):
             self._writer = None
 
     def _write(self, snapshot: dict[str, Any]) -> None:
-        metadata.encode_snapshot(snapshot)
+        # Both writers below validate the snapshot before writing anything.
         try:
             import tensorflow as tf
         except ImportError:  # Keras on another backend: write without TensorFlow
