@@ -1088,11 +1088,15 @@ def test_never_raises_with_patterns(name, patterns):
 def test_parse_run_names_is_parse_run_name_on_each_and_restores_gc():
     import gc
 
+    # Unsorted, with a repeat (the batch parses in sorted order, answers in this one).
     names = ["lr=0.1,bs=32/seed_1/train", "run_2019_06_07-15_15_22", "", ".", "exp/v2"]
+    names += ["runs/Feb29_10-00-00_host", "a", "lr=0.1,bs=32/seed_1/train"]
     patterns = naming.compile_patterns([r"exp/(?P<variant>v\d)"])
-    assert naming.parse_run_names(names, patterns) == [
-        naming.parse_run_name(n, patterns) for n in names
-    ]
+    now = DT(2026, 11, 27)
+    got = naming.parse_run_names(iter(names), patterns, now=now)
+    assert got == [naming.parse_run_name(n, patterns, now=now) for n in names]
+    assert [r.run for r in got] == names
+    assert got[5].time == DT(2024, 2, 29, 10)
     assert gc.isenabled()
     gc.disable()
     try:
