@@ -32,13 +32,16 @@ export class App {
     this.state = state;
     this.env = env;
     this.gen = { load: 0, groups: 0, chart: 0, run: 0, spark: 0 };
+    this.pending = 0; // requests in flight (see _busy)
     this.fields = null;
     this.tags = [];
     this.trials = null;
     this.answer = null;
+    this._byKey = null; // the answer's groups by groupKey, made when first asked for
     this.sorted = [];
     this.sparklines = new Map();
     this.colors = new Map();
+    this.chartGroups = new Map(); // the chart's groups by key, in colour order
 
     this.toolbar = new Toolbar({
       onChange: (patch) => this.change(patch),
@@ -75,7 +78,7 @@ export class App {
     let fields;
     let tags;
     try {
-      [fields, tags] = await Promise.all([api.fetchFields(), api.fetchTags()]);
+      [fields, tags] = await this._busy(Promise.all([api.fetchFields(), api.fetchTags()]));
     } catch (e) {
       if (mine !== this.gen.load) return;
       this.content.replaceChildren(buildErrorState(e.message, () => this.reload()));
@@ -89,7 +92,7 @@ export class App {
       return;
     }
     if (this.content.firstChild !== this.main) this.content.replaceChildren(this.main);
-    api.fetchRuns().then(
+    this._busy(api.fetchRuns()).then(
       (answer) => {
         if (mine !== this.gen.load) return;
         this.trials = indexTrials(answer.runs);
@@ -131,24 +134,30 @@ export class App {
   async loadGroups() {
     const mine = ++this.gen.groups;
     const q = this.query();
-    this._updateToolbar(q);
+    // Until the answer names the split "auto" used, the last one for the same
+    // metric and split choice is the best guess (a regroup does not change it).
+    const last = this.answer;
+    const sameSplit = last && last.metric === q.metric && this.answeredSplit === q.split;
+    this._updateToolbar(q, sameSplit ? last.split : undefined);
     let answer;
     try {
-      answer = await api.fetchGroups(q);
+      answer = await this._busy(api.fetchGroups(q));
     } catch (e) {
       if (mine !== this.gen.groups) return;
       this._showBanner(e.status >= 400 && e.status < 500 ? e.message : `The backend failed: ${e.message}`, true);
       return;
     }
     if (mine !== this.gen.groups) return;
-    performance.mark("rg-groups-data");
     this._showBanner("");
     if (answer === this.answer && this.table.model) return; // a reload that changed nothing
     this.answer = answer;
+    this.answeredSplit = q.split;
+    this._byKey = null;
     this._updateToolbar(q, answer.split);
-    this._renderTable();
+    // The chart's groups are picked before the table renders, so it renders once.
+    this._renderTable(true);
     this.loadSparklines(q);
-    this.loadChart();
+    this.loadChart(false);
   }
 
   async loadSparklines(q) {
@@ -157,41 +166,62 @@ export class App {
     if (!q.metric || this.answer.groups.length > SPARKLINE_MAX_GROUPS) return;
     let curves;
     try {
-      curves = await api.fetchCurves(q, null, SPARKLINE_POINTS);
+      curves = await this._busy(afterPaint(api.fetchCurves(q, null, SPARKLINE_POINTS)));
     } catch {
       return; // sparklines are decoration; the chart reports errors
     }
     if (mine !== this.gen.spark) return;
     const lines = new Map(curves.curves.map((c) => [groupKey(c.values), c.curve]));
     this.sparklines = lines;
-    if (this.table.model) this.table.model.sparklines = lines;
-    this.table.refresh();
+    this.table.setSparklines(lines);
   }
 
   /** The keys of the groups shown in the chart. */
+  /** @returns {Map<string, object>} the answer's groups by groupKey */
+  get byKey() {
+    if (!this._byKey) this._byKey = new Map((this.answer ? this.answer.groups : []).map((g) => [groupKey(g.values), g]));
+    return this._byKey;
+  }
+
   selectedKeys() {
-    const present = new Set(this.answer ? this.answer.groups.map((g) => groupKey(g.values)) : []);
-    if (this.state.selected) return this.state.selected.filter((k) => present.has(k));
+    if (this.state.selected) return this.state.selected.filter((k) => this.byKey.has(k));
     return this.sorted.slice(0, CHART_DEFAULT_GROUPS).map((g) => groupKey(g.values));
   }
 
-  async loadChart() {
+  /** Picks the chart's groups and their colours (the table shows both). */
+  _pickChartGroups() {
+    const keys = this.selectedKeys();
+    // The default (the first groups shown) needs no lookup among thousands.
+    const groups = this.state.selected ? keys.map((k) => this.byKey.get(k)) : this.sorted.slice(0, keys.length);
+    this.chartGroups = new Map(keys.map((k, i) => [k, groups[i]]));
+    this.colors = new Map(keys.map((k, i) => [k, PALETTE[i % PALETTE.length]]));
+    return keys;
+  }
+
+  /**
+   * Draws the chart of the selected groups.
+   * @param {boolean} [pick]  pick the groups again and redraw the table's
+   *   ticks and swatches (false when the table was just rendered with them)
+   */
+  async loadChart(pick = true) {
     const mine = ++this.gen.chart;
     const q = this.query();
     this._chartControls();
-    const keys = this.selectedKeys();
-    this.colors = new Map(keys.map((k, i) => [k, PALETTE[i % PALETTE.length]]));
-    this.table.model.colors = this.colors;
-    this.table.model.selected = new Set(keys);
-    this.table.refresh();
+    const keys = pick ? this._pickChartGroups() : [...this.colors.keys()];
+    if (pick) {
+      this.table.model.colors = this.colors;
+      this.table.model.selected = new Set(keys);
+      this.table.refresh();
+    }
     if (!q.metric || !keys.length) {
       this.chart.update([], { band: this.state.band, log: this.state.log, metric: q.metric || "" });
       return;
     }
-    const byKey = new Map(this.answer.groups.map((g) => [groupKey(g.values), g]));
     let answer;
     try {
-      answer = await api.fetchCurves(q, keys.map((k) => byKey.get(k).values), CHART_POINTS);
+      // The table paints first; the chart (tens of ms in uPlot) follows a frame later.
+      const values = keys.map((k) => this.chartGroups.get(k).values);
+      answer = await this._busy(afterPaint(api.fetchCurves(q, values, CHART_POINTS)));
     } catch (e) {
       if (mine !== this.gen.chart) return;
       this._showBanner(`Could not load curves: ${e.message}`, true);
@@ -250,7 +280,7 @@ export class App {
     this.panelSlot.replaceChildren(buildRunPanelMessage(run, "Loading…", close));
     let detail;
     try {
-      detail = await api.fetchRun(run);
+      detail = await this._busy(api.fetchRun(run));
     } catch (e) {
       if (mine !== this.gen.run) return;
       this.panelSlot.replaceChildren(buildRunPanelMessage(run, e.message, close));
@@ -301,17 +331,18 @@ export class App {
     this.table.refresh();
   }
 
-  _renderTable() {
+  /** @param {boolean} [pickChart]  also pick the chart's groups (new data) */
+  _renderTable(pickChart = false) {
     if (!this.answer) return;
-    // A mark at the next frame after each table render: bench/bench_frontend.py reads them.
-    requestAnimationFrame(() => performance.mark("rg-table-painted"));
+    markPainted();
     this.sorted = sortGroups(this.answer.groups, this.state.sort);
     const prev = this.table.model;
+    const selected = pickChart ? new Set(this._pickChartGroups()) : prev ? prev.selected : new Set();
     this.table.setData({
       groups: this.sorted,
       by: this.answer.by,
       expanded: new Set(this.state.expanded),
-      selected: prev ? prev.selected : new Set(),
+      selected,
       colors: this.colors,
       trials: this.trials,
       sparklines: this.sparklines,
@@ -338,6 +369,23 @@ export class App {
       usedSplit,
     });
     this._showCounts();
+  }
+
+  /**
+   * Marks the tab aria-busy while a request is pending (assistive technology
+   * and bench/bench_frontend.py wait for it), settled answers included.
+   * @template T
+   * @param {Promise<T>} promise
+   * @returns {Promise<T>}
+   */
+  _busy(promise) {
+    this.pending++;
+    this.root.setAttribute("aria-busy", "true");
+    const done = () => {
+      if (--this.pending === 0) this.root.setAttribute("aria-busy", "false");
+    };
+    promise.then(done, done);
+    return promise;
   }
 
   _showBanner(message, isError = false) {
@@ -376,4 +424,31 @@ export class App {
     logLabel.append(log, el("span", null, " log scale"));
     this.chartControls.replaceChildren(el("h2", "rg-section-title", "Mean curves"), labelled("Band", band), logLabel, clear);
   }
+}
+
+/**
+ * Resolves once the next frame has been rendered: a task queued from the
+ * next animation frame runs after that frame's style, layout and paint.
+ * @returns {Promise<void>}
+ */
+function nextPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+/**
+ * A promise's value, once it has arrived and the next frame has been
+ * rendered: what the tab shows first (the table) paints before what follows.
+ * @template T
+ * @param {Promise<T>} promise
+ * @returns {Promise<T>}
+ */
+async function afterPaint(promise) {
+  const value = await promise;
+  await nextPaint();
+  return value;
+}
+
+/** Marks "rg-table-painted" once the table just rendered is on screen (bench/bench_frontend.py). */
+function markPainted() {
+  nextPaint().then(() => performance.mark("rg-table-painted"));
 }

@@ -176,7 +176,7 @@ export function flattenRows(groups, expanded) {
   const rows = [];
   groups.forEach((group, index) => {
     rows.push({ kind: "group", group, index });
-    if (expanded.has(groupKey(group.values))) {
+    if (expanded.size && expanded.has(groupKey(group.values))) {
       rows.push({ kind: "members-head", group, index });
       for (const member of group.members || []) rows.push({ kind: "member", group, member, index });
     }

@@ -266,6 +266,16 @@ def test_chart_draws_selected_groups_with_bands_log_scale_and_legend(page, grid)
     assert chart.get_attribute("data-bands") == "4"
     assert chart.get_attribute("data-scale") == "linear"
     assert chart.locator("canvas").count() >= 1
+    # Each group row draws its mean curve small: a sparkline path in the
+    # group's chart colour.
+    spark = frame.locator('.rg-group-row[data-key="[0.01,32]"] svg.rg-spark path')
+    spark.wait_for()
+    assert spark.get_attribute("d").startswith("M1.0 ")
+    assert spark.get_attribute("d").count("L") >= 1
+    swatch = frame.locator('.rg-group-row[data-key="[0.01,32]"] .rg-swatch')
+    assert swatch.evaluate("s => getComputedStyle(s).backgroundColor") == spark.evaluate(
+        "p => getComputedStyle(p).stroke"
+    )
     legend = frame.locator(".rg-legend-item")
     assert legend.locator(".rg-legend-label").all_inner_texts() == [
         f"param.lr={lr}, param.bs={bs}" for lr in LRS for bs in BATCHES

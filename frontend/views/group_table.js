@@ -1,7 +1,7 @@
 // The group table: one row per group (values, runs, mean ± std, min, max,
 // best run, sparkline, links), expandable to its runs. Rows are virtualised:
 // only the rows in view (plus a margin) exist in the DOM, so 10,000 runs
-// scroll as smoothly as 10.
+// scroll as smoothly as 10; a row still in view after a scroll keeps its node.
 
 import {
   formatDuration,
@@ -17,11 +17,12 @@ import { flattenRows, groupRunNames } from "../group.js";
 import { timeSeriesHref } from "../regex.js";
 import { groupKey } from "../url_state.js";
 import { el } from "./dom.js";
-import { drawSparkline } from "./sparkline.js";
+import { buildSparkline } from "./sparkline.js";
 
 /** Height of every row in pixels (virtualisation needs a fixed height). */
 export const ROW_HEIGHT = 30;
-const OVERSCAN = 8;
+// Rows rendered beyond each edge of the view, so a small scroll shows rows already there.
+const OVERSCAN = 4;
 
 /** The virtualised group table. */
 export class GroupTable {
@@ -44,9 +45,29 @@ export class GroupTable {
     this.rows = [];
     this.model = null;
     this._frame = 0;
-    this._rendered = "";
-    this.scroller.addEventListener("scroll", () => this._schedule(), { passive: true });
-    new ResizeObserver(() => this._schedule()).observe(this.scroller);
+    // The rows in the DOM: their range and nodes (index -> node), in row order.
+    this._first = 0;
+    this._last = 0;
+    this._nodes = new Map();
+    this._accent = null;
+    this._hrefs = new WeakMap();
+    this._hrefsFor = null;
+    // The scroll position and height, as last seen by the scroll event and the
+    // ResizeObserver: rendering reads no layout, so it never forces one.
+    this._top = 0;
+    this._height = 600;
+    this.scroller.addEventListener(
+      "scroll",
+      () => {
+        this._top = this.scroller.scrollTop;
+        this._schedule();
+      },
+      { passive: true },
+    );
+    new ResizeObserver(([entry]) => {
+      this._height = entry.contentRect.height || this._height;
+      this._schedule();
+    }).observe(this.scroller);
   }
 
   /**
@@ -64,14 +85,29 @@ export class GroupTable {
     this._buildHead(model);
     this.body.style.height = `${this.rows.length * ROW_HEIGHT}px`;
     this.scroller.style.height = `min(70vh, ${Math.max(3, this.rows.length) * ROW_HEIGHT + 2}px)`;
-    this._rendered = "";
+    this.refresh();
+  }
+
+  /** Redraws the visible rows (new sparklines, colours, run details or theme). */
+  refresh() {
+    this._nodes = new Map();
+    this._accent = null;
     this._render();
   }
 
-  /** Redraws the visible rows (new sparklines or run details arrived). */
-  refresh() {
-    this._rendered = "";
-    this._render();
+  /**
+   * Shows new sparklines in the rows on screen (the others get them when
+   * they are rendered).
+   * @param {Map<string, object>} lines  curves by group key
+   */
+  setSparklines(lines) {
+    if (!this.model) return;
+    this.model.sparklines = lines;
+    for (const node of this._nodes.values()) {
+      const key = node.dataset.key;
+      const cell = key === undefined ? null : node.querySelector(".rg-spark");
+      if (cell) cell.replaceWith(this._spark(key));
+    }
   }
 
   /**
@@ -80,7 +116,7 @@ export class GroupTable {
    */
   scrollToGroup(key) {
     const i = this.rows.findIndex((r) => r.kind === "group" && groupKey(r.group.values) === key);
-    if (i >= 0) this.scroller.scrollTop = i * ROW_HEIGHT;
+    if (i >= 0) this.scroller.scrollTop = this._top = i * ROW_HEIGHT;
   }
 
   _template(nBy) {
@@ -132,21 +168,43 @@ export class GroupTable {
 
   _render() {
     if (!this.model) return;
-    const top = this.scroller.scrollTop;
-    const height = this.scroller.clientHeight || 600;
-    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(this.rows.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
-    const span = `${first}:${last}`;
-    if (span === this._rendered) return;
-    this._rendered = span;
-    const nodes = [];
+    // Fewer rows than the last scroll position reaches: the browser will clamp
+    // it (and fire a scroll event); meanwhile the last screenful is what shows.
+    const shown = Math.ceil(this._height / ROW_HEIGHT);
+    const top = Math.min(Math.floor(this._top / ROW_HEIGHT), Math.max(0, this.rows.length - shown));
+    const first = Math.max(0, top - OVERSCAN);
+    const last = Math.min(this.rows.length, top + shown + OVERSCAN);
+    const old = this._nodes;
+    if (old.size && first === this._first && last === this._last) return;
+    // Rows still in view keep their nodes; new ones go before or after them,
+    // so the DOM stays in row order (screen readers, tests).
+    const nodes = new Map();
+    const before = [];
+    const after = [];
+    let kept = 0;
     for (let i = first; i < last; i++) {
-      const node = this._row(this.rows[i]);
-      node.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
-      node.setAttribute("aria-rowindex", String(i + 2));
-      nodes.push(node);
+      let node = old.get(i);
+      if (node) {
+        old.delete(i);
+        kept++;
+      } else {
+        node = this._row(this.rows[i]);
+        node.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+        node.setAttribute("aria-rowindex", String(i + 2));
+        (kept ? after : before).push(node);
+      }
+      nodes.set(i, node);
     }
-    this.body.replaceChildren(...nodes);
+    if (!kept) {
+      this.body.replaceChildren(...before);
+    } else {
+      for (const node of old.values()) node.remove();
+      this.body.prepend(...before);
+      this.body.append(...after);
+    }
+    this._nodes = nodes;
+    this._first = first;
+    this._last = last;
   }
 
   _row(row) {
@@ -200,15 +258,10 @@ export class GroupTable {
       best.append(b, el("span", "rg-muted", ` ${fmt(s.best_value)}`));
     }
     cells.push(best);
-    const spark = el("canvas", "rg-spark");
-    spark.width = 80;
-    spark.height = 20;
-    const curve = m.sparklines.get(key);
-    if (curve) drawSparkline(spark, curve, color || null);
-    cells.push(spark);
+    cells.push(this._spark(key));
     const links = el("span", "rg-links");
     const a = el("a", "rg-ts-link", "Time Series");
-    a.setAttribute("href", timeSeriesHref(groupRunNames(group, m.trials)));
+    a.setAttribute("href", this._href(group));
     a.target = "_top";
     a.title = "Open this group's runs in TensorBoard's Time Series";
     const copy = el("button", "rg-linklike rg-copy-regex", "regex");
@@ -220,6 +273,34 @@ export class GroupTable {
     for (const c of cells) c.setAttribute("role", "cell");
     row.append(...cells);
     return row;
+  }
+
+  /** The sparkline cell of a group: its mean curve, or empty. */
+  _spark(key) {
+    const curve = this.model.sparklines.get(key);
+    if (!curve) return cell(el("span", "rg-spark"));
+    const color = this.model.selected.has(key) ? this.model.colors.get(key) : null;
+    if (!color && this._accent === null) {
+      this._accent = getComputedStyle(this.element).getPropertyValue("--rg-accent").trim() || "#f57c00";
+    }
+    return cell(buildSparkline(curve, color || this._accent, "rg-spark"));
+  }
+
+  /**
+   * The Time Series link of a group (a regex of all its runs): made once per
+   * group object (an answer's groups outlive sorting, expanding, scrolling).
+   */
+  _href(group) {
+    if (this._hrefsFor !== this.model.trials) {
+      this._hrefs = new WeakMap(); // /runs arrived: groups now link their split runs
+      this._hrefsFor = this.model.trials;
+    }
+    let href = this._hrefs.get(group);
+    if (href === undefined) {
+      href = timeSeriesHref(groupRunNames(group, this.model.trials));
+      this._hrefs.set(group, href);
+    }
+    return href;
   }
 
   _membersHead() {
@@ -268,6 +349,11 @@ export class GroupTable {
     row.append(...cells);
     return row;
   }
+}
+
+function cell(node) {
+  node.setAttribute("role", "cell");
+  return node;
 }
 
 function fmt(value) {

@@ -51,6 +51,11 @@ export class Toolbar {
    *   usedSplit: string|null}} model
    */
   update(model) {
+    // The same fields, tags and state as shown: nothing to rebuild (the tab
+    // updates before fetching, and again when the answer names the split).
+    const shown = JSON.stringify([model.defaultBy, model.state, model.usedSplit]);
+    if (model.fields === this.fields && model.tags === this.tags && shown === this._shown) return;
+    this._shown = shown;
     this.fields = model.fields;
     this.defaultBy = model.defaultBy;
     this.tags = model.tags;
