@@ -978,8 +978,23 @@ class Stats:
     goal: str
 
     def to_json(self) -> dict[str, Any]:
-        """Returns a JSON-ready dict."""
-        return dataclasses.asdict(self)
+        """Returns a JSON-ready dict of the fields, in order.
+
+        Written out rather than ``dataclasses.asdict``, which deep-copies every
+        value: a third of a second of ``/groups`` for 5,000 groups.
+        """
+        return {
+            "count": self.count,
+            "nan_count": self.nan_count,
+            "mean": self.mean,
+            "std": self.std,
+            "min": self.min,
+            "median": self.median,
+            "max": self.max,
+            "best_run": self.best_run,
+            "best_value": self.best_value,
+            "goal": self.goal,
+        }
 
 
 def _stats_batch(

@@ -6,6 +6,7 @@ parser's details.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import math
@@ -758,9 +759,12 @@ def test_group_stats_cases(values, tag, expected):
         for key in ("mean", "std", "min", "median", "max", "best_value"):
             assert math.isnan(getattr(stats, key))
     payload = stats.to_json()
-    assert set(payload) == {
+    assert list(payload) == [
         "count", "nan_count", "mean", "std", "min", "median", "max", "best_run", "best_value", "goal"
-    }  # fmt: skip
+    ]  # fmt: skip
+    # Every field, and nothing else: a new Stats field must reach the JSON.
+    assert list(payload) == [f.name for f in dataclasses.fields(grouping.Stats)]
+    assert all(payload[k] is getattr(stats, k) for k in payload)
     json.dumps(payload)  # plain types (NaN allowed: the HTTP layer cleanses)
 
 
