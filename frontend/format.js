@@ -114,16 +114,18 @@ export function formatWallTime(seconds) {
 }
 
 /**
- * Seconds between two ISO 8601 times (metadata started_at / ended_at), or null.
+ * Seconds from an ISO 8601 time (metadata started_at) to another one
+ * (ended_at) or to a wall time in seconds since the epoch (a running run's
+ * last event), or null.
  * @param {unknown} start
  * @param {unknown} end
  * @returns {number|null}
  */
 export function isoSpanSeconds(start, end) {
-  if (typeof start !== "string" || typeof end !== "string") return null;
+  if (typeof start !== "string") return null;
   const a = Date.parse(start);
-  const b = Date.parse(end);
-  if (Number.isNaN(a) || Number.isNaN(b) || b < a) return null;
+  const b = typeof end === "number" ? end * 1000 : typeof end === "string" ? Date.parse(end) : NaN;
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b < a) return null;
   return (b - a) / 1000;
 }
 

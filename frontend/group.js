@@ -17,7 +17,9 @@ function splitRank(split) {
 /**
  * Indexes /runs by trial: each trial's runs (root first, then splits in
  * order), metadata merged over its runs (later splits win, one level deep for
- * objects, as the backend merges), earliest start time and status. O(n).
+ * objects, as the backend merges), earliest start time, status and duration
+ * (started_at to ended_at; for a running or stale trial, to its last event so
+ * far, and `so_far` is true). O(n).
  * @param {object[]} runs  the `runs` of /runs
  * @returns {Map<string, object>}
  */
@@ -41,8 +43,12 @@ export function indexTrials(runs) {
       }
       if (run.status) t.status = run.status;
       if (run.error) t.error = run.error;
+      if (typeof run.last_event_time === "number") t.last_event_time = run.last_event_time;
     }
     t.duration = isoSpanSeconds(t.metadata.started_at, t.metadata.ended_at);
+    // Still running (or stale): from its start to its last event so far.
+    t.so_far = t.duration === null && t.last_event_time !== undefined;
+    if (t.so_far) t.duration = isoSpanSeconds(t.metadata.started_at, t.last_event_time);
   }
   return trials;
 }

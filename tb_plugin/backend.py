@@ -243,20 +243,29 @@ class Backend:
           Trial name to the wall time of its last event (None if it has none),
           for the stale trials only.
         """
-        running = [u for u in view.units if u.metadata.get("status") == "running"]
-        if not running:
-            return {}
-        memo = view.memo.get("last_event_times")
-        if memo is None or time.monotonic() - memo[0] > STALE_TTL:
-            memo = (time.monotonic(), self.last_event_times(ctx, experiment, view, running))
-            view.memo["last_event_times"] = memo
-        last = memo[1]
+        last = self.running_last_events(ctx, experiment, view)
         now = time.time()
         return {
             u.trial: last.get(u.trial)
-            for u in running
-            if last.get(u.trial) is None or now - last[u.trial] > stale_after
+            for u in view.units
+            if u.metadata.get("status") == "running"
+            and (last.get(u.trial) is None or now - last[u.trial] > stale_after)
         }
+
+    def running_last_events(
+        self, ctx: Any, experiment: str, view: ExperimentView
+    ) -> dict[str, float]:
+        """Wall time of the last event of each `running` trial that has one.
+
+        One `last_event_times` call, reused for `STALE_TTL` seconds; the dict is
+        the same object while reused (callers may key memos on its identity).
+        """
+        memo = view.memo.get("last_event_times")
+        if memo is None or time.monotonic() - memo[0] > STALE_TTL:
+            running = [u for u in view.units if u.metadata.get("status") == "running"]
+            last = self.last_event_times(ctx, experiment, view, running) if running else {}
+            memo = view.memo["last_event_times"] = (time.monotonic(), last)
+        return memo[1]
 
     def last_event_times(
         self,

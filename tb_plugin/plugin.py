@@ -113,11 +113,12 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         """
         view = self._backend.view(ctx, experiment)
         stale = self._backend.stale_units(ctx, experiment, view, stale_after)
-        key = (stale_after, tuple(sorted(stale)))
+        last = self._backend.running_last_events(ctx, experiment, view)
+        key = (stale_after, tuple(sorted(stale)), id(last))
         memo = view.memo.get("runs")
         if memo is None or memo[0] != key:
             body = {
-                "runs": [_run_json(view, record, stale) for record in view.records],
+                "runs": [_run_json(view, record, stale, last) for record in view.records],
                 "stale_after": stale_after,
             }
             memo = view.memo["runs"] = [key, body, None]
@@ -340,9 +341,9 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             last_event is None or time.time() - last_event > stale_after
         ):
             stale = {unit.trial: last_event}
-        out = _run_json(view, record, stale)
+        out = _run_json(view, record, stale, {})
         out.update(
-            {
+            {  # last_event_time for any status here, not only running trials as in /runs
                 "fields": dict(self._backend.with_status([unit], stale)[0].fields),
                 "trial_runs": [{"split": s, "run": r} for s, r in unit.runs.items()],
                 "trial_metadata": unit.metadata,
@@ -519,13 +520,18 @@ def _status(unit: grouping.Unit) -> str | None:
 
 
 def _run_json(
-    view: backend.ExperimentView, record: data.RunRecord, stale: dict[str, Any]
+    view: backend.ExperimentView,
+    record: data.RunRecord,
+    stale: dict[str, Any],
+    last_events: dict[str, float],
 ) -> dict[str, Any]:
     name = view.names[record.run]
     unit = view.unit_of_run.get(record.run)
     status = None
+    last_event = None
     if unit is not None:
         status = "stale" if unit.trial in stale else _status(unit)
+        last_event = last_events.get(unit.trial)
     return {
         "run": record.run,
         "trial": name.trial,
@@ -537,6 +543,7 @@ def _run_json(
         "metadata": record.metadata,
         "error": record.error,
         "status": status,
+        "last_event_time": last_event,
     }
 
 

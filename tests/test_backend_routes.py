@@ -171,9 +171,17 @@ def test_runs_route(app):
     }
     assert runs[f"{RUNNING}/train"]["trial"] == RUNNING
     assert runs["empty_run"]["metadata"] == {} and runs["truncated"]["error"] is None
+    # A trial recorded as running reports its last event (its last scalar here,
+    # a second after its snapshot) on each of its runs; the others report none.
+    for run in (RUNNING, f"{RUNNING}/train", f"{RUNNING}/validation"):
+        assert runs[run]["last_event_time"] == pytest.approx(OLD + 1)
+    assert [r for r in RUNS if runs[r]["last_event_time"] is not None] == [
+        r for r in RUNS if r.startswith(RUNNING)
+    ]
     # The threshold can be overridden: two hours is not stale under a day.
-    relaxed = {r["run"]: r["status"] for r in app.json("/runs", stale_after=86400)["runs"]}
-    assert relaxed[RUNNING] == "running"
+    relaxed = {r["run"]: r for r in app.json("/runs", stale_after=86400)["runs"]}
+    assert relaxed[RUNNING]["status"] == "running"
+    assert relaxed[RUNNING]["last_event_time"] == pytest.approx(OLD + 1)
 
 
 def test_fields_route(app):

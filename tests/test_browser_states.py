@@ -148,3 +148,58 @@ def test_empty_log_directory_explains_how_to_name_runs_and_record_metadata(
     assert re.search(r"lr=0\.01,bs=32", text)
     assert "run_metadata" in text and "RunMetadataCallback" in text
     assert_clean(page)
+
+
+# Rows of the virtualised table in DOM order: (aria-rowindex, first group value).
+ROWS_IN_DOM = """() => [...document.querySelectorAll('.rg-tbody > .rg-row')].map((r) =>
+    [Number(r.getAttribute('aria-rowindex')), r.querySelector('.rg-group-value').textContent])"""
+
+SCROLL_TO = """async (top) => {
+    const s = document.querySelector('.rg-table-scroll');
+    s.scrollTop = top;
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return [s.scrollTop, s.clientHeight];
+}"""
+
+
+def test_a_long_table_keeps_only_rows_in_view_in_order_while_scrolling(page, tmp_path):
+    n = 400
+    for i in range(n):
+        write_events(str(tmp_path / f"lr=0.1,id={i}"), [scalar_event("epoch_loss", 0, float(i))])
+    tb = start_tensorboard(tmp_path, True, n_runs=n)
+    try:
+        frame = open_run_groups(page, tb)
+        wait_counts(frame, f"{n} runs in {n} groups")
+        handle = next(f for f in page.frames if "plugin_entry" in f.url)
+
+        def check(top: int, height: int, order: int = 1) -> list[int]:
+            rows = handle.evaluate(ROWS_IN_DOM)
+            indexes = [i for i, _ in rows]
+            # Contiguous and in order (screen readers read the DOM), each row
+            # showing its own group (by id: row index 2 is id 0, or n - 1 reversed).
+            assert indexes == list(range(indexes[0], indexes[0] + len(indexes)))
+            assert all(value == str(i - 2 if order > 0 else n + 1 - i) for i, value in rows)
+            # Every row in view is there, and not many more.
+            first, last = top // 30 + 2, (top + height - 1) // 30 + 2
+            assert indexes[0] <= first and indexes[-1] >= min(last, n + 1)
+            assert len(rows) < height // 30 + 20
+            return indexes
+
+        top, height = handle.evaluate(SCROLL_TO, 0)
+        check(top, height)
+        # Small scrolls keep most rows (down and up); long ones replace them all.
+        for target in (95, 400, 10_000, 6_000, 5_900, 5_850, 0, n * 30):
+            top, height = handle.evaluate(SCROLL_TO, target)
+            check(top, height)
+        assert handle.evaluate(ROWS_IN_DOM)[-1][1] == str(n - 1)
+        # Re-sorting redraws the rows in view: none of the old ones stay.
+        header = frame.locator('.rg-th[data-sort="value.0"]')
+        header.click()  # ascending, as shown
+        frame.locator('.rg-th[data-sort="value.0"][aria-sort="ascending"]').wait_for()
+        header.click()
+        frame.locator('.rg-th[data-sort="value.0"][aria-sort="descending"]').wait_for()
+        top, height = handle.evaluate(SCROLL_TO, 3_000)
+        check(top, height, order=-1)
+        assert_clean(page)
+    finally:
+        tb.close()

@@ -10,6 +10,7 @@ state. Helpers here are shared with it.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
@@ -60,6 +61,7 @@ def write_trial(root, lr: float, bs: int, seed: int, wall: float, **metadata) ->
         "ended_at": "2026-01-01T10:05:00",
         **metadata,
     }
+    data = {k: v for k, v in data.items() if v is not None}  # None: leave the key out
     write_events(str(root / trial), [metadata_event(data, wall_time=wall)])
     runs = [trial]
     for split in ("train", "validation"):
@@ -84,7 +86,12 @@ def write_standard_logdir(root) -> dict[str, list[str]]:
             for seed in SEEDS:
                 stale = (lr, bs, seed) == (0.1, 64, 3)
                 wall = now - 7200 if stale else now - 600
-                extra = {"status": "running"} if stale else {}
+                # Left running: started at `wall`, never ended; its last epoch
+                # was logged STEPS - 1 seconds later.
+                started = datetime.datetime.fromtimestamp(wall, datetime.timezone.utc).isoformat()
+                extra = (
+                    {"status": "running", "started_at": started, "ended_at": None} if stale else {}
+                )
                 trials[trial_name(lr, bs, seed)] = write_trial(root, lr, bs, seed, wall, **extra)
     return trials
 
@@ -208,6 +215,10 @@ def test_table_sorts_expands_and_shows_a_runs_metadata(page, grid):
     ]
     stale = members.filter(has_text=trial_name(0.1, 64, 3))
     assert stale.locator(".rg-status").inner_text() == "stale"
+    assert "last event" in stale.locator(".rg-status").get_attribute("title")
+    # Its duration runs to its last event (/runs' last_event_time), marked "so far".
+    assert stale.locator(".rg-duration").inner_text() == f"{STEPS - 1}s"
+    assert "so far" in stale.locator(".rg-duration").get_attribute("title")
     first = members.filter(has_text=trial_name(0.1, 64, 1))
     assert first.locator(".rg-status").inner_text() == "finished"
     assert first.locator(".rg-notes").inner_text() == f"note {trial_name(0.1, 64, 1)}"

@@ -55,6 +55,10 @@ test("durations and ISO spans", () => {
   assert.equal(isoSpanSeconds("2026-01-01T10:05:00", "2026-01-01T10:00:00"), null);
   assert.equal(isoSpanSeconds("nonsense", "2026-01-01T10:00:00"), null);
   assert.equal(isoSpanSeconds(undefined, "2026-01-01T10:00:00"), null);
+  // To a wall time in epoch seconds (a running run's last event), offsets honoured.
+  assert.equal(isoSpanSeconds("2026-01-01T10:00:00+02:00", Date.parse("2026-01-01T08:02:00Z") / 1000), 120);
+  assert.equal(isoSpanSeconds("2026-01-01T10:00:00+00:00", Date.parse("2026-01-01T09:00:00Z") / 1000), null);
+  assert.equal(isoSpanSeconds("2026-01-01T10:00:00+00:00", NaN), null);
 });
 
 test("the counts line", () => {

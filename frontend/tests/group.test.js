@@ -16,6 +16,8 @@ const RUNS = [
   { run: "a/seed_1/validation", trial: "a/seed_1", split: "validation", start_time: 10, metadata: { hparams: { bs: 2 } }, status: "finished" },
   { run: "a/seed_1/train", trial: "a/seed_1", split: "train", start_time: 15, metadata: {}, status: "finished" },
   { run: "b", trial: "b", split: null, start_time: 5, metadata: {}, status: null, error: "bad" },
+  // Running: no ended_at yet, its last event 90 s after started_at.
+  { run: "r", trial: "r", split: null, start_time: 1, metadata: { status: "running", started_at: "2026-01-01T00:00:00+00:00" }, status: "stale", last_event_time: Date.parse("2026-01-01T00:01:30Z") / 1000 },
 ];
 
 function group(values, size, stats, members = []) {
@@ -29,7 +31,13 @@ test("trials index their runs in split order and merge metadata one level deep",
   assert.deepEqual(a.metadata.hparams, { lr: 1, bs: 2 });
   assert.equal(a.start_time, 10);
   assert.equal(a.duration, 60);
+  assert.equal(a.so_far, false);
   assert.equal(trials.get("b").error, "bad");
+  assert.equal(trials.get("b").duration, null);
+  const r = trials.get("r");
+  assert.equal(r.duration, 90);
+  assert.equal(r.so_far, true);
+  assert.equal(r.status, "stale");
 });
 
 test("a group's runs are every run of its trials", () => {

@@ -329,6 +329,10 @@ export class GroupTable {
     const status = member.status || (t && t.status) || "";
     const statusCell = el("span", `rg-status rg-status-${statusClass(status)}`, status);
     if (t && t.error) statusCell.title = t.error;
+    else if (t && t.last_event_time !== undefined) {
+      // Running or stale: when it was last heard of.
+      statusCell.title = `recorded as running; last event ${formatWallTime(t.last_event_time)}`;
+    }
     const fields = t ? parsedText(t.first) : "";
     const tags = Array.isArray(md.tags) ? md.tags.map(String).join(", ") : formatValue(md.tags);
     const cells = [
@@ -337,7 +341,7 @@ export class GroupTable {
       el("span", "rg-parsed", fields),
       statusCell,
       el("span", "rg-started", t ? formatWallTime(t.start_time) : ""),
-      el("span", "rg-duration", t ? formatDuration(t.duration) : ""),
+      duration(t),
       el("span", "rg-num rg-value", fmt(member.value)),
       el("span", "rg-tags", tags),
       el("span", "rg-notes", formatValue(md.notes)),
@@ -349,6 +353,12 @@ export class GroupTable {
     row.append(...cells);
     return row;
   }
+}
+
+function duration(trial) {
+  const c = el("span", "rg-duration", trial ? formatDuration(trial.duration) : "");
+  if (trial && trial.so_far && c.textContent) c.title = `${c.textContent} so far (to its last event)`;
+  return c;
 }
 
 function cell(node) {
