@@ -176,13 +176,13 @@ export class App {
     this.table.setSparklines(lines);
   }
 
-  /** The keys of the groups shown in the chart. */
   /** @returns {Map<string, object>} the answer's groups by groupKey */
   get byKey() {
     if (!this._byKey) this._byKey = new Map((this.answer ? this.answer.groups : []).map((g) => [groupKey(g.values), g]));
     return this._byKey;
   }
 
+  /** The keys of the groups shown in the chart. */
   selectedKeys() {
     if (this.state.selected) return this.state.selected.filter((k) => this.byKey.has(k));
     return this.sorted.slice(0, CHART_DEFAULT_GROUPS).map((g) => groupKey(g.values));
