@@ -5,7 +5,7 @@
 import * as api from "./api.js";
 import { GroupChart } from "./chart.js";
 import { countsLine } from "./format.js";
-import { defaultMetric, exportRecords, groupRunNames, indexTrials, sortGroups, toCsv } from "./group.js";
+import { defaultMetric, exportRecords, groupRunNames, indexTrials, legendLabels, sortGroups, toCsv } from "./group.js";
 import { anchoredRegex } from "./regex.js";
 import { groupKey, shareLink } from "./url_state.js";
 import { button, copyText, download, el, labelled, select } from "./views/dom.js";
@@ -229,9 +229,16 @@ export class App {
     }
     if (mine !== this.gen.chart) return;
     const curves = new Map(answer.curves.map((c) => [groupKey(c.values), c]));
-    const series = keys
-      .filter((k) => curves.has(k))
-      .map((k) => ({ key: k, label: curves.get(k).label, color: this.colors.get(k), size: curves.get(k).size, curve: curves.get(k).curve }));
+    const shown = keys.filter((k) => curves.has(k)).map((k) => curves.get(k));
+    const labels = legendLabels(shown, this.answer.by);
+    const series = shown.map((c, i) => ({
+      key: groupKey(c.values),
+      label: labels[i],
+      title: c.label,
+      color: this.colors.get(groupKey(c.values)),
+      size: c.size,
+      curve: c.curve,
+    }));
     this.chart.update(series, { band: this.state.band, log: this.state.log, metric: q.metric });
   }
 

@@ -35,7 +35,8 @@ export class GroupChart {
 
   /**
    * Draws curves.
-   * @param {{key: string, label: string, color: string, size: number, curve: object}[]} series
+   * @param {{key: string, label: string, title?: string, color: string, size: number,
+   *   curve: object}[]} series  `label` in the legend, `title` (the full label) on hover
    * @param {{band: string, log: boolean, metric: string}} options
    */
   update(series, options) {
@@ -122,7 +123,7 @@ export class GroupChart {
       sw.style.background = s.color;
       const b = el("button", "rg-linklike rg-legend-label", s.label);
       b.type = "button";
-      b.title = "Show or hide this group";
+      b.title = `${s.title || s.label}: show or hide`;
       b.addEventListener("click", () => this._toggle(s.key, item));
       item.append(sw, b, el("span", "rg-muted", ` (${s.size} run${s.size === 1 ? "" : "s"})`));
       this.legend.append(item);

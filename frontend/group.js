@@ -250,3 +250,18 @@ export function toCsv(records) {
 export function groupValueText(group, i) {
   return formatFieldValue(group.values[i]);
 }
+
+/**
+ * Legend labels for the charted groups: only the fields whose values differ
+ * among them ("param.lr=0.01" when lr is all that tells them apart), or every
+ * field when none does. Groups of no field keep their own label.
+ * @param {{values: unknown[], label: string}[]} groups
+ * @param {string[]} by  field ids
+ * @returns {string[]}
+ */
+export function legendLabels(groups, by) {
+  if (!by.length) return groups.map((g) => g.label);
+  const differs = by.map((_, i) => new Set(groups.map((g) => groupKey([g.values[i]]))).size > 1);
+  const keep = differs.some(Boolean) ? differs : by.map(() => true);
+  return groups.map((g) => by.flatMap((field, i) => (keep[i] ? [`${field}=${formatFieldValue(g.values[i])}`] : [])).join(", "));
+}

@@ -314,6 +314,13 @@ def test_chart_draws_selected_groups_with_bands_log_scale_and_legend(page, grid)
                  let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
     )
     assert painted > 500
+    # With only lr telling the charted groups apart, the legend names just lr;
+    # the full label is on hover.
+    frame.locator('.rg-group-row[data-key="[0.1,32]"] .rg-select-group').uncheck()
+    frame.locator('.rg-chart[data-series="2"]').wait_for()
+    labels = legend.locator(".rg-legend-label")
+    assert labels.all_inner_texts() == ["param.lr=0.01", "param.lr=0.1"]
+    assert labels.first.get_attribute("title").startswith("param.lr=0.01, param.bs=64")
     assert_clean(page)
 
 

@@ -7,6 +7,7 @@ import {
   flattenRows,
   groupRunNames,
   indexTrials,
+  legendLabels,
   sortGroups,
   toCsv,
 } from "../group.js";
@@ -130,4 +131,19 @@ test("curves align on the union of steps with bands, and log drops non-positive 
   const logged = alignCurves([b], "minmax", true);
   assert.deepEqual(logged.lines[0].lo, [null, 1], "a log axis cannot show 0");
   assert.deepEqual(alignCurves([a], "none", false).lines[0].lo, [null, null]);
+});
+
+test("legend labels keep only the fields that tell the charted groups apart", () => {
+  const by = ["param.lr", "param.bs", "param.opt"];
+  const g = (values) => ({ values, label: "full" });
+  assert.deepEqual(legendLabels([g([0.01, 32, "adam"]), g([0.1, 32, "adam"])], by), ["param.lr=0.01", "param.lr=0.1"]);
+  assert.deepEqual(legendLabels([g([0.01, 32, null]), g([0.01, 64, "sgd"])], by), [
+    "param.bs=32, param.opt=(none)",
+    "param.bs=64, param.opt=sgd",
+  ]);
+  // One group, or groups alike in every field shown: every field.
+  assert.deepEqual(legendLabels([g([0.01, 32, "adam"])], by), ["param.lr=0.01, param.bs=32, param.opt=adam"]);
+  // 1 and true are different values (as group keys are).
+  assert.deepEqual(legendLabels([g([1]), g([true])], ["param.x"]), ["param.x=1", "param.x=true"]);
+  assert.deepEqual(legendLabels([g([]), g([])], []), ["full", "full"]);
 });
