@@ -257,8 +257,9 @@ class Backend:
     ) -> dict[str, float]:
         """Wall time of the last event of each `running` trial that has one.
 
-        One `last_event_times` call, reused for `STALE_TTL` seconds; the dict is
-        the same object while reused (callers may key memos on its identity).
+        One `last_event_times` call, reused for `STALE_TTL` seconds. The dict is
+        never changed once returned (a refresh makes a new one): callers may keep
+        it in memo keys.
         """
         memo = view.memo.get("last_event_times")
         if memo is None or time.monotonic() - memo[0] > STALE_TTL:

@@ -114,7 +114,8 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         view = self._backend.view(ctx, experiment)
         stale = self._backend.stale_units(ctx, experiment, view, stale_after)
         last = self._backend.running_last_events(ctx, experiment, view)
-        key = (stale_after, tuple(sorted(stale)), id(last))
+        # The times themselves, not id(last): a refreshed dict may reuse a freed one's id.
+        key = (stale_after, tuple(sorted(stale)), last)
         memo = view.memo.get("runs")
         if memo is None or memo[0] != key:
             body = {
