@@ -5,13 +5,9 @@
 import uPlot from "./vendor/uplot/uPlot.esm.js";
 import { alignCurves } from "./curves.js";
 import { formatNumber } from "./format.js";
-import { el } from "./views/dom.js";
+import { cssVar, el } from "./views/dom.js";
 
 const STEP_INCREMENTS = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8].map((p) => m * p)).sort((a, b) => a - b);
-
-function cssVar(node, name, fallback) {
-  return getComputedStyle(node).getPropertyValue(name).trim() || fallback;
-}
 
 function withAlpha(color, alpha) {
   const m = /^#([0-9a-f]{6})$/i.exec(color);

@@ -15,6 +15,17 @@ export function el(tag, className, text) {
 }
 
 /**
+ * A CSS custom property's value on a node (the theme's colours), or a fallback.
+ * @param {Element} node
+ * @param {string} name  such as "--rg-accent"
+ * @param {string} fallback
+ * @returns {string}
+ */
+export function cssVar(node, name, fallback) {
+  return getComputedStyle(node).getPropertyValue(name).trim() || fallback;
+}
+
+/**
  * A button with a label and a click handler.
  * @param {string} className
  * @param {string} label

@@ -16,7 +16,7 @@ import {
 import { flattenRows, groupRunNames } from "../group.js";
 import { timeSeriesHref } from "../regex.js";
 import { groupKey } from "../url_state.js";
-import { el } from "./dom.js";
+import { cssVar, el } from "./dom.js";
 import { buildSparkline } from "./sparkline.js";
 
 /** Height of every row in pixels (virtualisation needs a fixed height). */
@@ -281,7 +281,7 @@ export class GroupTable {
     if (!curve) return cell(el("span", "rg-spark"));
     const color = this.model.selected.has(key) ? this.model.colors.get(key) : null;
     if (!color && this._accent === null) {
-      this._accent = getComputedStyle(this.element).getPropertyValue("--rg-accent").trim() || "#f57c00";
+      this._accent = cssVar(this.element, "--rg-accent", "#f57c00");
     }
     return cell(buildSparkline(curve, color || this._accent, "rg-spark"));
   }
