@@ -342,13 +342,13 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             last_event is None or time.time() - last_event > stale_after
         ):
             stale = {unit.trial: last_event}
-        out = _run_json(view, record, stale, {})
+        # Its last event whatever its status (/runs gives it for running trials only).
+        out = _run_json(view, record, stale, {} if last_event is None else {unit.trial: last_event})
         out.update(
-            {  # last_event_time for any status here, not only running trials as in /runs
+            {
                 "fields": dict(self._backend.with_status([unit], stale)[0].fields),
                 "trial_runs": [{"split": s, "run": r} for s, r in unit.runs.items()],
                 "trial_metadata": unit.metadata,
-                "last_event_time": last_event,
                 "scalars": [
                     {
                         "tag": tag,
