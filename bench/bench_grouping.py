@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from tb_plugin import grouping, naming  # noqa: E402
+from tb_plugin import aggregate, curves, grouping, naming  # noqa: E402
 
 TARGET_SECONDS = 0.2
 
@@ -86,11 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         n = args.points - int(rng.integers(0, args.points // 4 + 1))
         steps = np.arange(n, dtype=np.int64) * int(rng.integers(1, 3))
         series[unit.trial] = (steps, np.exp(-steps / 50.0) + rng.normal(0, 0.05, n))
-    values = grouping.reduce_runs(series, "last", tag)
+    values = aggregate.reduce_runs(series, "last", tag)
 
     def grouping_with_stats():
         groups = grouping.group_units(units, by)
-        return groups, grouping.stats_by_group(groups, values, tag, "last")
+        return groups, aggregate.stats_by_group(groups, values, tag, "last")
 
     groups, stats = grouping_with_stats()
     biggest = max(groups, key=lambda g: len(g.units))
@@ -104,15 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         ("group_units, 3 levels + stats_by_group", best_of_3(grouping_with_stats)),
         (
             f"reduce_runs best, {len(series)} x ~{args.points} points",
-            best_of_3(lambda: grouping.reduce_runs(series, "best", tag)),
+            best_of_3(lambda: aggregate.reduce_runs(series, "best", tag)),
         ),
         (
             f"group_curve, biggest group ({len(biggest.units)} runs)",
-            best_of_3(lambda: grouping.group_curve(biggest_series)),
+            best_of_3(lambda: curves.group_curve(biggest_series)),
         ),
         (
             f"group_curve, all {len(series)} runs, max_points=500",
-            best_of_3(lambda: grouping.group_curve(series, max_points=500)),
+            best_of_3(lambda: curves.group_curve(series, max_points=500)),
         ),
     ]
 

@@ -35,7 +35,7 @@ from tensorboard.data import provider
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tb_plugin import backend, config, data, grouping, metadata, naming
+from tb_plugin import aggregate, backend, config, curves, data, grouping, metadata, naming
 
 AUTO = object()
 """`split` not given: read the metric from `backend.SPLIT_PREFERENCE`'s first split that has it."""
@@ -170,7 +170,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             "tags": [
                 {
                     "tag": tag,
-                    "goal": grouping.goal(tag),
+                    "goal": aggregate.goal(tag),
                     "splits": _split_counts(per_tag[tag]),
                 }
                 for tag in sorted(per_tag)
@@ -196,10 +196,10 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
           ValueError: an unknown field in `by` or `where`, an unknown reduction.
           LookupError: no run has the scalar tag `metric`.
         """
-        if reduction not in grouping.REDUCTIONS:
+        if reduction not in aggregate.REDUCTIONS:
             raise ValueError(
                 f"argument 'reduction': unknown reduction {reduction!r}; "
-                f"expected one of {', '.join(grouping.REDUCTIONS)}"
+                f"expected one of {', '.join(aggregate.REDUCTIONS)}"
             )
         view = self._backend.view(ctx, experiment)
         by_ids, units, groups = self._group(ctx, experiment, view, by, where, stale_after)
@@ -215,12 +215,12 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
                 per_run = self._backend.last_values(ctx, experiment, metric, wanted)
             else:
                 series = self._backend.series(ctx, experiment, metric, wanted)
-                per_run = grouping.reduce_runs(series, reduction, metric)
+                per_run = aggregate.reduce_runs(series, reduction, metric)
             for unit in units:
                 run = unit.run_for(split)
                 if run is not None and run in per_run:
                     values[unit.trial] = per_run[run]
-            stats = grouping.stats_by_group(groups, values, metric, reduction)
+            stats = aggregate.stats_by_group(groups, values, metric, reduction)
         elif split is AUTO:
             split = None
         out_groups = []
@@ -247,7 +247,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             "metric": metric,
             "split": split,
             "reduction": reduction,
-            "goal": grouping.goal(metric) if metric is not None else None,
+            "goal": aggregate.goal(metric) if metric is not None else None,
             "trials": len(view.units),
             "matched": len(units),
             "groups": out_groups,
@@ -284,19 +284,19 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             groups = [g for g in groups if _group_key(g.values) in wanted]
         units = [u for g in groups for u in g.units]
         series = self._backend.series(ctx, experiment, metric, _runs_of(units, split, listed))
-        curves = []
+        out_curves = []
         for group in groups:
             members = {}
             for unit in group.units:
                 run = unit.run_for(split)
                 if run is not None and run in series:
                     members[unit.trial] = series[run]
-            curves.append(
+            out_curves.append(
                 {
                     "values": list(group.values),
                     "label": group.label,
                     "size": len(group.units),
-                    "curve": grouping.group_curve(members, max_points=max_points).to_json(),
+                    "curve": curves.group_curve(members, max_points=max_points).to_json(),
                 }
             )
         return {
@@ -304,7 +304,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             "metric": metric,
             "split": split,
             "max_points": max_points,
-            "curves": curves,
+            "curves": out_curves,
         }
 
     def run_impl(

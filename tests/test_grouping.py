@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tb_plugin import grouping, naming
+from tb_plugin import aggregate, curves, grouping, naming
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -569,8 +569,8 @@ NAN = math.nan
     ],
 )
 def test_is_loss_like(tag, loss_like):
-    assert grouping.is_loss_like(tag) is loss_like
-    assert grouping.goal(tag) == ("min" if loss_like else "max")
+    assert aggregate.is_loss_like(tag) is loss_like
+    assert aggregate.goal(tag) == ("min" if loss_like else "max")
 
 
 @pytest.mark.parametrize(
@@ -599,24 +599,24 @@ def test_is_loss_like(tag, loss_like):
     ],
 )
 def test_reduce_series(steps, values, reduction, tag, expected):
-    got = grouping.reduce_series(steps, values, reduction, tag)
+    got = aggregate.reduce_series(steps, values, reduction, tag)
     assert isinstance(got, float)
     if math.isnan(expected):
         assert math.isnan(got)
     else:
         assert got == expected
     # The batched version gives the same number.
-    batched = grouping.reduce_runs({"r": (steps, values)}, reduction, tag)["r"]
+    batched = aggregate.reduce_runs({"r": (steps, values)}, reduction, tag)["r"]
     assert batched == got or (math.isnan(batched) and math.isnan(got))
 
 
 @pytest.mark.parametrize("reduction", ["mean", "", "LAST", "median"])
 def test_unknown_reduction_raises_naming_it(reduction):
     for call in (
-        lambda: grouping.reduce_series([0], [1.0], reduction, "loss"),
-        lambda: grouping.reduce_runs({"r": ([0], [1.0])}, reduction, "loss"),
-        lambda: grouping.reduce_runs({}, reduction, "loss"),
-        lambda: grouping.group_stats({"r": 1.0}, "loss", reduction),
+        lambda: aggregate.reduce_series([0], [1.0], reduction, "loss"),
+        lambda: aggregate.reduce_runs({"r": ([0], [1.0])}, reduction, "loss"),
+        lambda: aggregate.reduce_runs({}, reduction, "loss"),
+        lambda: aggregate.group_stats({"r": 1.0}, "loss", reduction),
     ):
         with pytest.raises(ValueError, match="unknown reduction") as info:
             call()
@@ -625,7 +625,7 @@ def test_unknown_reduction_raises_naming_it(reduction):
 
 def test_reduce_series_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="differ in length"):
-        grouping.reduce_series([0, 1], [1.0], "last", "x")
+        aggregate.reduce_series([0, 1], [1.0], "last", "x")
 
 
 def random_series(rng, n_runs, *, max_len=12, nan_p=0.15, shuffle=False):
@@ -648,16 +648,16 @@ def random_series(rng, n_runs, *, max_len=12, nan_p=0.15, shuffle=False):
 def test_reduce_runs_matches_reduce_series(seed, reduction):
     rng = np.random.default_rng(seed)
     series = random_series(rng, 30, shuffle=True, nan_p=0.3)
-    got = grouping.reduce_runs(series, reduction, "val_loss")
+    got = aggregate.reduce_runs(series, reduction, "val_loss")
     assert list(got) == list(series)
     for name, (steps, values) in series.items():
-        want = grouping.reduce_series(steps, values, reduction, "val_loss")
+        want = aggregate.reduce_series(steps, values, reduction, "val_loss")
         assert got[name] == want or (math.isnan(got[name]) and math.isnan(want)), name
 
 
 def test_reduce_runs_empty():
-    assert grouping.reduce_runs({}, "last", "x") == {}
-    got = grouping.reduce_runs({"a": ([], []), "b": ([], [])}, "min", "x")
+    assert aggregate.reduce_runs({}, "last", "x") == {}
+    got = aggregate.reduce_runs({"a": ([], []), "b": ([], [])}, "min", "x")
     assert list(got) == ["a", "b"] and all(math.isnan(v) for v in got.values())
 
 
@@ -701,7 +701,7 @@ def test_group_stats_matches_numpy(seed, tag):
     if seed % 7 == 0:
         raw = np.round(raw, 0)  # ties
     values = {f"t{i}": float(v) for i, v in enumerate(raw)}
-    stats = grouping.group_stats(values, tag, "best")
+    stats = aggregate.group_stats(values, tag, "best")
     want = numpy_stats(values)
     assert stats.count == want["count"]
     assert stats.nan_count == want["nan_count"]
@@ -716,7 +716,7 @@ def test_group_stats_matches_numpy(seed, tag):
         assert stats.best_value == raw[best]
     else:
         assert stats.best_run is None and math.isnan(stats.best_value)
-    assert stats.goal == grouping.goal(tag)
+    assert stats.goal == aggregate.goal(tag)
 
 
 @pytest.mark.parametrize(
@@ -748,7 +748,7 @@ def test_group_stats_matches_numpy(seed, tag):
     ],
 )
 def test_group_stats_cases(values, tag, expected):
-    stats = grouping.group_stats(values, tag, "last")
+    stats = aggregate.group_stats(values, tag, "last")
     for key, want in expected.items():
         got = getattr(stats, key)
         if isinstance(want, float) and math.isnan(want):
@@ -763,7 +763,7 @@ def test_group_stats_cases(values, tag, expected):
         "count", "nan_count", "mean", "std", "min", "median", "max", "best_run", "best_value", "goal"
     ]  # fmt: skip
     # Every field, and nothing else: a new Stats field must reach the JSON.
-    assert list(payload) == [f.name for f in dataclasses.fields(grouping.Stats)]
+    assert list(payload) == [f.name for f in dataclasses.fields(aggregate.Stats)]
     assert all(payload[k] is getattr(stats, k) for k in payload)
     json.dumps(payload)  # plain types (NaN allowed: the HTTP layer cleanses)
 
@@ -777,10 +777,10 @@ def test_stats_by_group_matches_group_stats(seed):
         values[trial] = NAN
     del values[units[0].trial]  # a trial without the tag is not counted at all
     groups = grouping.group_units(units, ["param.lr", "param.bs"])
-    batched = grouping.stats_by_group(groups, values, "epoch_accuracy", "max")
+    batched = aggregate.stats_by_group(groups, values, "epoch_accuracy", "max")
     assert len(batched) == len(groups)
     for group, stats in zip(groups, batched, strict=True):
-        single = grouping.group_stats(
+        single = aggregate.group_stats(
             {t: values[t] for t in group.trials if t in values}, "epoch_accuracy", "max"
         )
         assert stats.count == single.count and stats.nan_count == single.nan_count
@@ -790,10 +790,10 @@ def test_stats_by_group_matches_group_stats(seed):
 
 
 def test_stats_by_group_accepts_id_lists_and_empty_groups():
-    got = grouping.stats_by_group([["a", "b"], [], ["c"]], {"a": 1.0, "b": 3.0}, "loss", "min")
+    got = aggregate.stats_by_group([["a", "b"], [], ["c"]], {"a": 1.0, "b": 3.0}, "loss", "min")
     assert [s.count for s in got] == [2, 0, 0]
     assert got[0].mean == 2.0 and got[0].best_run == "a"
-    assert grouping.stats_by_group([], {}, "loss", "min") == []
+    assert aggregate.stats_by_group([], {}, "loss", "min") == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -843,7 +843,7 @@ def check_curve(curve, series, max_points=None):
 def test_group_curve_matches_reference(seed):
     rng = np.random.default_rng(seed)
     series = random_series(rng, int(rng.integers(1, 8)), shuffle=seed % 3 == 0)
-    check_curve(grouping.group_curve(series), series)
+    check_curve(curves.group_curve(series), series)
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -851,7 +851,7 @@ def test_group_curve_matches_reference(seed):
 def test_group_curve_capped_matches_reference(seed, max_points):
     rng = np.random.default_rng(1000 + seed)
     series = random_series(rng, int(rng.integers(1, 8)), max_len=30, shuffle=seed % 3 == 0)
-    curve = grouping.group_curve(series, max_points=max_points)
+    curve = curves.group_curve(series, max_points=max_points)
     assert curve.steps.size <= max_points
     check_curve(curve, series, max_points)
 
@@ -862,7 +862,7 @@ def test_group_curve_different_grids_and_lengths():
         "b": ([0, 20], [3.0, 5.0]),
         "c": ([5], [9.0]),  # one point, on a step nobody else has
     }
-    curve = grouping.group_curve(series)
+    curve = curves.group_curve(series)
     assert curve.to_json() == {
         "steps": [0, 5, 10, 20, 30],
         "mean": [2.0, 9.0, 2.0, 4.0, 4.0],
@@ -875,7 +875,7 @@ def test_group_curve_different_grids_and_lengths():
 
 
 def test_group_curve_single_run_single_point():
-    curve = grouping.group_curve({"a": ([3], [0.5])})
+    curve = curves.group_curve({"a": ([3], [0.5])})
     assert curve.steps.tolist() == [3]
     assert (curve.mean[0], curve.std[0], curve.min[0], curve.max[0]) == (0.5, 0.0, 0.5, 0.5)
     assert curve.count.tolist() == [1]
@@ -886,7 +886,7 @@ def test_group_curve_single_run_single_point():
     [{}, {"a": ([], [])}, {"a": ([1, 2], [NAN, NAN])}],
 )
 def test_group_curve_empty(series):
-    curve = grouping.group_curve(series, max_points=10)
+    curve = curves.group_curve(series, max_points=10)
     assert curve.steps.size == 0 and curve.count.size == 0
     assert curve.runs == len(series)
     assert curve.to_json()["steps"] == []
@@ -894,9 +894,9 @@ def test_group_curve_empty(series):
 
 def test_group_curve_validates():
     with pytest.raises(ValueError, match="max_points"):
-        grouping.group_curve({"a": ([0], [1.0])}, max_points=0)
+        curves.group_curve({"a": ([0], [1.0])}, max_points=0)
     with pytest.raises(ValueError, match="differ in length"):
-        grouping.group_curve({"a": ([0, 1], [1.0])})
+        curves.group_curve({"a": ([0, 1], [1.0])})
 
 
 def test_group_curve_caps_many_runs():
@@ -906,7 +906,7 @@ def test_group_curve_caps_many_runs():
         for i in range(200)
     }
     series = {k: (s, v[: s.size]) for k, (s, v) in series.items()}
-    curve = grouping.group_curve(series, max_points=50)
+    curve = curves.group_curve(series, max_points=50)
     assert curve.steps.size == 50
     assert curve.steps[-1] == max(int(s[-1]) for s, _ in series.values())
     assert curve.count.max() <= 200
@@ -928,8 +928,8 @@ def test_everything_is_json_ready():
         "units": [u.to_json() for u in units],
         "fields": [f.to_json() for f in grouping.list_fields(units)],
         "groups": [g.to_json() for g in grouping.group_units(units, ["param.lr"])],
-        "stats": grouping.group_stats({"a": 1.0}, "loss", "best").to_json(),
-        "curve": grouping.group_curve({"a": ([0], [1.0])}).to_json(),
+        "stats": aggregate.group_stats({"a": 1.0}, "loss", "best").to_json(),
+        "curve": curves.group_curve({"a": ([0], [1.0])}).to_json(),
     }
     text = json.dumps(payload)  # NaN allowed: the HTTP layer cleanses it
     again = json.loads(text)
