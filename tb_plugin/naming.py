@@ -226,6 +226,34 @@ _HOST_RE = re.compile(r"[^\s_,;+=]+")
 _RAY_RE = re.compile(r"([^\s=,;+]+?)_([0-9a-fA-F]{5}_[0-9]{5}|[0-9a-fA-F]{8})_([0-9]+)(?:_|$)")
 # Matched at len - 20 only, after _maybe_ray.
 _RAY_END_RE = re.compile(r"_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}$")
+# The [:130] above cuts wherever it falls, so the text before the date of a name that
+# reaches exactly this length may end in the middle of a key or value.
+_RAY_CUT = 130
+
+# Bracketed values: "=" then "[", "(" or "{" (Hydra list and dict overrides).
+_CLOSERS = {"[": "]", "(": ")", "{": "}"}
+_BRACKET_RE = re.compile(r"[\[\](){}]")
+_VALUE_OPEN_RE = re.compile(r"=[\[({]")
+# Each bracketed value stands in for the scan as one private-use character: not a
+# word character (never part of a key), not a digit (never a number, timestamp or
+# index word) and no separator, so the value reads as one plain string.
+_HOLE = 0xE000
+_HOLES = 0x1900
+_HOLE_RE = re.compile("[\ue000-\uf8ff]")
+
+# Run counters: stable-baselines3 logs repeated learn() calls into
+# f"{tb_log_name}_{latest_run_id + 1}" (common/utils.py, configure_logger), where
+# tb_log_name defaults to the algorithm's name: "PPO_1", "PPO_2". Lowercase, with
+# its "_", to how the name is written (the label). A closed list, like the index
+# words: "resnet_50", "vgg_16" or "exp_2" are labels, because a number after a
+# word is as often part of a name as a counter; these names are only SB3's.
+_COUNTED_LABELS = {
+    f"{name.lower()}_": name
+    for name in (
+        *("A2C", "DDPG", "DQN", "PPO", "SAC", "TD3"),  # stable-baselines3
+        *("ARS", "CrossQ", "MaskablePPO", "QRDQN", "RecurrentPPO", "TQC", "TRPO"),  # contrib
+    )
+}
 
 # A whole segment that is a timestamp, maybe after words joined by "_" (the label):
 # "run_2019_06_07-15_15_22", "train_fn_2019-06-07_15-15-22". The lookahead holds
@@ -582,10 +610,14 @@ def _plain_segment(seg: str) -> _Segment | None:
     the general scan. Not for Ray Tune names (see :func:`_maybe_ray`).
     """
     head = seg.rstrip("0123456789")
-    if len(head) <= 8 and 0 < len(seg) - len(head) <= 100:
-        key = _INDEX_HEADS.get(head.lower())
+    if len(head) <= 13 and 0 < len(seg) - len(head) <= 100:
+        low = head.lower()
+        key = _INDEX_HEADS.get(low)
         if key is not None:
             return ((key, int(seg[len(head) :])),), (), None
+        # "PPO_1": an SB3 run counter (see _COUNTED_LABELS), written as str(n).
+        if low in _COUNTED_LABELS and (seg[len(head)] != "0" or len(seg) == len(head) + 1):
+            return (("run", int(seg[len(head) :])),), (head[:-1],), None
     m = _WORDS_TIME_RE.fullmatch(seg)
     if m is not None:
         t = m.group("ts")
@@ -607,13 +639,116 @@ def _read_segment(seg: str) -> _Segment:
     if _maybe_ray(seg) and _RAY_END_RE.match(seg, len(seg) - 20):
         ray = _RAY_RE.match(seg)
         if ray is not None:
+            if len(seg) == _RAY_CUT + 20:
+                seg = _ray_uncut(seg, ray.end())
             return _scan_segment(seg, ray)
     plain = _plain_segment(seg)
     if plain is not None:
         return plain
     if _INTERESTING_RE.search(seg) is None:
         return (), (seg,), None
+    if "=" in seg:  # the only segments that may hold brackets or a counter
+        if "=[" in seg or "=(" in seg or "={" in seg:
+            return _bracketed_segment(seg)
+        return _counted_segment(seg)
     return _scan_segment(seg, None)
+
+
+def _ray_uncut(seg: str, tag_start: int) -> str:
+    """A Ray Tune name that reaches the cut length without its last config item.
+
+    Ray joins the items with "," and cleans everything else out of keys and values
+    (``_clean_value``), so the text after the last "," may be the start of a longer
+    key or value: "weight_decay=0.00" from 0.0005, "weight_de", "opt=ada". It is
+    dropped rather than read (never invent a value); a name whose items happen to
+    end right at the cut loses its last one too, since nothing tells the two apart.
+    Recorded hparams, when present, give the true values.
+    """
+    tag_end = len(seg) - 20
+    comma = seg.rfind(",", tag_start, tag_end)
+    return seg[: comma + 1 if comma >= 0 else tag_start] + seg[tag_end:]
+
+
+def _counted_segment(seg: str) -> _Segment:
+    """:func:`_scan_segment` of a segment holding "=", reading a run counter.
+
+    A tool that appends ``_N`` or ``-N`` to a whole name after a numeric value
+    (stable-baselines3's ``f"{tb_log_name}_{n}"`` with ``tb_log_name="lr=0.001"``)
+    gives ``lr=0.001_1``: the value ``0.001`` and the repeat field ``run=1``. Only
+    after a number (``opt=adam_1`` stays ``"adam_1"``), only at the end of the
+    segment (``x=1_2_b=3`` keeps ``x="1_2"``), and only a counter as tools write
+    it, ``str(n)`` with no leading zero (``x=2019-06`` stays text).
+    """
+    head = seg.rstrip("0123456789")
+    count = len(seg) - len(head)
+    if count and count <= 100 and head[-1:] in ("_", "-") and (count == 1 or seg[len(head)] != "0"):
+        head = head[:-1]
+        eq = head.rfind("=")
+        if eq >= 0 and type(parse_value(head[eq + 1 :])) in (int, float):
+            params, labels, when = _scan_segment(head, None)
+            if params:
+                key, value = params[-1]
+                # The number is the last pair's value, not "=4" in "a=1,3=4" free text.
+                if type(value) in (int, float) and head.endswith(key, 0, eq):
+                    return (*params, ("run", int(seg[len(head) + 1 :]))), labels, when
+    return _scan_segment(seg, None)
+
+
+def _bracket_spans(seg: str) -> list[tuple[int, int]]:
+    """Start and end of each balanced bracketed value (after an "=") in ``seg``.
+
+    One pass over the brackets: a close that does not match the innermost open
+    leaves every bracket still open unbalanced. An unbalanced value is plain text, so
+    the usual separators end it: "x=[64,128" gives x="[64" and the label "128".
+    """
+    closes: dict[int, int] = {}
+    stack: list[tuple[str, int]] = []
+    for m in _BRACKET_RE.finditer(seg):
+        c = m.group()
+        i = m.start()
+        closer = _CLOSERS.get(c)
+        if closer is not None:
+            stack.append((closer, i))
+        elif stack and stack[-1][0] == c:
+            closes[stack.pop()[1]] = i + 1
+        else:
+            stack.clear()
+    spans = []
+    end = 0
+    for m in _VALUE_OPEN_RE.finditer(seg):
+        start = m.start() + 1
+        close = closes.get(start)
+        if close is not None and start >= end and len(spans) < _HOLES:
+            spans.append((start, close))
+            end = close
+    return spans
+
+
+def _bracketed_segment(seg: str) -> _Segment:
+    """:func:`_read_segment` of a segment holding a bracketed value.
+
+    A value that opens "[", "(" or "{" runs to its matching close, whatever it holds
+    (``model.layers=[64,128],seed=1``: Hydra writes list overrides so). Each such
+    value stands in for the scan as one private-use character (see ``_HOLE``), which
+    comes back as the value's text afterwards: the separators, timestamps and index
+    words inside it are never read.
+    """
+    spans = _bracket_spans(seg)
+    if not spans or _HOLE_RE.search(seg) is not None:
+        return _counted_segment(seg)
+    pieces = []
+    holes: dict[int, str] = {}
+    pos = 0
+    for n, (start, end) in enumerate(spans):
+        pieces += seg[pos:start], chr(_HOLE + n)
+        holes[_HOLE + n] = seg[start:end]
+        pos = end
+    pieces.append(seg[pos:])
+    params, labels, when = _counted_segment("".join(pieces))
+    params = tuple(
+        (key, value.translate(holes) if type(value) is str else value) for key, value in params
+    )
+    return params, tuple(label.translate(holes) for label in labels), when
 
 
 # Cached for directories: a log directory repeats them across runs (the root and
