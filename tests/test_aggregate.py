@@ -148,13 +148,14 @@ def numpy_stats(values):
     ok = arr[~np.isnan(arr)]
     if ok.size == 0:
         return dict(
-            count=0, nan_count=int(arr.size), mean=NAN, std=NAN, min=NAN, median=NAN, max=NAN
+            count=0, nan_count=int(arr.size), mean=NAN, std=None, min=NAN, median=NAN, max=NAN
         )
     return dict(
         count=int(ok.size),
         nan_count=int(arr.size - ok.size),
         mean=float(np.mean(ok)),
-        std=float(np.std(ok)),
+        # The sample standard deviation; undefined (None) for one run.
+        std=float(np.std(ok, ddof=1)) if ok.size > 1 else None,
         min=float(np.min(ok)),
         median=float(np.median(ok)),
         max=float(np.max(ok)),
@@ -162,7 +163,9 @@ def numpy_stats(values):
 
 
 def assert_close(got, want):
-    if math.isnan(want):
+    if want is None:
+        assert got is None
+    elif math.isnan(want):
         assert math.isnan(got)
     else:
         assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
@@ -199,19 +202,36 @@ def test_group_stats_matches_numpy(seed, tag):
 @pytest.mark.parametrize(
     ("values", "tag", "expected"),
     [
-        # A single run: std 0, everything equals the value.
+        # A single run: no std (None, never 0), everything else equals the value.
         (
             {"a": 2.5},
             "loss",
             dict(
-                count=1, nan_count=0, mean=2.5, std=0.0, min=2.5, median=2.5, max=2.5, best_run="a"
+                count=1,
+                nan_count=0,
+                mean=2.5,
+                std=None,
+                sem=None,
+                ci_low=None,
+                ci_high=None,
+                min=2.5,
+                median=2.5,
+                iqm=2.5,
+                max=2.5,
+                best_run="a",
             ),
         ),
-        # NaN excluded but counted.
+        # NaN excluded but counted; the sample std of 1 and 3 is √2.
         (
             {"a": NAN, "b": 1.0, "c": 3.0},
             "acc",
-            dict(count=2, nan_count=1, mean=2.0, std=1.0, median=2.0, best_run="c"),
+            dict(count=2, nan_count=1, mean=2.0, std=math.sqrt(2), median=2.0, best_run="c"),
+        ),
+        # Zero variance: std, sem exactly 0 and the interval is the point.
+        (
+            {"a": 0.1, "b": 0.1, "c": 0.1},
+            "acc",
+            dict(count=3, mean=0.1, std=0.0, sem=0.0, ci_low=0.1, ci_high=0.1),
         ),
         # All NaN.
         ({"a": NAN, "b": NAN}, "acc", dict(count=0, nan_count=2, best_run=None)),
@@ -233,11 +253,16 @@ def test_group_stats_cases(values, tag, expected):
         else:
             assert got == want, key
     if stats.count == 0:
-        for key in ("mean", "std", "min", "median", "max", "best_value"):
+        for key in ("mean", "min", "median", "iqm", "max", "best_value"):
             assert math.isnan(getattr(stats, key))
+    if stats.count < 2:
+        for key in ("std", "sem", "ci_low", "ci_high"):
+            assert getattr(stats, key) is None
+    assert (stats.ci_level, stats.ci_method) == (0.95, "t")
     payload = stats.to_json()
     assert list(payload) == [
-        "count", "nan_count", "mean", "std", "min", "median", "max", "best_run", "best_value", "goal"
+        "count", "nan_count", "mean", "std", "sem", "ci_low", "ci_high", "ci_level", "ci_method",
+        "min", "median", "iqm", "max", "best_run", "best_value", "goal",
     ]  # fmt: skip
     # Every field, and nothing else: a new Stats field must reach the JSON.
     assert list(payload) == [f.name for f in dataclasses.fields(aggregate.Stats)]
@@ -270,4 +295,5 @@ def test_stats_by_group_accepts_id_lists_and_empty_groups():
     got = aggregate.stats_by_group([["a", "b"], [], ["c"]], {"a": 1.0, "b": 3.0}, "loss", "min")
     assert [s.count for s in got] == [2, 0, 0]
     assert got[0].mean == 2.0 and got[0].best_run == "a"
+    assert got[1].std is None and got[2].ci_low is None
     assert aggregate.stats_by_group([], {}, "loss", "min") == []
