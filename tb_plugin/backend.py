@@ -38,7 +38,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from tensorboard.data import provider
@@ -63,6 +63,16 @@ NO_SPLIT = "none"
 """How a request names the runs without a split (`split=none`)."""
 
 _SERIES_CACHE_SIZE = 8
+
+MAX_SERIES_POINTS = 16_000_000
+"""Scalar points (16 bytes each) the series cache keeps over all tags and experiments."""
+
+MAX_VIEWS = 4
+"""Experiments whose view is cached. A plain `--logdir` answers any experiment id a
+client names, so without a bound each new id would keep a view forever."""
+
+MAX_VIEW_RUNS = 200_000
+"""Runs over all cached views (about 1 KB each); the newest view is always kept."""
 _NAME_CACHE_SIZE = 200_000
 
 LISTING_TTL = 1.0
@@ -73,6 +83,35 @@ reaches TensorBoard only every `--reload_interval` (5 s by default) anyway."""
 STALE_TTL = 10.0
 """Seconds the last-event times behind `stale` are reused (staleness is measured
 in minutes to hours, so a few seconds of lag cannot matter)."""
+
+
+class SearchPattern(Protocol):
+    """A compiled regex: `re.Pattern`, or RE2's (`queries.compile_regex`)."""
+
+    def search(self, text: str) -> Any: ...
+
+
+class Memo:
+    """A small least-recently-used dict: derived answers kept per view, bounded in entries."""
+
+    def __init__(self, max_entries: int = 8):
+        self._max = max_entries
+        self._items: collections.OrderedDict[Any, Any] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +126,7 @@ class Filter:
     """
 
     text: str | None = None
-    regex: re.Pattern[str] | None = None
+    regex: SearchPattern | None = None
     where: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
@@ -143,9 +182,9 @@ class ExperimentView:
     unit_of_run: dict[str, grouping.Unit]
     known: frozenset[str]
     default_by: list[str]
-    _fields: dict[Any, list[grouping.FieldInfo]] = dataclasses.field(default_factory=dict)
-    # Per-view memo of derived answers (e.g. the encoded /runs body), keyed by the caller.
-    memo: dict[Any, Any] = dataclasses.field(default_factory=dict)
+    # Per-view memo of derived answers (the encoded /runs body, field lists per
+    # max_values), keyed by the caller; a few entries, whatever clients ask.
+    memo: Memo = dataclasses.field(default_factory=Memo)
 
     def record(self, run: str) -> data.RunRecord | None:
         """Returns a run's record, or None."""
@@ -167,7 +206,13 @@ def _bisect(records: list[data.RunRecord], run: str) -> int | None:
 @dataclasses.dataclass(frozen=True, eq=False)
 class _Series:
     fingerprint: dict[str, tuple[int, float]]
-    series: dict[str, tuple[np.ndarray, np.ndarray]]
+    series: dict[str, Any]
+    size: list[int] = dataclasses.field(default_factory=lambda: [0])
+
+    @property
+    def points(self) -> int:
+        """Points held (a last value counts one)."""
+        return self.size[0]
 
 
 class Backend:
@@ -177,10 +222,23 @@ class Backend:
         self._provider = data_provider
         self._patterns = tuple(patterns)
         self._lock = threading.Lock()
-        self._views: dict[str, tuple[tuple[Any, ...], ExperimentView]] = {}
-        self._listed_at: dict[str, float] = {}
+        # Experiment id to (fingerprint, view, monotonic time of the listing), least
+        # recently used first: a plain --logdir serves any id, so ids are client input.
+        self._views: collections.OrderedDict[str, tuple[tuple[Any, ...], ExperimentView, float]] = (
+            collections.OrderedDict()
+        )
         self._names: dict[str, naming.RunName] = {}
         self._series: collections.OrderedDict[tuple[str, str], _Series] = collections.OrderedDict()
+
+    @property
+    def provider(self) -> provider.DataProvider:
+        """The TensorBoard data provider everything is read through."""
+        return self._provider
+
+    @property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        """The user's run-name patterns (`--rungroups_pattern`, rungroups.json)."""
+        return self._patterns
 
     # --- runs, names, units -----------------------------------------------------------
 
@@ -189,14 +247,14 @@ class Backend:
         now = time.monotonic()
         with self._lock:
             cached = self._views.get(experiment)
-            fresh = now - self._listed_at.get(experiment, -LISTING_TTL) < LISTING_TTL
-        if cached is not None and fresh:
+            if cached is not None:
+                self._views.move_to_end(experiment)
+        if cached is not None and now - cached[2] < LISTING_TTL:
             return cached[1]
         listing = data.list_experiment(self._provider, ctx, experiment)
         fingerprint = listing.fingerprint()
         if cached is not None and cached[0] == fingerprint:
-            with self._lock:
-                self._listed_at[experiment] = now
+            self._keep_view(experiment, fingerprint, cached[1], now)
             return cached[1]
         records = data.read_runs(self._provider, ctx, experiment, listing)
         new = [r.run for r in records if r.run not in self._names]
@@ -218,18 +276,27 @@ class Backend:
             known=known,
             default_by=grouping.default_group_by(units),
         )
-        with self._lock:
-            self._views[experiment] = (fingerprint, view)
-            self._listed_at[experiment] = now
+        self._keep_view(experiment, fingerprint, view, now)
         return view
+
+    def _keep_view(
+        self, experiment: str, fingerprint: tuple[Any, ...], view: ExperimentView, now: float
+    ) -> None:
+        """Caches a view, dropping the least recently used ones past the bounds."""
+        with self._lock:
+            self._views[experiment] = (fingerprint, view, now)
+            self._views.move_to_end(experiment)
+            total = sum(len(v[1].records) for v in self._views.values())
+            while len(self._views) > 1 and (len(self._views) > MAX_VIEWS or total > MAX_VIEW_RUNS):
+                _, (_, dropped, _) = self._views.popitem(last=False)
+                total -= len(dropped.records)
 
     def fields(self, view: ExperimentView, max_values: int | None) -> list[grouping.FieldInfo]:
         """`grouping.list_fields` over all units, memoised per view."""
-        found = view._fields.get(max_values)
+        found = view.memo.get(("fields", max_values))
         if found is None:
-            found = view._fields[max_values] = grouping.list_fields(
-                view.units, max_values=max_values
-            )
+            found = grouping.list_fields(view.units, max_values=max_values)
+            view.memo.put(("fields", max_values), found)
         return found
 
     # --- status -----------------------------------------------------------------------
@@ -265,7 +332,8 @@ class Backend:
         if memo is None or time.monotonic() - memo[0] > STALE_TTL:
             running = [u for u in view.units if u.metadata.get("status") == "running"]
             last = self.last_event_times(ctx, experiment, view, running) if running else {}
-            memo = view.memo["last_event_times"] = (time.monotonic(), last)
+            memo = (time.monotonic(), last)
+            view.memo.put("last_event_times", memo)
         return memo[1]
 
     def last_event_times(
@@ -330,8 +398,12 @@ class Backend:
             if cached is None:
                 cached = self._series[key] = _Series({}, {})
             self._series.move_to_end(key)
-            while len(self._series) > _SERIES_CACHE_SIZE:
-                self._series.popitem(last=False)
+            points = sum(entry.points for entry in self._series.values())
+            while len(self._series) > 1 and (
+                len(self._series) > _SERIES_CACHE_SIZE or points > MAX_SERIES_POINTS
+            ):
+                _, dropped = self._series.popitem(last=False)
+                points -= dropped.points
             known = dict(cached.fingerprint)
         return cached, [run for run, fp in listed.items() if known.get(run) != fp]
 
@@ -356,6 +428,8 @@ class Backend:
                 for run, tags in latest.items():
                     datum = tags.get(tag)
                     if datum is not None:
+                        if run not in cached.series:
+                            cached.size[0] += 1
                         cached.series[run] = float(datum.value)
                         cached.fingerprint[run] = listed[run]
         with self._lock:
@@ -402,6 +476,8 @@ class Backend:
                 )
             with self._lock:
                 for run, arrays in fresh.items():
+                    old = cached.series.get(run)
+                    cached.size[0] += arrays[0].size - (old[0].size if old is not None else 0)
                     cached.series[run] = arrays
                     cached.fingerprint[run] = listed[run]
         with self._lock:

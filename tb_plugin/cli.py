@@ -6,9 +6,10 @@
                            [--format table|csv|json]
     tb-rungroups annotate RUN_DIR [--note TEXT] [--tag T ...] [--status S]
 
-`ls` reads LOGDIR with TensorBoard's own Python loader and asks the plugin's
-`/groups` route in-process, so it prints exactly what the tab and the HTTP API
-serve (`--format json` is that route's JSON). `annotate` writes one snapshot
+`ls` reads LOGDIR with TensorBoard's own Python loader and answers with the
+`/groups` route's own query parser and answer function (`tb_plugin.queries`,
+`tb_plugin.answers`), so it prints exactly what the tab and the HTTP API serve
+(`--format json` is that route's JSON). `annotate` writes one snapshot
 into a run directory with `tb_plugin.writer`. Both exit non-zero with one
 clear line on bad input and write nothing then.
 """
@@ -18,12 +19,10 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
 import os
 import sys
 import types
-import urllib.parse
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -131,11 +130,19 @@ def ls(
     """
     if not os.path.isdir(logdir):
         raise CliError(f"no such directory: {logdir}")
-    answer = _ask_groups(logdir, by, metric, split, reduction, text, regex, where, patterns)
+    pairs: list[tuple[str, str]] = [("reduction", reduction)]
+    for name, value in (("by", by), ("metric", metric), ("split", split)):
+        if value is not None:
+            pairs.append((name, value))
+    for name, value in (("filter", text), ("regex", regex)):
+        if value:
+            pairs.append((name, value))
+    pairs.extend(("where", w) for w in where)
+    answer = _ask_groups(logdir, pairs, patterns)
     if fmt == "json":
-        from tb_plugin import plugin
+        from tb_plugin import answers
 
-        return plugin._encode(answer) + "\n"
+        return answers.encode(answer) + "\n"
     header, rows = _rows(answer)
     if fmt == "csv":
         buffer = io.StringIO()
@@ -146,19 +153,26 @@ def ls(
     return _table(answer, header, rows)
 
 
-def _ask_groups(logdir, by, metric, split, reduction, text, regex, where, patterns):
+def _ask_groups(
+    logdir: str, pairs: Sequence[tuple[str, str]], patterns: Sequence[str]
+) -> dict[str, Any]:
+    """Reads `logdir` with TensorBoard's Python loader and answers `/groups` for `pairs`.
+
+    The arguments go through the route's own query (`queries.GroupsQuery`) and
+    answer function (`answers.groups`), so the result is the route's JSON.
+    """
     from tensorboard import errors
     from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
-    from tensorboard.plugins import base_plugin
-    from werkzeug import test as werkzeug_test
-    from werkzeug import wrappers
+    from tensorboard.context import RequestContext
 
-    from tb_plugin import plugin
+    from tb_plugin import answers, backend, config, queries
 
-    flags = SimpleNamespace(logdir=logdir, rungroups_pattern=list(patterns))
     try:
-        plugin.RunGroupsLoader().fix_flags(flags)
-    except base_plugin.FlagsError as e:
+        query = queries.GroupsQuery.from_args(queries.multidict(pairs))
+        compiled = config.patterns_from_flags(
+            SimpleNamespace(logdir=logdir, rungroups_pattern=list(patterns))
+        )
+    except (errors.PublicError, ValueError) as e:
         raise CliError(str(e)) from None
     multiplexer = plugin_event_multiplexer.EventMultiplexer()
     multiplexer.AddRunsFromDirectory(logdir)
@@ -166,24 +180,11 @@ def _ask_groups(logdir, by, metric, split, reduction, text, regex, where, patter
     if not multiplexer.Runs():
         raise CliError(f"no TensorBoard runs under {logdir}", EXIT_NO_RUNS)
     provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    context = base_plugin.TBContext(logdir=logdir, data_provider=provider, flags=flags)
-    rungroups = plugin.RunGroupsLoader().load(context)
-    query: list[tuple[str, str]] = [("reduction", reduction)]
-    for name, value in (("by", by), ("metric", metric), ("split", split)):
-        if value is not None:
-            query.append((name, value))
-    for name, value in (("filter", text), ("regex", regex)):
-        if value:
-            query.append((name, value))
-    query.extend(("where", w) for w in where)
-    environ = werkzeug_test.EnvironBuilder(
-        path="/data/plugin/rungroups/groups", query_string=urllib.parse.urlencode(query)
-    ).get_environ()
+    reader = backend.Backend(provider, compiled)
     try:
-        response = wrappers.Response.from_app(rungroups._serve_groups, environ)
+        return answers.groups(reader, RequestContext(), "", query)
     except errors.PublicError as e:
         raise CliError(str(e)) from None
-    return json.loads(response.get_data(as_text=True))
 
 
 def _rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
@@ -291,23 +292,13 @@ def annotate(
         raise CliError("nothing to add: give --note, --tag or --status")
     if status is not None and status not in metadata.STATUSES:
         raise CliError(f"--status must be one of {', '.join(metadata.STATUSES)}; got {status!r}")
-    current = writer.read_run_metadata(run_dir)
-    update: dict[str, Any] = {}
-    if note is not None:
-        old = current.get("notes")
-        update["notes"] = f"{old}\n{note}" if isinstance(old, str) and old else note
-    if tags:
-        old_tags = current.get("tags")
-        merged = list(old_tags) if isinstance(old_tags, list) else []
-        merged += [t for t in tags if t not in merged]
-        update["tags"] = merged
-    if status is not None:
-        update["status"] = status
     try:
-        path = writer.write_run_metadata(run_dir, update)
+        # Appends, adds and sets against the run as it is at the write, under a
+        # lock: concurrent annotations and a live trainer lose nothing.
+        path = writer.annotate_run(run_dir, note=note, tags=tags, status=status)
     except (TypeError, ValueError) as e:
         raise CliError(str(e)) from None
-    return f"annotated {run_dir} ({os.path.basename(path)})\n"
+    return f"annotated {run_dir} ({os.path.relpath(path, run_dir)})\n"
 
 
 if __name__ == "__main__":

@@ -66,11 +66,13 @@ infinite (the HTTP layer cleanses them).
 
 from __future__ import annotations
 
+import base64
 import collections
 import dataclasses
 import datetime
 import difflib
 import functools
+import hashlib
 import json
 import math
 import re
@@ -684,6 +686,11 @@ class Group:
         return tuple(unit.trial for unit in self.units)
 
     @property
+    def key(self) -> str:
+        """The group's opaque, stable key (`group_key` of its fields and values)."""
+        return group_key(self.by, self.values)
+
+    @property
     def label(self) -> str:
         """A display label such as ``param.lr=0.01, param.bs=32`` (``"all"`` for no fields)."""
         if not self.by:
@@ -697,10 +704,50 @@ class Group:
         return {
             "by": list(self.by),
             "values": list(self.values),
+            "key": self.key,
             "label": self.label,
             "size": len(self.units),
             "trials": list(self.trials),
         }
+
+
+GROUP_KEY_LENGTH = 16
+"""Characters of a `group_key` (URL-safe base64 of 96 bits)."""
+
+
+def _key_token(value: Value | None) -> str:
+    # Equal numbers are one group (`_canon`), so they must give one token: 1, 1.0 and
+    # True differ, -0.0 is 0, and NaN and the infinities have names of their own.
+    if value is None:
+        return "z"
+    if isinstance(value, bool):
+        return "b:true" if value else "b:false"
+    if isinstance(value, int):
+        return f"n:{value}"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return f"n:{int(value)}"
+        return f"n:{value!r}"
+    return f"s:{value}"
+
+
+def group_key(by: Sequence[str], values: Sequence[Value | None]) -> str:
+    """Returns the opaque key that names a group of a grouping in URLs and requests.
+
+    The key depends only on the field ids and the group's canonical values, so it is the
+    same in every process and under both loaders, and NaN and infinite values have keys
+    like any other (their JSON text would not compare equal to the float).
+
+    Args:
+        by: The grouping's field ids, outermost first.
+        values: The group's value of each field (``None`` for the ``(none)`` bucket).
+
+    Returns:
+        `GROUP_KEY_LENGTH` characters of ``[A-Za-z0-9_-]``.
+    """
+    text = json.dumps([list(by), [_key_token(v) for v in values]], ensure_ascii=False)
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
 def group_units(

@@ -11,6 +11,8 @@ import pytest
 from backend_fixtures import App
 from conftest import metadata_event, scalar_event, write_events
 
+from tb_plugin import aggregate, grouping
+
 OLD = time.time() - 7200  # two hours ago: a `running` trial this old is stale by default
 
 # trial -> split -> (epoch_loss values, epoch_accuracy values), steps from 0.
@@ -133,7 +135,7 @@ def _expected_groups(metric, split, reduction):
         (None, ["empty_run", "truncated"]),
     ]
     out = []
-    for value, trials in groups:
+    for rank, (value, trials) in enumerate(groups):
         named = {}
         members = []
         for trial in trials:
@@ -146,7 +148,9 @@ def _expected_groups(metric, split, reduction):
         label = "param.lr=(none)" if value is None else f"param.lr={value!r}"
         out.append(
             {
+                "key": grouping.group_key(["param.lr"], [value]),
                 "values": [value],
+                "ranks": [rank],
                 "label": label,
                 "size": len(trials),
                 "stats": _stats(named, lower),
@@ -230,6 +234,7 @@ def test_tags_route(app):
             {"split": "train", "runs": 3},
             {"split": "validation", "runs": 3},
         ],
+        "reductions": list(aggregate.REDUCTIONS),
     }
 
 
@@ -312,7 +317,9 @@ def test_curves_route(app):
     capped = app.json("/curves", by="lr", metric="epoch_loss", split="validation", max_points=2)
     assert capped["curves"][1]["curve"]["steps"] == [1, 4]
     assert capped["curves"][1]["curve"]["count"] == [2, 2]
-    only = app.json("/curves", by="lr", metric="epoch_loss", group="[0.1]")
+    key = grouping.group_key(["param.lr"], [0.1])
+    assert body["curves"][1]["key"] == key
+    only = app.json("/curves", by="lr", metric="epoch_loss", group=key)
     assert [c["values"] for c in only["curves"]] == [[0.1]]
 
 
@@ -402,7 +409,12 @@ def _without_start_time(body):
     # `start_time` is the loader's own (`list_runs`): the Python loader takes the first
     # event's wall time in file order, the Rust server the earliest. Everything else matches.
     runs = body.get("runs")
-    for run in [*(runs if isinstance(runs, list) else []), body]:
+    trials = body.get("trials")
+    for run in [
+        *(runs if isinstance(runs, list) else []),
+        *(trials if isinstance(trials, list) else []),
+        body,
+    ]:
         run.pop("start_time", None)
     return body
 

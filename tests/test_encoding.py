@@ -7,7 +7,7 @@ import json
 import pytest
 from tensorboard.backend import json_util
 
-from tb_plugin import plugin
+from tb_plugin import answers
 
 NAN, INF = float("nan"), float("inf")
 
@@ -25,4 +25,4 @@ NAN, INF = float("nan"), float("inf")
     ],
 )
 def test_encode_equals_cleanse(body):
-    assert json.loads(plugin._encode(body)) == json.loads(json.dumps(json_util.Cleanse(body)))
+    assert json.loads(answers.encode(body)) == json.loads(json.dumps(json_util.Cleanse(body)))

@@ -1,0 +1,483 @@
+"""The routes' answers as plain functions over a `backend.Backend`.
+
+Each function takes the backend, TensorBoard's request context, an experiment
+id and a typed query from `tb_plugin.queries`, and returns the JSON-ready
+answer. The HTTP routes (`tb_plugin.plugin`) and the ``tb-rungroups`` command
+line call exactly these, so the CLI's JSON is the route's JSON.
+
+Errors: a bad argument raises TensorBoard's `errors.InvalidArgumentError`
+(400), an unknown run, tag or group `errors.NotFoundError` (404). Nothing else
+is caught here: any other exception is a bug, and TensorBoard answers it with
+a 500 and logs it.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime
+import json
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from tensorboard import errors
+from tensorboard.data import provider
+
+from tb_plugin import aggregate, backend, data, grouping, metadata, naming, queries
+from tb_plugin import curves as curves_lib
+
+SPLIT_ORDER = (None, "train", "validation", "eval", "test")
+"""How splits are listed: runs without a split first, then the canonical splits, then others."""
+
+
+# --- /runs ------------------------------------------------------------------------------------
+
+
+def runs(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> dict[str, Any]:
+    """Every run with its parsed name fields, merged metadata and status, and every trial."""
+    return _runs_memo(b, ctx, experiment, q)[1]
+
+
+def runs_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> str:
+    """`runs` as `encode` gives it, memoised with the answer (10,000 runs take ~0.1 s to encode)."""
+    memo = _runs_memo(b, ctx, experiment, q)
+    if memo[2] is None:
+        memo[2] = encode(memo[1])
+    return memo[2]
+
+
+def _runs_memo(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> list[Any]:
+    """`[key, answer, encoded answer or None]`, memoised per view, stale set and `stale_after`."""
+    view = b.view(ctx, experiment)
+    stale = b.stale_units(ctx, experiment, view, q.stale_after)
+    last = b.running_last_events(ctx, experiment, view)
+    # The times themselves, not id(last): a refreshed dict may reuse a freed one's id.
+    key = (q.stale_after, tuple(sorted(stale)), last)
+    memo = view.memo.get("runs")
+    if memo is None or memo[0] != key:
+        body = {
+            "runs": [_run_json(view, record, stale, last) for record in view.records],
+            "trials": [_trial_json(view, unit, stale, last) for unit in view.units],
+            "stale_after": q.stale_after,
+        }
+        memo = [key, body, None]
+        view.memo.put("runs", memo)
+    return memo
+
+
+# --- /metadata --------------------------------------------------------------------------------
+
+
+def metadata_of_run(
+    b: backend.Backend, ctx: Any, experiment: str, q: queries.RunQuery
+) -> dict[str, Any]:
+    """One run's merged metadata, exactly as stored (send it with `metadata.dumps`)."""
+    record = b.view(ctx, experiment).record(q.run)
+    if record is None:
+        raise errors.NotFoundError(f"no run named {json.dumps(q.run)}")
+    return record.metadata
+
+
+# --- /fields ----------------------------------------------------------------------------------
+
+
+def fields(b: backend.Backend, ctx: Any, experiment: str, q: queries.FieldsQuery) -> dict[str, Any]:
+    """Every field of the trials with its distinct values, and the default grouping."""
+    view = b.view(ctx, experiment)
+    stale = b.stale_units(ctx, experiment, view, q.stale_after)
+    if stale:
+        infos = grouping.list_fields(b.with_status(view.units, stale), max_values=q.max_values)
+    else:
+        infos = b.fields(view, q.max_values)
+    return {
+        "fields": [info.to_json() for info in infos],
+        "default_by": list(view.default_by),
+        "trials": len(view.units),
+        "runs": len(view.records),
+    }
+
+
+# --- /tags ------------------------------------------------------------------------------------
+
+
+def tags(b: backend.Backend, ctx: Any, experiment: str, q: queries.TagsQuery) -> dict[str, Any]:
+    """Scalar tags with the splits (and number of runs) that have them."""
+    view = b.view(ctx, experiment)
+    listed = b.list_scalar_tags(ctx, experiment)
+    per_tag: dict[str, collections.Counter[str | None]] = {}
+    per_split: collections.Counter[str | None] = collections.Counter()
+    for run, run_tags in listed.items():
+        name = view.names.get(run) or naming.parse_run_name(run, b.patterns)
+        per_split[name.split] += 1
+        for tag in run_tags:
+            per_tag.setdefault(tag, collections.Counter())[name.split] += 1
+    return {
+        "tags": [
+            {"tag": tag, "goal": aggregate.goal(tag), "splits": _split_counts(per_tag[tag])}
+            for tag in sorted(per_tag)
+        ],
+        "splits": _split_counts(per_split),
+        "reductions": list(aggregate.REDUCTIONS),
+    }
+
+
+# --- /groups ----------------------------------------------------------------------------------
+
+
+def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery) -> dict[str, Any]:
+    """Groups the filtered trials and, given a metric, each group's statistics.
+
+    Raises:
+      errors.InvalidArgumentError: an unknown field in `by` or `where`.
+      errors.NotFoundError: no run has the scalar tag `q.metric`.
+    """
+    view = b.view(ctx, experiment)
+    by_ids, units, found = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
+    split = q.split
+    values: dict[str, float] = {}
+    stats: list[aggregate.Stats] = []
+    if q.metric is not None:
+        listed = _list_tag(b, ctx, experiment, q.metric)
+        if split == queries.AUTO:
+            split = backend.choose_split(listed, view.names)
+        wanted = _runs_of(units, split, listed)
+        if q.reduction == "last":
+            per_run = b.last_values(ctx, experiment, q.metric, wanted)
+        else:
+            series = b.series(ctx, experiment, q.metric, wanted)
+            per_run = aggregate.reduce_runs(series, q.reduction, q.metric)
+        for unit in units:
+            run = unit.run_for(split)
+            if run is not None and run in per_run:
+                values[unit.trial] = per_run[run]
+        stats = aggregate.stats_by_group(found, values, q.metric, q.reduction)
+    elif split == queries.AUTO:
+        split = None
+    ranks = _value_ranks(found)
+    out_groups = []
+    for i, group in enumerate(found):
+        out_groups.append(
+            {
+                "key": group.key,
+                "values": list(group.values),
+                "ranks": ranks[i],
+                "label": group.label,
+                "size": len(group.units),
+                "stats": stats[i].to_json() if stats else None,
+                "members": [
+                    {
+                        "trial": unit.trial,
+                        "run": unit.run_for(split),
+                        "value": values.get(unit.trial),
+                        "status": _status(unit),
+                    }
+                    for unit in group.units
+                ],
+            }
+        )
+    return {
+        "by": by_ids,
+        "metric": q.metric,
+        "split": split,
+        "reduction": q.reduction,
+        "goal": aggregate.goal(q.metric) if q.metric is not None else None,
+        "trials": len(view.units),
+        "matched": len(units),
+        "groups": out_groups,
+    }
+
+
+def _value_ranks(found: Sequence[grouping.Group]) -> list[list[int]]:
+    """Each group's rank of its value per field, in the backend's value order (`value_sort_key`).
+
+    The tab sorts a column by these ranks, so it never re-implements the order.
+    """
+    if not found:
+        return []
+    n_fields = len(found[0].values)
+    out: list[list[int]] = [[0] * n_fields for _ in found]
+    for f in range(n_fields):
+        order = sorted(range(len(found)), key=lambda i: grouping.value_sort_key(found[i].values[f]))
+        rank = -1
+        previous: Any = object()
+        for i in order:
+            key = grouping.value_sort_key(found[i].values[f])
+            if key != previous:
+                rank += 1
+                previous = key
+            out[i][f] = rank
+    return out
+
+
+# --- /curves ----------------------------------------------------------------------------------
+
+
+def curves(b: backend.Backend, ctx: Any, experiment: str, q: queries.CurvesQuery) -> dict[str, Any]:
+    """Each group's mean curve of `q.metric`, aligned by step, with spread and counts.
+
+    Raises:
+      errors.InvalidArgumentError: an unknown field in `by` or `where`.
+      errors.NotFoundError: no run has the scalar tag `q.metric`, or no group has a
+        key of `q.groups`.
+    """
+    view = b.view(ctx, experiment)
+    by_ids, _, found = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
+    listed = _list_tag(b, ctx, experiment, q.metric)
+    split = q.split
+    if split == queries.AUTO:
+        split = backend.choose_split(listed, view.names)
+    if q.groups is not None:
+        by_key = {g.key: g for g in found}
+        missing = [k for k in q.groups if k not in by_key]
+        if missing:
+            raise errors.NotFoundError(f"no group with key {json.dumps(missing[0])}")
+        found = [by_key[k] for k in q.groups]
+    units = [u for g in found for u in g.units]
+    series = b.series(ctx, experiment, q.metric, _runs_of(units, split, listed))
+    out = []
+    for group in found:
+        members = {}
+        for unit in group.units:
+            run = unit.run_for(split)
+            if run is not None and run in series:
+                members[unit.trial] = series[run]
+        out.append(
+            {
+                "key": group.key,
+                "values": list(group.values),
+                "label": group.label,
+                "size": len(group.units),
+                "curve": curves_lib.group_curve(members, max_points=q.max_points).to_json(),
+            }
+        )
+    return {
+        "by": by_ids,
+        "metric": q.metric,
+        "split": split,
+        "max_points": q.max_points,
+        "curves": out,
+    }
+
+
+# --- /run -------------------------------------------------------------------------------------
+
+
+def run(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunQuery) -> dict[str, Any]:
+    """One run in detail: parsed name, metadata, its trial, status, latest scalars.
+
+    Raises:
+      errors.NotFoundError: no such run.
+    """
+    view = b.view(ctx, experiment)
+    record = view.record(q.run)
+    if record is None:
+        raise errors.NotFoundError(f"no run named {json.dumps(q.run)}")
+    unit = view.unit_of_run[q.run]
+    latest = b.provider.read_last_scalars(
+        ctx,
+        experiment_id=experiment,
+        plugin_name=backend.SCALARS_PLUGIN,
+        run_tag_filter=provider.RunTagFilter(runs=list(unit.runs.values())),
+    )
+    times = [d.wall_time for run_tags in latest.values() for d in run_tags.values()]
+    times += [
+        r.last_metadata_time
+        for r in map(view.record, unit.runs.values())
+        if r is not None and r.last_metadata_time is not None
+    ]
+    last_event = float(max(times)) if times else None
+    stale: dict[str, float | None] = {}
+    if unit.metadata.get("status") == "running" and (
+        last_event is None or time.time() - last_event > q.stale_after
+    ):
+        stale = {unit.trial: last_event}
+    # Its last event whatever its status (/runs gives it for running trials only).
+    last = {} if last_event is None else {unit.trial: last_event}
+    out = _run_json(view, record, stale, last)
+    out.update(
+        {
+            "fields": dict(b.with_status([unit], stale)[0].fields),
+            "trial_runs": [{"split": s, "run": r} for s, r in unit.runs.items()],
+            "trial_metadata": unit.metadata,
+            "scalars": [
+                {
+                    "tag": tag,
+                    "step": int(d.step),
+                    "wall_time": float(d.wall_time),
+                    "value": float(d.value),
+                }
+                for tag, d in sorted(latest.get(q.run, {}).items())
+            ],
+        }
+    )
+    return out
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+
+def encode(body: Any) -> str:
+    """Encodes JSON with non-finite floats as "NaN", "Infinity" and "-Infinity".
+
+    That is what `http_util.Respond` does through `json_util.Cleanse`, but
+    Cleanse walks every value in Python (seconds for 10,000 runs); here the C
+    encoder writes NaN tokens and one pass quotes them outside strings.
+    """
+    text = json.dumps(body, separators=(",", ":"))
+    if "NaN" in text or "Infinity" in text:
+        text = _NON_FINITE.sub(_quote_non_finite, text)
+    return text
+
+
+# A JSON string (left alone) or a bare non-finite token (quoted). json.dumps
+# escapes every non-ASCII character, so strings hold only ASCII here.
+_NON_FINITE = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN')
+
+
+def _quote_non_finite(match: re.Match[str]) -> str:
+    token = match.group(0)
+    return token if token.startswith('"') else f'"{token}"'
+
+
+def _list_tag(
+    b: backend.Backend, ctx: Any, experiment: str, tag: str
+) -> dict[str, tuple[int, float]]:
+    listed = b.list_tag(ctx, experiment, tag)
+    if not listed:
+        raise errors.NotFoundError(f"no run has the scalar tag {json.dumps(tag)}")
+    return listed
+
+
+def _group(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    view: backend.ExperimentView,
+    by: Sequence[str] | None,
+    where: backend.Filter,
+    stale_after: float,
+) -> tuple[list[str], list[grouping.Unit], list[grouping.Group]]:
+    try:
+        by_ids = list(view.default_by) if by is None else grouping.resolve_fields(by, view.units)
+    except ValueError as e:
+        raise errors.InvalidArgumentError(f"argument 'by': {e}") from None
+    resolved = []
+    for name, accepted in where.where:
+        try:
+            (field_id,) = grouping.resolve_fields([name], view.units)
+        except ValueError as e:
+            raise errors.InvalidArgumentError(f"argument 'where': {e}") from None
+        resolved.append((field_id, accepted))
+    where = dataclasses.replace(where, where=tuple(resolved))
+    stale = b.stale_units(ctx, experiment, view, stale_after)
+    units = b.with_status(view.units, stale)
+    if not where.empty:
+        units = [u for u in units if where.matches(u)]
+    found = grouping.group_units(units, by_ids, known=view.known)
+    return by_ids, units, found
+
+
+def _status(unit: grouping.Unit) -> str | None:
+    status = unit.fields.get("status")
+    return status if isinstance(status, str) else None
+
+
+def _run_json(
+    view: backend.ExperimentView,
+    record: data.RunRecord,
+    stale: dict[str, Any],
+    last_events: dict[str, float],
+) -> dict[str, Any]:
+    name = view.names[record.run]
+    unit = view.unit_of_run.get(record.run)
+    status = None
+    last_event = None
+    if unit is not None:
+        status = "stale" if unit.trial in stale else _status(unit)
+        last_event = last_events.get(unit.trial)
+    return {
+        "run": record.run,
+        "trial": name.trial,
+        "split": name.split,
+        "time": name.time.isoformat() if name.time else None,
+        "params": dict(name.params),
+        "labels": list(name.labels),
+        "start_time": record.start_time,
+        "metadata": record.metadata,
+        "error": record.error,
+        "status": status,
+        "last_event_time": last_event,
+    }
+
+
+def _trial_json(
+    view: backend.ExperimentView,
+    unit: grouping.Unit,
+    stale: dict[str, Any],
+    last_events: dict[str, float],
+) -> dict[str, Any]:
+    """One trial as the tab shows it: its runs in split order, merged metadata, times."""
+    records = [r for r in map(view.record, unit.runs.values()) if r is not None]
+    starts = [r.start_time for r in records if r.start_time is not None]
+    errors_ = [r.error for r in records if r.error]
+    last_event = last_events.get(unit.trial)
+    started = _timestamp(unit.metadata.get("started_at"))
+    ended = _timestamp(unit.metadata.get("ended_at"))
+    duration = None
+    so_far = False
+    if started is not None and ended is not None and ended >= started:
+        duration = ended - started
+    elif started is not None and last_event is not None and last_event >= started:
+        duration, so_far = last_event - started, True
+    return {
+        "trial": unit.trial,
+        "runs": list(unit.runs.values()),
+        "metadata": unit.metadata,
+        "start_time": min(starts) if starts else None,
+        "status": "stale" if unit.trial in stale else _status(unit),
+        "error": errors_[-1] if errors_ else None,
+        "last_event_time": last_event,
+        "duration": duration,
+        "so_far": so_far,
+    }
+
+
+def _timestamp(value: Any) -> float | None:
+    """POSIX seconds of an ISO 8601 text (naive means local time, as the tab's Date.parse)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        return datetime.datetime.fromisoformat(text).timestamp()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _split_counts(counts: collections.Counter[str | None]) -> list[dict[str, Any]]:
+    def rank(split: str | None) -> tuple[int, str]:
+        if split in SPLIT_ORDER:
+            return (SPLIT_ORDER.index(split), "")
+        return (len(SPLIT_ORDER), split or "")
+
+    return [{"split": s, "runs": counts[s]} for s in sorted(counts, key=rank)]
+
+
+def _runs_of(
+    units: Sequence[grouping.Unit], split: str | None, listed: dict[str, Any]
+) -> dict[str, Any]:
+    """The `listed` entries of the units' runs of `split`."""
+    out = {}
+    for unit in units:
+        run = unit.run_for(split)
+        if run is not None and run in listed:
+            out[run] = listed[run]
+    return out
+
+
+def metadata_text(answer: dict[str, Any]) -> str:
+    """The `/metadata` body: the stored JSON text (NaN and big integers kept exactly)."""
+    return metadata.dumps(answer)

@@ -1,0 +1,337 @@
+"""Typed queries: every route's arguments, parsed and bounded in one place.
+
+The HTTP routes (`tb_plugin.plugin`) and the ``tb-rungroups`` command line
+(`tb_plugin.cli`) both build these frozen dataclasses from a multi-valued
+mapping of text arguments (werkzeug's ``request.args``, or a `werkzeug
+MultiDict` the CLI fills), so the two cannot drift. Each ``from_args`` raises
+TensorBoard's `errors.InvalidArgumentError` (a 400) naming the argument for
+any value it refuses; nothing a client sends reaches the answer functions
+unchecked.
+
+Bounds (a request that exceeds one is a 400, never a slow answer):
+
+* every argument value at most `MAX_ARG_CHARS` characters (`regex` at most
+  `MAX_REGEX_CHARS`), a singular argument given once, a repeatable one at most
+  `MAX_REPEATS` times, `by` at most `MAX_BY_FIELDS` fields;
+* numbers finite and inside the documented ranges;
+* ``regex`` is compiled with RE2 (`google-re2`): matching takes time linear
+  in the text, whatever the pattern, so no expression can stall the server.
+  The dialect is RE2's (Python's ``re`` minus back-references and look-around;
+  see http_api.md); a pattern RE2 rejects, or whose program would exceed
+  `REGEX_MAX_MEM` bytes, is a 400;
+* group keys (`grouping.Group.key`) are opaque strings of a fixed shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from tensorboard import errors
+
+from tb_plugin import backend, grouping
+
+MAX_ARG_CHARS = 10_000
+MAX_REGEX_CHARS = 1000
+MAX_REPEATS = 1000
+MAX_BY_FIELDS = 32
+REGEX_MAX_MEM = 8 << 20
+"""Bytes RE2 may use for one compiled regex (its default); larger programs are refused."""
+
+DEFAULT_MAX_VALUES = 100
+"""Distinct values listed per field by `/fields` unless `max_values` says otherwise."""
+MAX_MAX_VALUES = 100_000
+
+MAX_STALE_AFTER = 1e9
+"""Seconds; about 30 years. Larger `stale_after` values are refused as nonsense."""
+
+AUTO = "auto"
+"""`split` not given: read the metric from `backend.SPLIT_PREFERENCE`'s first split that has it."""
+
+SPLITS = ("train", "validation", "eval", "test")
+"""Canonical split names a request may name (plus `none`, runs without a split)."""
+
+_SPLIT_ALIASES = {"val": "validation", "valid": "validation", "evaluation": "eval"}
+
+
+class Args(Protocol):
+    """What the queries read: a multi-valued mapping (werkzeug's `MultiDict`)."""
+
+    def getlist(self, key: str) -> list[str]: ...
+
+
+# --- argument readers -------------------------------------------------------------------------
+
+
+def _invalid(message: str) -> errors.InvalidArgumentError:
+    return errors.InvalidArgumentError(message)
+
+
+def _show(text: str) -> str:
+    return repr(text[:100] + ("…" if len(text) > 100 else ""))
+
+
+def _all(args: Args, name: str, limit: int = MAX_ARG_CHARS) -> list[str]:
+    values = args.getlist(name)
+    if len(values) > MAX_REPEATS:
+        raise _invalid(f"argument {name!r} is repeated more than {MAX_REPEATS} times")
+    for value in values:
+        if len(value) > limit:
+            raise _invalid(f"argument {name!r} is longer than {limit} characters")
+    return values
+
+
+def _one(args: Args, name: str, limit: int = MAX_ARG_CHARS) -> str | None:
+    """A singular argument: None when absent or empty; a 400 when repeated."""
+    values = _all(args, name, limit)
+    if len(values) > 1:
+        raise _invalid(f"argument {name!r} must be given once, got {len(values)} values")
+    return values[0] if values and values[0] != "" else None
+
+
+def _required(args: Args, name: str) -> str:
+    value = _one(args, name)
+    if value is None:
+        raise _invalid(f"missing required argument {name!r}")
+    return value
+
+
+def _int(args: Args, name: str, default: int, lo: int, hi: int) -> int:
+    text = _one(args, name, 40)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise _invalid(f"argument {name!r} must be an integer, got {_show(text)}") from None
+    if not lo <= value <= hi:
+        raise _invalid(f"argument {name!r} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _float(args: Args, name: str, default: float, lo: float, hi: float) -> float:
+    text = _one(args, name, 40)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise _invalid(f"argument {name!r} must be a number, got {_show(text)}") from None
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise _invalid(
+            f"argument {name!r} must be a finite number in [{lo:g}, {hi:g}], got {_show(text)}"
+        )
+    return value
+
+
+def _stale_after(args: Args) -> float:
+    return _float(args, "stale_after", backend.DEFAULT_STALE_AFTER, 0.0, MAX_STALE_AFTER)
+
+
+def _by(args: Args) -> tuple[str, ...] | None:
+    values = _all(args, "by")
+    if not values:
+        return None
+    if len(values) > 1:
+        raise _invalid(f"argument 'by' must be given once, got {len(values)} values")
+    fields = tuple(part.strip() for part in values[0].split(",") if part.strip())
+    if len(fields) > MAX_BY_FIELDS:
+        raise _invalid(f"argument 'by' names more than {MAX_BY_FIELDS} fields")
+    return fields
+
+
+def _split(args: Args) -> str | None:
+    text = _one(args, "split", 100)
+    if text is None:
+        return AUTO
+    lowered = text.lower()
+    if lowered in (backend.NO_SPLIT, grouping.NONE_LABEL):
+        return None
+    lowered = _SPLIT_ALIASES.get(lowered, lowered)
+    if lowered in SPLITS:
+        return lowered
+    raise _invalid(
+        f"argument 'split': unknown split {_show(text)}; expected one of "
+        f"{', '.join(SPLITS)}, {backend.NO_SPLIT}"
+    )
+
+
+def compile_regex(pattern: str, argument: str = "regex") -> Any:
+    """Compiles a user's regex with RE2 (linear-time matching; see the module docstring).
+
+    Returns:
+      A compiled pattern with `re`'s `search`/`match`/`groupdict` API.
+
+    Raises:
+      errors.InvalidArgumentError: too long, or not a pattern RE2 accepts.
+    """
+    import re2
+
+    if len(pattern) > MAX_REGEX_CHARS:
+        raise _invalid(f"argument {argument!r} is longer than {MAX_REGEX_CHARS} characters")
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = REGEX_MAX_MEM
+    try:
+        return re2.compile(pattern, options)
+    except (re2.error, ValueError, TypeError, OverflowError, RecursionError) as e:
+        detail = e.args[0] if e.args else type(e).__name__
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        raise _invalid(
+            f"argument {argument!r}: invalid regular expression {_show(pattern)}: {detail}"
+        ) from None
+
+
+def _filter(args: Args) -> backend.Filter:
+    pattern = _one(args, "regex", MAX_REGEX_CHARS)
+    regex = compile_regex(pattern) if pattern is not None else None
+    where: dict[str, list[str]] = {}
+    for item in _all(args, "where"):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise _invalid(f"argument 'where' must look like FIELD=VALUE, got {_show(item)}")
+        where.setdefault(name.strip(), []).append(value)
+    return backend.Filter(
+        text=_one(args, "filter"),
+        regex=regex,
+        where=tuple((k, tuple(v)) for k, v in where.items()),
+    )
+
+
+_GROUP_KEY = re.compile(rf"[A-Za-z0-9_-]{{{grouping.GROUP_KEY_LENGTH}}}")
+
+
+def _group_keys(args: Args) -> tuple[str, ...] | None:
+    keys = _all(args, "group", 100)
+    if not keys:
+        return None
+    for key in keys:
+        if not _GROUP_KEY.fullmatch(key):
+            raise _invalid(
+                f"argument 'group' must be a group key as /groups gives it, got {_show(key)}"
+            )
+    return tuple(dict.fromkeys(keys))
+
+
+def _reduction(args: Args) -> str:
+    from tb_plugin import aggregate
+
+    text = _one(args, "reduction", 100) or "last"
+    if text not in aggregate.REDUCTIONS:
+        raise _invalid(
+            f"argument 'reduction': unknown reduction {_show(text)}; "
+            f"expected one of {', '.join(aggregate.REDUCTIONS)}"
+        )
+    return text
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class RunsQuery:
+    """`/runs`: every run. `stale_after` in seconds."""
+
+    stale_after: float = backend.DEFAULT_STALE_AFTER
+
+    @classmethod
+    def from_args(cls, args: Args) -> RunsQuery:
+        return cls(stale_after=_stale_after(args))
+
+
+@dataclasses.dataclass(frozen=True)
+class RunQuery:
+    """`/run` and `/metadata`: one run by its exact name."""
+
+    run: str
+    stale_after: float = backend.DEFAULT_STALE_AFTER
+
+    @classmethod
+    def from_args(cls, args: Args) -> RunQuery:
+        return cls(run=_required(args, "run"), stale_after=_stale_after(args))
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldsQuery:
+    """`/fields`: grouping fields with at most `max_values` distinct values each."""
+
+    max_values: int = DEFAULT_MAX_VALUES
+    stale_after: float = backend.DEFAULT_STALE_AFTER
+
+    @classmethod
+    def from_args(cls, args: Args) -> FieldsQuery:
+        return cls(
+            max_values=_int(args, "max_values", DEFAULT_MAX_VALUES, 0, MAX_MAX_VALUES),
+            stale_after=_stale_after(args),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class TagsQuery:
+    """`/tags`: takes no arguments."""
+
+    @classmethod
+    def from_args(cls, args: Args) -> TagsQuery:
+        return cls()
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupsQuery:
+    """`/groups`: trials grouped by `by` (None: the default grouping), with a metric's statistics.
+
+    `split` is a canonical split, None (runs without one) or `AUTO`.
+    """
+
+    by: tuple[str, ...] | None = None
+    metric: str | None = None
+    split: str | None = AUTO
+    reduction: str = "last"
+    where: backend.Filter = backend.Filter()
+    stale_after: float = backend.DEFAULT_STALE_AFTER
+
+    @classmethod
+    def from_args(cls, args: Args) -> GroupsQuery:
+        return cls(
+            by=_by(args),
+            metric=_one(args, "metric"),
+            split=_split(args),
+            reduction=_reduction(args),
+            where=_filter(args),
+            stale_after=_stale_after(args),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CurvesQuery:
+    """`/curves`: each group's mean curve of `metric`; `groups` (keys) picks some groups."""
+
+    metric: str
+    by: tuple[str, ...] | None = None
+    split: str | None = AUTO
+    where: backend.Filter = backend.Filter()
+    max_points: int = backend.DEFAULT_MAX_POINTS
+    groups: tuple[str, ...] | None = None
+    stale_after: float = backend.DEFAULT_STALE_AFTER
+
+    @classmethod
+    def from_args(cls, args: Args) -> CurvesQuery:
+        return cls(
+            metric=_required(args, "metric"),
+            by=_by(args),
+            split=_split(args),
+            where=_filter(args),
+            max_points=_int(args, "max_points", backend.DEFAULT_MAX_POINTS, 1, 100_000),
+            groups=_group_keys(args),
+            stale_after=_stale_after(args),
+        )
+
+
+def multidict(pairs: Sequence[tuple[str, str]]) -> Args:
+    """Builds `Args` from (name, value) pairs, as a query string would give them."""
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict(pairs)
