@@ -40,7 +40,14 @@ setuptools.setup(
         "tb_plugin.static": ["*.js", "*.css", "views/*.js", "vendor/*/*"],
     },
     exclude_package_data={"tb_plugin.static": ["tests/*"]},
-    install_requires=["tensorboard>=2.16", "werkzeug>=1.0", "numpy>=1.20"],
+    install_requires=[
+        "tensorboard>=2.16",
+        "werkzeug>=1.0",
+        "numpy>=1.20",
+        "scipy>=1.9",
+        # Linear-time matching for regexes sent by clients (queries.compile_regex).
+        "google-re2>=1.1",
+    ],
     extras_require={
         "tf": TF,
         "demo": TF,
