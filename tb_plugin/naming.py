@@ -650,7 +650,8 @@ def _read_segment(seg: str) -> _Segment:
     if "=" in seg:  # the only segments that may hold brackets or a counter
         if "=[" in seg or "=(" in seg or "={" in seg:
             return _bracketed_segment(seg)
-        return _counted_segment(seg)
+        if "0" <= seg[-1] <= "9":
+            return _counted_segment(seg)
     return _scan_segment(seg, None)
 
 
@@ -665,6 +666,8 @@ def _ray_uncut(seg: str, tag_start: int) -> str:
     Recorded hparams, when present, give the true values.
     """
     tag_end = len(seg) - 20
+    if tag_start >= tag_end:  # no config items (the index took the date's "_")
+        return seg
     comma = seg.rfind(",", tag_start, tag_end)
     return seg[: comma + 1 if comma >= 0 else tag_start] + seg[tag_end:]
 

@@ -220,6 +220,168 @@ def test_key_boundaries(name, params, labels):
 
 
 # ---------------------------------------------------------------------------------------------
+# Bracketed values
+
+
+@pytest.mark.parametrize(
+    "name, params, labels",
+    [
+        ("model.layers=[64,128],seed=1", {"model.layers": "[64,128]", "seed": 1}, ()),
+        ("model.layers=[64,256],seed=2", {"model.layers": "[64,256]", "seed": 2}, ()),
+        ("x=(1,2)_lr=0.1", {"x": "(1,2)", "lr": 0.1}, ()),
+        ("d={a:1,b:[2,3]},seed=2", {"d": "{a:1,b:[2,3]}", "seed": 2}, ()),
+        ("x=[[1,2],[3]]", {"x": "[[1,2],[3]]"}, ()),
+        ("x=[]", {"x": "[]"}, ()),
+        ("a=[1],b=[2]", {"a": "[1]", "b": "[2]"}, ()),
+        ("x=[a b;c+d]", {"x": "[a b;c+d]"}, ()),
+        ("x=[1,2]_seed=1", {"x": "[1,2]", "seed": 1}, ()),
+        ("x=[1,2]abc,seed=1", {"x": "[1,2]abc", "seed": 1}, ()),
+        ("x=[1,2]],seed=1", {"x": "[1,2]]", "seed": 1}, ()),  # a stray close is text
+        ("x=[1,2]_1", {"x": "[1,2]_1"}, ()),  # a string, so "_1" is no run counter
+        # Timestamps and index words inside a value are part of it.
+        ("x=[2019-06-07,seed_3]", {"x": "[2019-06-07,seed_3]"}, ()),
+        ("exp1 x=[1,2] seed_3", {"x": "[1,2]", "seed": 3}, ("exp1",)),
+    ],
+)
+def test_bracketed_values(name, params, labels):
+    r = parse(name)
+    assert (r.params, r.labels, r.time) == (params, labels, None)
+
+
+def test_hydra_list_override_groups():
+    # /work/shared/cases/layout13: Hydra's override_dirname keeps list values verbatim.
+    names = [
+        f"multirun/2026-11-20/10-00-00/model.layers={v},seed={s}"
+        for v in ("[64,128]", "[64,256]")
+        for s in (1, 2)
+    ]
+    got = [parse(n) for n in names]
+    assert [r.params for r in got] == [
+        {"model.layers": "[64,128]", "seed": 1},
+        {"model.layers": "[64,128]", "seed": 2},
+        {"model.layers": "[64,256]", "seed": 1},
+        {"model.layers": "[64,256]", "seed": 2},
+    ]
+    assert all(r.time == DT(2026, 11, 20, 10) and r.labels == ("multirun",) for r in got)
+
+
+@pytest.mark.parametrize(
+    "name, params, labels",
+    [
+        # Unbalanced or mismatched: plain text, ended by the usual separators; what
+        # follows is read as usual.
+        ("x=[64,128,seed=1", {"x": "[64", "seed": 1}, ("128",)),
+        ("x=(1,2", {"x": "(1"}, ("2",)),
+        ("x=[1,2)", {"x": "[1"}, ("2)",)),
+        ("x=64,128]", {"x": 64}, ("128]",)),
+        ("x=[1,(2]),y=3", {"x": "[1", "y": 3}, ("(2])",)),
+        # Only a value opens a bracket: in free text and keys they are plain characters.
+        ("tag[1,2]", {}, ("tag[1", "2]")),
+        ("a[1,2]=3", {}, ("a[1", "2]=3")),
+        ("x=a[1,2]", {"x": "a[1"}, ("2]",)),
+        # A private-use character in the name: brackets are read as plain text.
+        ("x=[1,2]\ue000", {"x": "[1"}, ("2]\ue000",)),
+    ],
+)
+def test_unbalanced_brackets_are_plain_text(name, params, labels):
+    r = parse(name)
+    assert (r.params, r.labels) == (params, labels)
+
+
+# ---------------------------------------------------------------------------------------------
+# Run counters
+
+
+@pytest.mark.parametrize(
+    "name, params, labels",
+    [
+        # stable-baselines3: f"{tb_log_name}_{n}" for repeated learn() calls.
+        ("lr=0.001_1", {"lr": 0.001, "run": 1}, ()),
+        ("lr=0.001_2", {"lr": 0.001, "run": 2}, ()),
+        ("lr=0.001-3", {"lr": 0.001, "run": 3}, ()),
+        ("lr=0.001_0", {"lr": 0.001, "run": 0}, ()),
+        ("bs=32_1", {"bs": 32, "run": 1}, ()),
+        ("bs=32_64", {"bs": 32, "run": 64}, ()),  # an int then "_N" is a counter too
+        ("lr=1e-3_2", {"lr": 0.001, "run": 2}, ()),
+        ("x=1-2", {"x": 1, "run": 2}, ()),
+        ("wd=-1_4", {"wd": -1, "run": 4}, ()),
+        ("lr=0.1,bs=32_3", {"lr": 0.1, "bs": 32, "run": 3}, ()),
+        ("lr=0.1_batch_size=32_2", {"lr": 0.1, "batch_size": 32, "run": 2}, ()),
+        ("x=1_2_b=3_4", {"x": "1_2", "b": 3, "run": 4}, ()),
+        ("x=[1,2],lr=0.1_1", {"x": "[1,2]", "lr": 0.1, "run": 1}, ()),
+        ("ppo/lr=0.001_1", {"lr": 0.001, "run": 1}, ("ppo",)),
+        ("lr=0.001_1/seed_3", {"lr": 0.001, "run": 1, "seed": 3}, ()),
+        ("Nov27_01-29-05_host lr=0.1_1", {"lr": 0.1, "run": 1}, ("host",)),
+        # SB3's default tb_log_name is the algorithm's name: a closed list.
+        ("PPO_1", {"run": 1}, ("PPO",)),
+        ("PPO_2", {"run": 2}, ("PPO",)),
+        ("A2C_10", {"run": 10}, ("A2C",)),
+        ("TD3_1", {"run": 1}, ("TD3",)),
+        ("RecurrentPPO_3", {"run": 3}, ("RecurrentPPO",)),
+        ("sac_1", {"run": 1}, ("sac",)),
+        ("logs/DQN_4", {"run": 4}, ("logs", "DQN")),
+        ("run_1", {"run": 1}, ()),  # SB3's base-class default, an index word already
+    ],
+)
+def test_run_counters(name, params, labels):
+    r = parse(name)
+    assert (r.params, r.labels) == (params, labels)
+    assert [type(v) for v in r.params.values()] == [type(v) for v in params.values()]
+
+
+@pytest.mark.parametrize(
+    "name, params, labels",
+    [
+        ("opt=adam_1", {"opt": "adam_1"}, ()),  # after a string: part of it
+        ("amp=true_1", {"amp": "true_1"}, ()),  # a bool is not a number
+        ("name=run_1", {"name": "run_1"}, ()),
+        ("x=1_2_b=3", {"x": "1_2", "b": 3}, ()),  # not at the end of the segment
+        ("lr=0.001_1,bs=32", {"lr": "0.001_1", "bs": 32}, ()),
+        ("lr=0.1_01", {"lr": "0.1_01"}, ()),  # tools write counters as str(n)
+        ("x=2019-06", {"x": "2019-06"}, ()),
+        ("lr=0.1_1.5", {"lr": "0.1_1.5"}, ()),
+        ("lr=0.1_-1", {"lr": "0.1_-1"}, ()),
+        ("lr=0.1_1a", {"lr": "0.1_1a"}, ()),
+        ("lr=_1", {"lr": "_1"}, ()),
+        ("x=0x10_1", {"x": "0x10_1"}, ()),
+        ("a=b=1_2", {"a": "b=1_2"}, ()),
+        ("a=1,3=4_5", {"a": 1}, ("3=4_5",)),  # "4" is free text, not a's value
+        ("lr=1e-3", {"lr": 0.001}, ()),  # an exponent is no counter
+        ("lr=1.5e-05", {"lr": 1.5e-05}, ()),
+        ("lr=0.1_seed_3", {"lr": 0.1, "seed": 3}, ()),  # an index word
+        ("x=1_" + "9" * 101, {"x": "1_" + "9" * 101}, ()),
+        # Numbers after other words are names, not counters.
+        ("resnet_50", {}, ("resnet_50",)),
+        ("vgg_16", {}, ("vgg_16",)),
+        ("exp_2", {}, ("exp_2",)),
+        ("seed_3_1", {}, ("seed_3_1",)),
+        ("PPO-1", {}, ("PPO-1",)),
+        ("PPO1", {}, ("PPO1",)),
+        ("PPO_01", {}, ("PPO_01",)),
+        ("MyPPO_1", {}, ("MyPPO_1",)),
+        ("PPO_CartPole_1", {}, ("PPO_CartPole_1",)),
+    ],
+)
+def test_run_counter_look_alikes(name, params, labels):
+    r = parse(name)
+    assert (r.params, r.labels) == (params, labels)
+
+
+def test_run_counters_group_repeats():
+    # The repeats of one configuration differ only in a repeat key.
+    for names in (["PPO_1", "PPO_2", "PPO_3"], ["lr=0.001_1", "lr=0.001_2"]):
+        got = [parse(f"tb/{n}") for n in names]
+        assert len({(r.labels, frozenset(r.params.keys() - naming.REPEAT_KEYS)) for r in got}) == 1
+        assert [r.params["run"] for r in got] == list(range(1, len(names) + 1))
+        assert all(r.params.keys() - {"run"} <= {"lr"} for r in got)
+
+
+def test_get_run_logdir_refuses_a_value_read_as_a_counter():
+    with pytest.raises(ValueError, match="'x'"):
+        naming.get_run_logdir("my_logs", x="0.1_1")
+
+
+# ---------------------------------------------------------------------------------------------
 # Index words
 
 
@@ -663,6 +825,141 @@ def test_ray_truncated_tag():
     assert r.labels[:3] == ("train_fn", "a1b2c_00003", "3")
 
 
+# Ray cuts f"{trainable}_{trial_id}_{tag}" at 130 characters before "_<date>": the last
+# config item of a long name may end anywhere in its key or value.
+RAY_DATE = DT(2026, 11, 20, 10, 0, 1)
+RAY_DATE_TEXT = "_2026-11-20_10-00-01"
+
+
+def ray_params(items):
+    return {k: naming.parse_value(v) for k, v in (item.split("=", 1) for item in items)}
+
+
+@pytest.mark.parametrize("weight_decay", [0.0001, 0.0005])
+def test_ray_cut_value_is_not_reported(weight_decay):
+    # /work/shared/cases/layout06: both grid values end up as "weight_decay=0.00".
+    config = {
+        "batch_size": 32,
+        "hidden_size": 256,
+        "learning_rate": 0.0003,
+        "num_layers": 4,
+        "warmup_steps": 500,
+        "weight_decay": weight_decay,
+    }
+    name = ray_trial_dirname("train_transformer", "a1b2c", 1, 1, config, RAY_DATE)
+    assert name.endswith(",weight_decay=0.00" + RAY_DATE_TEXT)
+    r = parse(name)
+    assert r.params == {
+        "batch_size": 32,
+        "hidden_size": 256,
+        "learning_rate": 0.0003,
+        "num_layers": 4,
+        "warmup_steps": 500,
+    }
+    assert r.labels == ("train_transformer", "a1b2c_00001", "1")
+    assert r.time == RAY_DATE
+
+
+def ray_cut_trainable(kept):
+    """A trainable name that makes Ray's 130-character cut keep ``kept`` tag characters."""
+    return "train_" + "x" * (130 - kept - len("train__a1b2c_00003_"))
+
+
+@pytest.mark.parametrize(
+    "config, kept, params",
+    [
+        # Cut inside a key: the fragment is neither a param nor a label.
+        (
+            {"batch_size": 32, "learning_rate": 0.0003, "weight_decay": 0.0005},
+            "3_batch_size=32,learning_rate=0.0003,weight_de",
+            {"batch_size": 32, "learning_rate": 0.0003},
+        ),
+        # Cut inside a string value.
+        (
+            {"batch_size": 32, "optimizer": "adamw_amsgrad"},
+            "3_batch_size=32,optimizer=adamw_am",
+            {"batch_size": 32},
+        ),
+        # Cut right after "=": nothing to drop but the key.
+        (
+            {"batch_size": 32, "lr": 0.0003, "optimizer": "adam"},
+            "3_batch_size=32,lr=0.0003,optimizer=",
+            {"batch_size": 32, "lr": 0.0003},
+        ),
+        # Cut right after a ",": every item before it is whole.
+        (
+            {"batch_size": 32, "lr": 0.0003, "optimizer": "adam"},
+            "3_batch_size=32,lr=0.0003,",
+            {"batch_size": 32, "lr": 0.0003},
+        ),
+        # Cut in the only item.
+        ({"weight_decay": 0.0005}, "3_weight_decay=0.0", {}),
+    ],
+)
+def test_ray_cut_names(config, kept, params):
+    trainable = ray_cut_trainable(len(kept))
+    name = ray_trial_dirname(trainable, "a1b2c", 3, 3, config, RAY_DATE)
+    assert name == f"{trainable}_a1b2c_00003_{kept}{RAY_DATE_TEXT}"
+    r = parse(name)
+    assert r.params == params
+    assert r.labels == (trainable, "a1b2c_00003", "3")
+    assert r.time == RAY_DATE
+
+
+RAY_WHOLE_TAG = "3_bs=32,weight_decay=0.0005"
+
+
+@pytest.mark.parametrize(
+    "extra, params",
+    [
+        (-50, {"bs": 32, "weight_decay": 0.0005}),  # short enough not to be cut
+        (-1, {"bs": 32, "weight_decay": 0.0005}),  # one character short of the cut
+        # Exactly the cut length: a whole last item cannot be told from a cut one.
+        (0, {"bs": 32}),
+        # Longer (a raised TUNE_MAX_LEN_IDENTIFIER): not cut at 130.
+        (1, {"bs": 32, "weight_decay": 0.0005}),
+    ],
+)
+def test_ray_cut_length_rule(extra, params):
+    trainable = ray_cut_trainable(len(RAY_WHOLE_TAG) - extra)
+    name = f"{trainable}_a1b2c_00003_{RAY_WHOLE_TAG}{RAY_DATE_TEXT}"
+    assert len(name) == 150 + extra
+    r = parse(name)
+    assert r.params == params
+    assert r.labels == (trainable, "a1b2c_00003", "3")
+    assert r.time == RAY_DATE
+
+
+def test_ray_cut_length_needs_ray_shape():
+    # The cut length without a trial id is no Ray Tune name: nothing is dropped.
+    head = "my exp "
+    tail = "bs=32,weight_decay=0.0005" + RAY_DATE_TEXT
+    name = head + "x" * (150 - len(head) - 1 - len(tail)) + " " + tail
+    assert len(name) == 150
+    assert parse(name).params == {"bs": 32, "weight_decay": 0.0005}
+
+
+@pytest.mark.parametrize("kept", range(1, 72))
+def test_ray_cut_anywhere_never_invents(kept):
+    # Moves the cut over every position of the tag, from its very start to past its end.
+    config = {"batch_size": 32, "lr": 0.0003, "optimizer": "adamw_amsgrad", "wd": 0.0005}
+    tag = "3_batch_size=32,lr=0.0003,optimizer=adamw_amsgrad,wd=0.0005"
+    trainable = ray_cut_trainable(kept)
+    name = ray_trial_dirname(trainable, "a1b2c", 3, 3, config, RAY_DATE)
+    r = parse(name)
+    if kept < len(tag):  # cut: the items before the last "," that survived
+        survived = tag[2 : max(tag.rfind(",", 0, kept) + 1, 2)]
+        expected = ray_params(item for item in survived.split(",") if item)
+    elif kept == len(tag):  # exactly the cut length: the last item is dropped
+        expected = ray_params(tag[2:].split(",")[:-1])
+    else:
+        expected = ray_params(tag[2:].split(","))
+    assert r.params == expected
+    assert r.time == RAY_DATE
+    assert r.labels[0] == trainable
+    assert all(label in (trainable, "a1b2c_00003", "3") for label in r.labels)
+
+
 # ---------------------------------------------------------------------------------------------
 # Splits
 
@@ -768,6 +1065,15 @@ def test_labels(name, labels):
         " " * 1000,
         "\u2028" * 1000,
         "+" * 1000 + "1e+5",
+        "x=" + "[" * 5000,
+        "=[" * 3000,
+        "x=" + "[" * 3000 + "]" * 3000,
+        "x=" + "[(" * 2000 + "])" * 2000,
+        "x=[a]," * 7000,
+        "x=[" + "=[" * 2000 + "]" * 2000,
+        "lr=0.1_" * 150 + "1",
+        "x=" + "9" * 5000 + "_1",
+        "train_" + "x" * 95 + "_a1b2c_00003_3_" + "a" * 20 + "_2026-11-27_01-29-05",
     ],
 )
 def test_long_and_hostile_names(name):
@@ -973,7 +1279,7 @@ SAFE_KEYS = st.from_regex(r"[a-z][a-z_]{0,11}", fullmatch=True).filter(
 SAFE_TEXT = st.from_regex(r"[A-Za-z][A-Za-z_]{0,15}", fullmatch=True).filter(
     lambda s: type(naming.parse_value(s)) is str
 )
-ANY_TEXT = st.from_regex(r"[A-Za-z0-9_.:-]{1,20}", fullmatch=True)
+ANY_TEXT = st.from_regex(r"[A-Za-z0-9_.:\[\](){}-]{1,20}", fullmatch=True)
 VALUES = st.one_of(
     st.integers(),
     st.floats(allow_nan=False, allow_infinity=False),
@@ -1007,6 +1313,33 @@ def test_get_run_logdir_accepted_means_round_trip(params):
     assert_same_params(parse(path).params, params)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    key=SAFE_KEYS,
+    items=st.lists(st.one_of(st.integers().map(str), SAFE_TEXT), max_size=5),
+    opener=st.sampled_from("[({"),
+    seed=st.integers(0, 99),
+)
+def test_bracketed_value_round_trip(key, items, opener, seed):
+    assume(key != "seed")
+    value = opener + ",".join(items) + {"[": "]", "(": ")", "{": "}"}[opener]
+    r = parse(f"multirun/2026-11-20/10-00-00/{key}={value},seed={seed}")
+    assert_same_params(r.params, {key: value, "seed": seed})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    key=SAFE_KEYS,
+    value=st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)),
+    sep=st.sampled_from("_-"),
+    count=st.integers(0, 10**6),
+)
+def test_run_counter_round_trip(key, value, sep, count):
+    assume(key != "run")
+    text = repr(value).replace("e+", "e")
+    assert_same_params(parse(f"{key}={text}{sep}{count}").params, {key: value, "run": count})
+
+
 # ---------------------------------------------------------------------------------------------
 # Totality
 
@@ -1018,6 +1351,11 @@ def assert_well_formed(name, r):
     assert r.time is None or (isinstance(r.time, datetime.datetime) and r.time.tzinfo is None)
     assert all(type(k) is str and type(v) in (int, float, bool, str) for k, v in r.params.items())
     assert all(type(label) is str and label for label in r.labels)
+    # The stand-ins for bracketed values never leak out (see naming._HOLE).
+    holes = re.compile("[\ue000-\uf8ff]")
+    if holes.search(name) is None:
+        texts = [v for v in r.params.values() if type(v) is str] + list(r.labels)
+        assert not any(holes.search(text) for text in texts)
 
 
 @settings(max_examples=500, deadline=None)
@@ -1026,7 +1364,7 @@ def test_never_raises_on_any_text(name):
     assert_well_formed(name, parse(name))
 
 
-NAME_ALPHABET = "=_-,;+ /.:T0123456789eElrsdNovFb@é\x00"
+NAME_ALPHABET = "=_-,;+ /.:T0123456789eElrsdNovFb@é\x00[](){}\ue000"
 
 
 @settings(max_examples=1000, deadline=None)
@@ -1068,6 +1406,15 @@ PIECES = st.sampled_from(
         "true",
         "nan",
         "é",
+        "=[",
+        "=(",
+        "={",
+        "]",
+        ")",
+        "}",
+        "PPO_",
+        "_1",
+        "\ue001",
     ]
 )
 
