@@ -12,6 +12,13 @@ Built-in conventions (segments are separated by ``/``):
   digits, ``_`` or ``.``). ``,`` ``;`` ``+`` and whitespace always separate pairs; a
   weak separator (``_`` or ``-``) separates a value from the next key where that makes
   the value a number or bool, else at the leftmost point (the longest key wins).
+  A value that opens ``[``, ``(`` or ``{`` runs to its matching close
+  (``model.layers=[64,128],seed=1``, Hydra's list overrides); an unbalanced one is
+  plain text.
+* run counters: ``_N`` or ``-N`` at the end of a segment, after a numeric value, is
+  the repeat field ``run`` (stable-baselines3's ``lr=0.001_1``, ``lr=0.001_2``), and
+  so is SB3's default ``PPO_1``, ``PPO_2`` (label ``PPO``; a closed list of algorithm
+  names, see ``_COUNTED_LABELS``).
 * index words from the closed vocabulary :data:`REPEAT_KEYS`: ``seed_3``,
   ``version_3``, ``trial_12``, ``fold-2``, ``rep3`` give ``seed=3`` and so on.
 * timestamps, the first one found wins:
@@ -24,7 +31,8 @@ Built-in conventions (segments are separated by ``/``):
   that moment is not in the future; the host is a label).
 * Ray Tune trial directories
   ``<trainable>_<trial id>_<index>_<k=v,...>_<%Y-%m-%d_%H-%M-%S>``: params and time;
-  trainable, trial id and index are labels.
+  trainable, trial id and index are labels. Ray cuts the name at 130 characters
+  before the date; in a name that long the last, maybe cut, config item is dropped.
 * Keras splits: a last segment ``train``/``training``, ``validation``/``valid``/``val``,
   ``eval``/``evaluation`` or ``test``/``testing`` (any case) is the ``split``.
 
@@ -33,6 +41,27 @@ name: named groups become params, a group named ``time`` becomes the time, and b
 override what the built-in conventions found.
 
 :func:`get_run_logdir` writes names that carry params and read back to exactly them.
+
+Performance (the backend parses every run of an experiment; ``bench/bench_naming.py``
+measures 100,000 names). The tricks, each explained where it lives:
+
+* Batches: :func:`parse_run_names` parses in sorted order, so runs that share parent
+  directories come together while their cached readings are hot, and pauses the
+  cyclic garbage collector, which finds nothing among these small objects.
+* Caches: ``_memo`` dicts that empty when full (cheaper than an LRU) for directory
+  paths (``_directory``, each read from its parent's cached reading), segments
+  (``_segment``), timestamp-free text (``_text``) and ``key=value`` chunks
+  (``_chunk``). A run's own last segment is usually new and is read uncached.
+* Fast paths: ``_parse`` reads the common name as its cached parent plus its last
+  segment (``_parse_any`` the rest); ``_plain_segment`` reads whole-segment index
+  words and timestamps without the general scan; a segment with no digit, ``=`` or
+  separator is one label (``_INTERESTING_RE``); ``_maybe_ray`` tests three characters
+  before any Ray regex; only segments holding ``=`` look for brackets (three ``in``
+  tests) or, when they end in a digit, a run counter; ``_split_text`` uses
+  ``str.split(",")`` when ``,`` is the only strong separator; ``_TS_RE`` starts with a
+  character class so that a search skips to candidates in C.
+* Construction: ``_run_name`` fills a slotted twin of :class:`RunName` and swaps its
+  class, skipping the frozen dataclass's per-field ``object.__setattr__``.
 """
 
 from __future__ import annotations
