@@ -53,9 +53,10 @@ from typing import Any
 
 import numpy as np
 
-# The runs × points matrix is built in blocks of runs of at most this many cells (8 bytes
-# each), so an uncapped curve over thousands of unaligned runs cannot allocate gigabytes.
-_BLOCK_CELLS = 4_000_000
+# The runs × points matrix is built in blocks of runs of at most this many cells (8 MiB),
+# so that an uncapped curve over thousands of unaligned runs cannot allocate gigabytes, and
+# each block's dozen passes stay in cache (measured: 1 << 20 beats 4M and 64K cells).
+_BLOCK_CELLS = 1 << 20
 
 # The largest magnitude the blocked EMA lets its scaled partial sums reach (see `_ema`).
 _EMA_RANGE = 1e250
@@ -203,9 +204,11 @@ def group_curve(
     picked = _pick(grid, max_points)
     if picked is not None:
         grid = grid[picked]
-    count, mean, m2, mn, mx = _moments(lines, grid)
+    # Columns no run of a block covers divide 0 by 0; NaN is the right answer there.
     with np.errstate(invalid="ignore", divide="ignore"):
-        std = np.where(count >= 2, np.sqrt(m2 / (count - 1)), np.nan)
+        count, mean, m2, mn, mx = _moments(lines, grid)
+        std = np.sqrt(m2 / (count - 1))
+        std[count < 2] = np.nan
         half = _t_quantile(level, count) * std / np.sqrt(count)
     return Curve(
         x=grid.astype(np.int64 if is_int else np.float64, copy=False),
@@ -448,6 +451,13 @@ def _union(xs: list[np.ndarray]) -> np.ndarray:
         flat = stacked.reshape(-1)
     else:
         flat = np.concatenate(xs)
+    if flat.dtype.kind == "i":
+        low, high = int(flat.min()), int(flat.max())
+        if high - low <= 8 * flat.size:
+            # Steps fill a compact range: marking them is ten times faster than sorting.
+            seen = np.zeros(high - low + 1, dtype=bool)
+            seen[flat - low] = True
+            return np.flatnonzero(seen) + low
     flat.sort(kind="stable")  # timsort merges the already sorted runs
     keep = np.empty(flat.size, dtype=bool)
     keep[0] = True
@@ -502,20 +512,15 @@ def _block_moments(
 ) -> tuple[np.ndarray, ...]:
     matrix = np.full((len(lines), grid.size), np.nan)
     # One searchsorted for all runs' first and last x: each run fills only its own range.
-    ends = np.array([(x[0], x[-1]) for x, _ in lines], dtype=grid.dtype)
-    lo = np.searchsorted(grid, ends[:, 0], side="left")
-    hi = np.searchsorted(grid, ends[:, 1], side="right")
+    lo = np.searchsorted(grid, [x[0] for x, _ in lines], side="left")
+    hi = np.searchsorted(grid, [x[-1] for x, _ in lines], side="right")
     for row, ((x, y), a, b) in enumerate(zip(lines, lo.tolist(), hi.tolist(), strict=True)):
         if b > a:
             matrix[row, a:b] = np.interp(grid[a:b], x, y)
-    # Runs cover contiguous ranges [lo, hi): count them with a difference array.
-    count = np.cumsum(
-        np.bincount(lo, minlength=grid.size + 1) - np.bincount(hi, minlength=grid.size + 1)
-    )[:-1]
     inside = ~np.isnan(matrix)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.add.reduce(matrix, axis=0, where=inside, initial=0.0) / count
-        dev = matrix - mean
+    count = inside.sum(axis=0)
+    mean = np.add.reduce(matrix, axis=0, where=inside, initial=0.0) / count
+    dev = matrix - mean
     np.square(dev, out=dev)
     m2 = np.add.reduce(dev, axis=0, where=inside, initial=0.0)
     return count, mean, m2, np.fmin.reduce(matrix, axis=0), np.fmax.reduce(matrix, axis=0)
