@@ -98,11 +98,11 @@ export function fetchGroups(state) {
 /**
  * Mean curves of some groups (`/curves`).
  * @param {object} state
- * @param {unknown[][]|null} groups  the groups' values, null for all
+ * @param {string[]|null} keys  the groups' keys (from /groups), null for all
  * @param {number} maxPoints
  */
-export function fetchCurves(state, groups, maxPoints) {
-  return cached(`./curves?${curvesQuery(state, groups, maxPoints)}`);
+export function fetchCurves(state, keys, maxPoints) {
+  return cached(`./curves?${curvesQuery(state, keys, maxPoints)}`);
 }
 
 /**

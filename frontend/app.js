@@ -7,7 +7,7 @@ import { GroupChart } from "./chart.js";
 import { countsLine } from "./format.js";
 import { defaultMetric, exportRecords, groupRunNames, indexTrials, legendLabels, sortGroups, toCsv } from "./group.js";
 import { anchoredRegex } from "./regex.js";
-import { groupKey, shareLink } from "./url_state.js";
+import { shareLink } from "./url_state.js";
 import { button, copyText, download, el, labelled, select } from "./views/dom.js";
 import { GroupTable } from "./views/group_table.js";
 import { buildRunPanel, buildRunPanelMessage } from "./views/run_panel.js";
@@ -35,13 +35,13 @@ export class App {
     this.pending = 0; // requests in flight (see _busy)
     this.fields = null;
     this.tags = [];
+    this.reductions = []; // the backend's reductions (/tags)
     this.trials = null;
     this.answer = null;
-    this._byKey = null; // the answer's groups by groupKey, made when first asked for
+    this._byKey = null; // the answer's groups by key, made when first asked for
     this.sorted = [];
     this.sparklines = new Map();
     this.colors = new Map();
-    this.chartGroups = new Map(); // the chart's groups by key, in colour order
 
     this.toolbar = new Toolbar({
       onChange: (patch) => this.change(patch),
@@ -87,6 +87,7 @@ export class App {
     if (mine !== this.gen.load) return;
     this.fields = fields;
     this.tags = tags.tags || [];
+    this.reductions = tags.reductions || [];
     if (!fields.runs) {
       this.content.replaceChildren(buildEmptyState());
       return;
@@ -95,7 +96,7 @@ export class App {
     this._busy(api.fetchRuns()).then(
       (answer) => {
         if (mine !== this.gen.load) return;
-        this.trials = indexTrials(answer.runs);
+        this.trials = indexTrials(answer);
         this.runNames = new Set(answer.runs.map((r) => r.run));
         this._showCounts();
         this.table.refresh();
@@ -171,29 +172,26 @@ export class App {
       return; // sparklines are decoration; the chart reports errors
     }
     if (mine !== this.gen.spark) return;
-    const lines = new Map(curves.curves.map((c) => [groupKey(c.values), c.curve]));
+    const lines = new Map(curves.curves.map((c) => [c.key, c.curve]));
     this.sparklines = lines;
     this.table.setSparklines(lines);
   }
 
-  /** @returns {Map<string, object>} the answer's groups by groupKey */
+  /** @returns {Map<string, object>} the answer's groups by their backend key */
   get byKey() {
-    if (!this._byKey) this._byKey = new Map((this.answer ? this.answer.groups : []).map((g) => [groupKey(g.values), g]));
+    if (!this._byKey) this._byKey = new Map((this.answer ? this.answer.groups : []).map((g) => [g.key, g]));
     return this._byKey;
   }
 
   /** The keys of the groups shown in the chart. */
   selectedKeys() {
     if (this.state.selected) return this.state.selected.filter((k) => this.byKey.has(k));
-    return this.sorted.slice(0, CHART_DEFAULT_GROUPS).map((g) => groupKey(g.values));
+    return this.sorted.slice(0, CHART_DEFAULT_GROUPS).map((g) => g.key);
   }
 
   /** Picks the chart's groups and their colours (the table shows both). */
   _pickChartGroups() {
     const keys = this.selectedKeys();
-    // The default (the first groups shown) needs no lookup among thousands.
-    const groups = this.state.selected ? keys.map((k) => this.byKey.get(k)) : this.sorted.slice(0, keys.length);
-    this.chartGroups = new Map(keys.map((k, i) => [k, groups[i]]));
     this.colors = new Map(keys.map((k, i) => [k, PALETTE[i % PALETTE.length]]));
     return keys;
   }
@@ -220,22 +218,21 @@ export class App {
     let answer;
     try {
       // The table paints first; the chart (tens of ms in uPlot) follows a frame later.
-      const values = keys.map((k) => this.chartGroups.get(k).values);
-      answer = await this._busy(afterPaint(api.fetchCurves(q, values, CHART_POINTS)));
+      answer = await this._busy(afterPaint(api.fetchCurves(q, keys, CHART_POINTS)));
     } catch (e) {
       if (mine !== this.gen.chart) return;
       this._showBanner(`Could not load curves: ${e.message}`, true);
       return;
     }
     if (mine !== this.gen.chart) return;
-    const curves = new Map(answer.curves.map((c) => [groupKey(c.values), c]));
+    const curves = new Map(answer.curves.map((c) => [c.key, c]));
     const shown = keys.filter((k) => curves.has(k)).map((k) => curves.get(k));
     const labels = legendLabels(shown, this.answer.by);
     const series = shown.map((c, i) => ({
-      key: groupKey(c.values),
+      key: c.key,
       label: labels[i],
       title: c.label,
-      color: this.colors.get(groupKey(c.values)),
+      color: this.colors.get(c.key),
       size: c.size,
       curve: c.curve,
     }));
@@ -264,7 +261,7 @@ export class App {
   }
 
   toggle(group) {
-    const key = groupKey(group.values);
+    const key = group.key;
     const expanded = new Set(this.state.expanded);
     if (expanded.has(key)) expanded.delete(key);
     else expanded.add(key);
@@ -273,7 +270,7 @@ export class App {
   }
 
   select(group, on) {
-    const key = groupKey(group.values);
+    const key = group.key;
     const keys = this.selectedKeys().filter((k) => k !== key);
     if (on) keys.push(key);
     this.state = { ...this.state, selected: keys };
@@ -372,6 +369,7 @@ export class App {
       fields: this.fields.fields,
       defaultBy: this.fields.default_by,
       tags: this.tags,
+      reductions: this.reductions,
       state: { ...this.state, metric: q.metric },
       usedSplit,
     });

@@ -114,22 +114,6 @@ export function formatWallTime(seconds) {
 }
 
 /**
- * Seconds from an ISO 8601 time (metadata started_at) to another one
- * (ended_at) or to a wall time in seconds since the epoch (a running run's
- * last event), or null.
- * @param {unknown} start
- * @param {unknown} end
- * @returns {number|null}
- */
-export function isoSpanSeconds(start, end) {
-  if (typeof start !== "string") return null;
-  const a = Date.parse(start);
-  const b = typeof end === "number" ? end * 1000 : typeof end === "string" ? Date.parse(end) : NaN;
-  if (!Number.isFinite(a) || !Number.isFinite(b) || b < a) return null;
-  return (b - a) / 1000;
-}
-
-/**
  * "412 runs in 37 groups", singular where needed.
  * @param {number} runs
  * @param {number} groups

@@ -1,67 +1,28 @@
 // Pure helpers over the backend's answers (tested with node --test): trials
-// indexed from /runs, sorting groups, the flat row list of the virtualised
-// table, the default metric, and the table's export.
+// indexed from /runs, sorting groups (by the backend's ranks), the flat row
+// list of the virtualised table, the default metric, and the table's export.
+// Orders, merges and keys come from the backend; nothing here recomputes them.
 
-import { formatFieldValue, isoSpanSeconds, toNumber } from "./format.js";
-import { groupKey } from "./url_state.js";
-
-// The backend's split order: no split, train, validation, then the others
-// (evaluation, test) alphabetically — which "e…" < "t…" already gives.
-function splitRank(split) {
-  if (split === null || split === undefined) return "0";
-  if (split === "train") return "1";
-  if (split === "validation") return "2";
-  return `3${split}`;
-}
+import { formatFieldValue, toNumber } from "./format.js";
 
 /**
- * Indexes /runs by trial: each trial's runs (root first, then splits in
- * order), metadata merged over its runs (later splits win, one level deep for
- * objects, as the backend merges), earliest start time, status and duration
- * (started_at to ended_at; for a running or stale trial, to its last event so
- * far, and `so_far` is true). O(n).
- * @param {object[]} runs  the `runs` of /runs
- * @returns {Map<string, object>}
+ * Indexes the trials of /runs by name. The backend does the work (each
+ * trial's runs in split order, metadata merged over them, start time, status,
+ * duration); this only swaps run names for the run objects of `answer.runs`
+ * and notes the first one. O(n).
+ * @param {{runs?: object[], trials?: object[]}} answer  the /runs answer
+ * @returns {Map<string, object>}  `{trial, runs, first, metadata, start_time,
+ *   status, error, last_event_time, duration, so_far}` by trial
  */
-export function indexTrials(runs) {
+export function indexTrials(answer) {
+  const runs = new Map();
+  for (const run of (answer && answer.runs) || []) runs.set(run.run, run);
   const trials = new Map();
-  for (const run of runs || []) {
-    let t = trials.get(run.trial);
-    if (!t) {
-      t = { trial: run.trial, runs: [], metadata: {}, start_time: null, status: null, first: run };
-      trials.set(run.trial, t);
-    }
-    t.runs.push(run);
-  }
-  for (const t of trials.values()) {
-    t.runs.sort((a, b) => (splitRank(a.split) < splitRank(b.split) ? -1 : 1));
-    t.first = t.runs[0];
-    for (const run of t.runs) {
-      mergeMetadata(t.metadata, run.metadata);
-      if (typeof run.start_time === "number" && (t.start_time === null || run.start_time < t.start_time)) {
-        t.start_time = run.start_time;
-      }
-      if (run.status) t.status = run.status;
-      if (run.error) t.error = run.error;
-      if (typeof run.last_event_time === "number") t.last_event_time = run.last_event_time;
-    }
-    t.duration = isoSpanSeconds(t.metadata.started_at, t.metadata.ended_at);
-    // Still running (or stale): from its start to its last event so far.
-    t.so_far = t.duration === null && t.last_event_time !== undefined;
-    if (t.so_far) t.duration = isoSpanSeconds(t.metadata.started_at, t.last_event_time);
+  for (const t of (answer && answer.trials) || []) {
+    const own = (t.runs || []).map((name) => runs.get(name)).filter(Boolean);
+    trials.set(t.trial, { ...t, metadata: t.metadata || {}, runs: own, first: own[0] || null });
   }
   return trials;
-}
-
-function isObject(v) {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function mergeMetadata(dst, src) {
-  if (!isObject(src)) return;
-  for (const [k, v] of Object.entries(src)) {
-    dst[k] = isObject(v) && isObject(dst[k]) ? { ...dst[k], ...v } : v;
-  }
 }
 
 /**
@@ -113,37 +74,11 @@ function statNumber(group, key) {
   return v === null || Number.isNaN(v) ? null : v;
 }
 
-// Field values in the backend's order: numbers, booleans, strings (natural), null.
-function valueRank(v) {
-  if (v === null || v === undefined) return [4, 0];
-  if (typeof v === "boolean") return [2, v ? 1 : 0];
-  const n = toNumber(v);
-  if (typeof v === "number" || (n !== null && typeof v === "string" && v !== "")) {
-    return Number.isNaN(n) ? [1, 0] : [0, n];
-  }
-  return [3, String(v)];
-}
-
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
-
-/**
- * Compares two field values in the backend's order.
- * @param {unknown} a
- * @param {unknown} b
- * @returns {number}
- */
-export function compareValues(a, b) {
-  const [ra, va] = valueRank(a);
-  const [rb, vb] = valueRank(b);
-  if (ra !== rb) return ra - rb;
-  if (ra === 3) return collator.compare(va, vb);
-  return va < vb ? -1 : va > vb ? 1 : 0;
-}
-
 /**
  * Sorts groups by a column, stably, missing numbers last in either
  * direction. Keys: `group` (the backend's order), `value.<i>` (the i-th
- * group-by field), `runs`, `mean`, `std`, `min`, `max`, `best`.
+ * group-by field, by the rank the backend gives its value in `ranks`),
+ * `runs`, `mean`, `std`, `min`, `max`, `best`.
  * @param {object[]} groups
  * @param {{key: string, dir: number}} sort
  * @returns {object[]}  a new array
@@ -155,7 +90,13 @@ export function sortGroups(groups, sort) {
   let cmp;
   if (key.startsWith("value.")) {
     const i = Number(key.slice(6));
-    cmp = (a, b) => compareValues(a[0].values[i], b[0].values[i]) * dir;
+    const rank = (g) => (g.ranks && Number.isFinite(g.ranks[i]) ? g.ranks[i] : Infinity);
+    cmp = (a, b) => {
+      const x = rank(a[0]);
+      const y = rank(b[0]);
+      if (x === Infinity || y === Infinity) return (x === Infinity) - (y === Infinity);
+      return (x - y) * dir;
+    };
   } else if (VALUE_KEYS[key]) {
     const get = VALUE_KEYS[key];
     cmp = (a, b) => {
@@ -175,14 +116,14 @@ export function sortGroups(groups, sort) {
  * The flat list of rows of the virtualised table: each group, followed by
  * its members under a small header when expanded. O(rows).
  * @param {object[]} groups  sorted groups
- * @param {Set<string>} expanded  group keys
+ * @param {Set<string>} expanded  group keys (the backend's `key`)
  * @returns {{kind: string, group: object, member?: object, index: number}[]}
  */
 export function flattenRows(groups, expanded) {
   const rows = [];
   groups.forEach((group, index) => {
     rows.push({ kind: "group", group, index });
-    if (expanded.size && expanded.has(groupKey(group.values))) {
+    if (expanded.size && expanded.has(group.key)) {
       rows.push({ kind: "members-head", group, index });
       for (const member of group.members || []) rows.push({ kind: "member", group, member, index });
     }
@@ -261,7 +202,8 @@ export function groupValueText(group, i) {
  */
 export function legendLabels(groups, by) {
   if (!by.length) return groups.map((g) => g.label);
-  const differs = by.map((_, i) => new Set(groups.map((g) => groupKey([g.values[i]]))).size > 1);
+  // JSON text tells 1 from true and "1" (the backend sends NaN as "NaN").
+  const differs = by.map((_, i) => new Set(groups.map((g) => JSON.stringify(g.values[i]))).size > 1);
   const keep = differs.some(Boolean) ? differs : by.map(() => true);
   return groups.map((g) => by.flatMap((field, i) => (keep[i] ? [`${field}=${formatFieldValue(g.values[i])}`] : [])).join(", "));
 }

@@ -6,10 +6,14 @@
 /** The plugin name, as in `p.rungroups.<key>` hash keys. */
 export const PLUGIN = "rungroups";
 
-const REDUCTIONS = ["last", "min", "max", "best"];
+// Reductions are the backend's (/tags lists them); a deep link's name only has
+// to look like one, and the backend answers 400 to one it does not know.
+const REDUCTION_NAME = /^[a-z_]{1,40}(:[^&]{1,200})?$/;
 // Split names come from the backend (/tags); any lower-case word is accepted here.
 const SPLIT_NAME = /^[a-z]{1,40}$/;
 const BANDS = ["minmax", "std", "none"];
+// A group's key as the backend gives it (`grouping.group_key`): opaque, URL-safe.
+const GROUP_KEY = /^[A-Za-z0-9_-]{16}$/;
 
 /**
  * A fresh default state. `by: null` means the backend's default grouping and
@@ -43,6 +47,10 @@ function parseJsonList(text) {
   }
 }
 
+function groupKeys(list) {
+  return list.filter((k) => typeof k === "string" && GROUP_KEY.test(k));
+}
+
 function splitList(text) {
   return text
     .split(",")
@@ -63,7 +71,7 @@ export function stateFromUrlData(data) {
   if (get("by") !== null) state.by = splitList(get("by"));
   if (get("metric")) state.metric = get("metric");
   if (SPLIT_NAME.test(get("split") || "")) state.split = get("split");
-  if (REDUCTIONS.includes(get("reduction"))) state.reduction = get("reduction");
+  if (REDUCTION_NAME.test(get("reduction") || "")) state.reduction = get("reduction");
   if (get("filter")) state.filter = get("filter");
   if (get("regex")) state.regex = get("regex");
   if (get("where")) {
@@ -77,10 +85,12 @@ export function stateFromUrlData(data) {
     const desc = sort.startsWith("-");
     state.sort = { key: desc ? sort.slice(1) : sort, dir: desc ? -1 : 1 };
   }
-  if (get("expanded")) state.expanded = (parseJsonList(get("expanded")) || []).map(String);
+  if (get("expanded")) state.expanded = groupKeys(parseJsonList(get("expanded")) || []);
   if (get("selected")) {
+    // Links from before group keys listed values: ignored (the default groups show).
     const list = parseJsonList(get("selected"));
-    if (list) state.selected = list.map(String);
+    const keys = groupKeys(list || []);
+    if (list && (keys.length || !list.length)) state.selected = keys;
   }
   if (BANDS.includes(get("band"))) state.band = get("band");
   if (get("log") === "1" || get("log") === "true") state.log = true;
@@ -167,15 +177,6 @@ export function urlDataFromHash(hash) {
   return out;
 }
 
-/**
- * A group's identity across requests: its values as JSON.
- * @param {unknown[]} values
- * @returns {string}
- */
-export function groupKey(values) {
-  return JSON.stringify(values);
-}
-
 function commonParams(state) {
   const q = new URLSearchParams();
   if (state.by !== null && state.by !== undefined) q.set("by", state.by.join(","));
@@ -199,15 +200,15 @@ export function groupsQuery(state) {
 }
 
 /**
- * The query string of `/curves` for a state and some groups' values.
+ * The query string of `/curves` for a state and some groups.
  * @param {object} state
- * @param {unknown[][]|null} groups  the groups' values; null for every group
+ * @param {string[]|null} keys  the groups' keys (as /groups gives them); null for every group
  * @param {number} maxPoints
  * @returns {string}
  */
-export function curvesQuery(state, groups, maxPoints) {
+export function curvesQuery(state, keys, maxPoints) {
   const q = commonParams(state);
   q.set("max_points", String(maxPoints));
-  for (const values of groups || []) q.append("group", JSON.stringify(values));
+  for (const key of keys || []) q.append("group", key);
   return q.toString();
 }

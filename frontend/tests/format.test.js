@@ -7,7 +7,6 @@ import {
   formatMeanStd,
   formatNumber,
   formatValue,
-  isoSpanSeconds,
   toNumber,
 } from "../format.js";
 
@@ -45,20 +44,12 @@ test("mean ± std, values and field values", () => {
   assert.equal(formatFieldValue(0.01), "0.01");
 });
 
-test("durations and ISO spans", () => {
+test("durations", () => {
   assert.equal(formatDuration(12), "12s");
   assert.equal(formatDuration(185), "3m 05s");
   assert.equal(formatDuration(3720), "1h 02m");
   assert.equal(formatDuration(null), "");
   assert.equal(formatDuration(-1), "");
-  assert.equal(isoSpanSeconds("2026-01-01T10:00:00", "2026-01-01T10:05:00"), 300);
-  assert.equal(isoSpanSeconds("2026-01-01T10:05:00", "2026-01-01T10:00:00"), null);
-  assert.equal(isoSpanSeconds("nonsense", "2026-01-01T10:00:00"), null);
-  assert.equal(isoSpanSeconds(undefined, "2026-01-01T10:00:00"), null);
-  // To a wall time in epoch seconds (a running run's last event), offsets honoured.
-  assert.equal(isoSpanSeconds("2026-01-01T10:00:00+02:00", Date.parse("2026-01-01T08:02:00Z") / 1000), 120);
-  assert.equal(isoSpanSeconds("2026-01-01T10:00:00+00:00", Date.parse("2026-01-01T09:00:00Z") / 1000), null);
-  assert.equal(isoSpanSeconds("2026-01-01T10:00:00+00:00", NaN), null);
 });
 
 test("the counts line", () => {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  compareValues,
   defaultMetric,
   exportRecords,
   flattenRows,
@@ -12,24 +11,47 @@ import {
   toCsv,
 } from "../group.js";
 
-const RUNS = [
-  { run: "a/seed_1", trial: "a/seed_1", split: null, start_time: 20, metadata: { hparams: { lr: 1 }, tags: ["x"], started_at: "2026-01-01T00:00:00", ended_at: "2026-01-01T00:01:00" }, status: "finished" },
-  { run: "a/seed_1/validation", trial: "a/seed_1", split: "validation", start_time: 10, metadata: { hparams: { bs: 2 } }, status: "finished" },
-  { run: "a/seed_1/train", trial: "a/seed_1", split: "train", start_time: 15, metadata: {}, status: "finished" },
-  { run: "b", trial: "b", split: null, start_time: 5, metadata: {}, status: null, error: "bad" },
-  // Running: no ended_at yet, its last event 90 s after started_at.
-  { run: "r", trial: "r", split: null, start_time: 1, metadata: { status: "running", started_at: "2026-01-01T00:00:00+00:00" }, status: "stale", last_event_time: Date.parse("2026-01-01T00:01:30Z") / 1000 },
-];
+// A /runs answer as the backend sends it: runs, and trials with their runs in
+// split order, metadata merged and durations computed (by Python).
+const RUNS_ANSWER = {
+  runs: [
+    { run: "a/seed_1", trial: "a/seed_1", split: null, start_time: 20, metadata: { hparams: { lr: 1 } }, status: "finished" },
+    { run: "a/seed_1/validation", trial: "a/seed_1", split: "validation", start_time: 10, metadata: { hparams: { bs: 2 } }, status: "finished" },
+    { run: "a/seed_1/train", trial: "a/seed_1", split: "train", start_time: 15, metadata: {}, status: "finished" },
+    { run: "b", trial: "b", split: null, start_time: 5, metadata: {}, status: null, error: "bad" },
+    { run: "r", trial: "r", split: null, start_time: 1, metadata: { status: "running" }, status: "stale", last_event_time: 1767225690 },
+  ],
+  trials: [
+    {
+      trial: "a/seed_1",
+      runs: ["a/seed_1", "a/seed_1/train", "a/seed_1/validation"],
+      metadata: { hparams: { lr: 1, bs: 2 }, tags: ["x"] },
+      start_time: 10,
+      status: "finished",
+      error: null,
+      last_event_time: null,
+      duration: 60,
+      so_far: false,
+    },
+    { trial: "b", runs: ["b"], metadata: {}, start_time: 5, status: null, error: "bad", last_event_time: null, duration: null, so_far: false },
+    { trial: "r", runs: ["r"], metadata: { status: "running" }, start_time: 1, status: "stale", error: null, last_event_time: 1767225690, duration: 90, so_far: true },
+  ],
+  stale_after: 3600,
+};
 
-function group(values, size, stats, members = []) {
-  return { values, label: String(values), size, stats, members };
+function group(values, size, stats, members = [], ranks = values.map(() => 0)) {
+  return { key: `k${JSON.stringify(values)}`, values, ranks, label: String(values), size, stats, members };
 }
 
-test("trials index their runs in split order and merge metadata one level deep", () => {
-  const trials = indexTrials(RUNS);
+test("trials are indexed as the backend sends them, with their run objects", () => {
+  const trials = indexTrials(RUNS_ANSWER);
+  assert.deepEqual([...trials.keys()], ["a/seed_1", "b", "r"]);
   const a = trials.get("a/seed_1");
+  // The backend's split order and merged metadata, taken as they come.
   assert.deepEqual(a.runs.map((r) => r.run), ["a/seed_1", "a/seed_1/train", "a/seed_1/validation"]);
-  assert.deepEqual(a.metadata.hparams, { lr: 1, bs: 2 });
+  assert.equal(a.runs[1], RUNS_ANSWER.runs[2], "the run objects of answer.runs");
+  assert.equal(a.first, RUNS_ANSWER.runs[0]);
+  assert.deepEqual(a.metadata, { hparams: { lr: 1, bs: 2 }, tags: ["x"] });
   assert.equal(a.start_time, 10);
   assert.equal(a.duration, 60);
   assert.equal(a.so_far, false);
@@ -39,10 +61,18 @@ test("trials index their runs in split order and merge metadata one level deep",
   assert.equal(r.duration, 90);
   assert.equal(r.so_far, true);
   assert.equal(r.status, "stale");
+  assert.equal(r.last_event_time, 1767225690);
+  // Nothing is recomputed: a trial's numbers are the backend's even when its runs say otherwise.
+  const odd = indexTrials({ runs: RUNS_ANSWER.runs, trials: [{ ...RUNS_ANSWER.trials[0], start_time: 99, duration: 7 }] });
+  assert.equal(odd.get("a/seed_1").start_time, 99);
+  assert.equal(odd.get("a/seed_1").duration, 7);
+  // No trials (an empty log directory, or an answer that failed): an empty index.
+  assert.equal(indexTrials({ runs: [] }).size, 0);
+  assert.equal(indexTrials(null).size, 0);
 });
 
 test("a group's runs are every run of its trials", () => {
-  const trials = indexTrials(RUNS);
+  const trials = indexTrials(RUNS_ANSWER);
   const g = group([1], 2, null, [{ trial: "a/seed_1", run: "a/seed_1/validation" }, { trial: "c", run: null }]);
   assert.deepEqual(groupRunNames(g, trials), ["a/seed_1", "a/seed_1/train", "a/seed_1/validation", "c"]);
   assert.deepEqual(groupRunNames(g, null), ["a/seed_1/validation", "c"]);
@@ -56,16 +86,11 @@ test("the default metric prefers epoch_loss, then a validation loss, then any lo
   assert.equal(defaultMetric([]), null);
 });
 
-test("values compare in the backend's order", () => {
-  const values = ["run_10", null, true, "run_2", 3, 0.5, false, "NaN"];
-  assert.deepEqual([...values].sort(compareValues), [0.5, 3, "NaN", false, true, "run_2", "run_10", null]);
-});
-
 test("groups sort by any column, missing numbers last, stably", () => {
   const gs = [
-    group([0.1, "b"], 3, { mean: 2, std: 0, min: 1, max: 3, best_value: 1 }),
-    group([0.01, "a"], 1, { mean: "NaN", std: "NaN", min: "NaN", max: "NaN", best_value: "NaN" }),
-    group([1, "c"], 2, { mean: 1, std: 1, min: 0, max: 2, best_value: 0 }),
+    group([0.1, "b"], 3, { mean: 2, std: 0, min: 1, max: 3, best_value: 1 }, [], [1, 1]),
+    group([0.01, "a"], 1, { mean: "NaN", std: "NaN", min: "NaN", max: "NaN", best_value: "NaN" }, [], [0, 0]),
+    group([1, "c"], 2, { mean: 1, std: 1, min: 0, max: 2, best_value: 0 }, [], [2, 2]),
   ];
   const keys = (sorted) => sorted.map((g) => g.values[0]);
   assert.deepEqual(keys(sortGroups(gs, { key: "mean", dir: 1 })), [1, 0.1, 0.01]);
@@ -78,9 +103,30 @@ test("groups sort by any column, missing numbers last, stably", () => {
   assert.deepEqual(keys(gs), [0.1, 0.01, 1], "input untouched");
 });
 
+test("a field's column sorts by the backend's ranks, not by its own idea of the values", () => {
+  // The backend's order: numbers, NaN after them, booleans, strings naturally, (none) last.
+  const gs = [
+    group(["run_10"], 1, null, [], [5]),
+    group([null], 1, null, [], [6]),
+    group([true], 1, null, [], [3]),
+    group(["Infinity"], 1, null, [], [1]),
+    group(["run_2"], 1, null, [], [4]),
+    group(["NaN"], 1, null, [], [2]),
+    group([0.5], 1, null, [], [0]),
+  ];
+  const shown = (sorted) => sorted.map((g) => g.values[0]);
+  assert.deepEqual(shown(sortGroups(gs, { key: "value.0", dir: 1 })), [0.5, "Infinity", "NaN", true, "run_2", "run_10", null]);
+  assert.deepEqual(shown(sortGroups(gs, { key: "value.0", dir: -1 })), [null, "run_10", "run_2", true, "NaN", "Infinity", 0.5]);
+  // Equal ranks keep the backend's order; a group without ranks goes last either way.
+  const tied = [group(["x"], 1, null, [], [1]), group(["y"], 1, null, [], [0]), group(["z"], 1, null, [], [1])];
+  const noRanks = { ...group(["w"], 1, null), ranks: undefined };
+  assert.deepEqual(shown(sortGroups([...tied, noRanks], { key: "value.0", dir: 1 })), ["y", "x", "z", "w"]);
+  assert.deepEqual(shown(sortGroups([noRanks, ...tied], { key: "value.0", dir: -1 })), ["x", "z", "y", "w"]);
+});
+
 test("rows flatten expanded groups with a header and their members", () => {
   const gs = [group([1], 2, null, [{ trial: "x" }, { trial: "y" }]), group([2], 1, null, [{ trial: "z" }])];
-  const rows = flattenRows(gs, new Set(["[1]"]));
+  const rows = flattenRows(gs, new Set([gs[0].key]));
   assert.deepEqual(rows.map((r) => r.kind), ["group", "members-head", "member", "member", "group"]);
   assert.equal(flattenRows(gs, new Set()).length, 2);
 });
@@ -88,7 +134,7 @@ test("rows flatten expanded groups with a header and their members", () => {
 test("flattening 10,000 members stays linear", () => {
   const members = Array.from({ length: 10000 }, (_, i) => ({ trial: `t${i}` }));
   const gs = Array.from({ length: 1000 }, (_, i) => group([i], 10, null, members.slice(i * 10, i * 10 + 10)));
-  const expanded = new Set(gs.map((g) => JSON.stringify(g.values)));
+  const expanded = new Set(gs.map((g) => g.key));
   const t0 = performance.now();
   const rows = flattenRows(gs, expanded);
   assert.equal(rows.length, 12000);
@@ -143,7 +189,12 @@ test("legend labels keep only the fields that tell the charted groups apart", ()
   ]);
   // One group, or groups alike in every field shown: every field.
   assert.deepEqual(legendLabels([g([0.01, 32, "adam"])], by), ["param.lr=0.01, param.bs=32, param.opt=adam"]);
-  // 1 and true are different values (as group keys are).
+  // 1 and true are different values (as group keys are); so are NaN and infinity.
   assert.deepEqual(legendLabels([g([1]), g([true])], ["param.x"]), ["param.x=1", "param.x=true"]);
+  assert.deepEqual(legendLabels([g(["NaN", 32]), g(["Infinity", 32]), g([0.1, 32])], ["param.lr", "param.bs"]), [
+    "param.lr=NaN",
+    "param.lr=Infinity",
+    "param.lr=0.1",
+  ]);
   assert.deepEqual(legendLabels([g([]), g([])], []), ["full", "full"]);
 });

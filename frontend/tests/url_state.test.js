@@ -3,7 +3,6 @@ import { test } from "node:test";
 import {
   curvesQuery,
   defaultState,
-  groupKey,
   groupsQuery,
   shareLink,
   stateFromUrlData,
@@ -38,8 +37,9 @@ const FULL = {
   regex: "seed_[12]$",
   where: [["param.opt", "adam"], ["status", "(none)"]],
   sort: { key: "mean", dir: -1 },
-  expanded: ['[0.01,32]'],
-  selected: ['[0.01,32]', '[0.1,"x&y"]'],
+  // Group keys as the backend gives them (grouping.group_key).
+  expanded: ["Ab3_-xYz0123456Q"],
+  selected: ["Ab3_-xYz0123456Q", "zz_ZZ-9900aabbcc"],
   band: "std",
   log: true,
   run: "lr=0.01,bs=32/seed_1 ✓",
@@ -65,7 +65,7 @@ test("an empty grouping (one group) differs from the default grouping", () => {
 });
 
 test("bad URL data is ignored", () => {
-  const s = stateFromUrlData({ reduction: "mean", split: "Not a split!", where: "{not json", selected: "[1", band: "z", log: "no" });
+  const s = stateFromUrlData({ reduction: "Mean!", split: "Not a split!", where: "{not json", selected: "[1", band: "z", log: "no" });
   assert.deepEqual(s, defaultState());
   assert.deepEqual(stateFromUrlData(null), defaultState());
   assert.deepEqual(stateFromUrlData({ where: '[["a","b"],["c"],[1,2],"x"]' }).where, [["a", "b"]]);
@@ -85,11 +85,32 @@ test("route queries carry the state", () => {
   assert.deepEqual(q.getAll("where"), ["param.opt=adam", "status=(none)"]);
   assert.equal(new URLSearchParams(groupsQuery(defaultState())).has("by"), false);
   assert.equal(new URLSearchParams(groupsQuery({ ...defaultState(), by: [] })).get("by"), "");
-  const c = new URLSearchParams(curvesQuery(FULL, [[0.01, 32], [null]], 40));
-  assert.deepEqual(c.getAll("group"), ["[0.01,32]", "[null]"]);
+  const c = new URLSearchParams(curvesQuery(FULL, ["Ab3_-xYz0123456Q", "zz_ZZ-9900aabbcc"], 40));
+  assert.deepEqual(c.getAll("group"), ["Ab3_-xYz0123456Q", "zz_ZZ-9900aabbcc"]);
   assert.equal(c.get("max_points"), "40");
   assert.equal(c.has("reduction"), false);
-  assert.equal(groupKey([0.1, "x"]), '[0.1,"x"]');
+  assert.equal(new URLSearchParams(curvesQuery(FULL, null, 40)).has("group"), false);
+});
+
+test("reductions are the backend's to judge: any sane-looking name is kept", () => {
+  for (const r of ["min", "mean_last_k", "at_best:epoch_accuracy", "at_best:val loss/x", "some_future_one"]) {
+    assert.equal(stateFromUrlData({ reduction: r }).reduction, r);
+    assert.equal(stateFromUrlData(pluginData(readHash(stateHash({ ...defaultState(), reduction: r })))).reduction, r);
+  }
+  for (const r of ["", "MIN", "min max", "a".repeat(41), "at_best:", `at_best:${"x".repeat(201)}`, "<b>"]) {
+    assert.equal(stateFromUrlData({ reduction: r }).reduction, "last", r);
+  }
+});
+
+test("deep-linked groups are backend keys; old links listing values are ignored", () => {
+  const keys = ["Ab3_-xYz0123456Q", "zz_ZZ-9900aabbcc"];
+  assert.deepEqual(stateFromUrlData({ selected: JSON.stringify(keys) }).selected, keys);
+  assert.deepEqual(stateFromUrlData({ selected: "[]" }).selected, [], "an empty chart stays empty");
+  // Before group keys, links listed each group's values as JSON: the default groups show.
+  assert.equal(stateFromUrlData({ selected: '["[0.01,32]","[0.1,64]"]' }).selected, null);
+  assert.deepEqual(stateFromUrlData({ selected: JSON.stringify(["[0.01]", keys[0], 7, "short"]) }).selected, [keys[0]]);
+  assert.deepEqual(stateFromUrlData({ expanded: '["[0.01,32]"]' }).expanded, []);
+  assert.deepEqual(stateFromUrlData({ expanded: JSON.stringify(keys) }).expanded, keys);
 });
 
 test("the plugin's keys are read from a TensorBoard hash", async () => {

@@ -15,7 +15,6 @@ import {
 } from "../format.js";
 import { flattenRows, groupRunNames } from "../group.js";
 import { timeSeriesHref } from "../regex.js";
-import { groupKey } from "../url_state.js";
 import { cssVar, el } from "./dom.js";
 import { buildSparkline } from "./sparkline.js";
 
@@ -115,7 +114,7 @@ export class GroupTable {
    * @param {string} key
    */
   scrollToGroup(key) {
-    const i = this.rows.findIndex((r) => r.kind === "group" && groupKey(r.group.values) === key);
+    const i = this.rows.findIndex((r) => r.kind === "group" && r.group.key === key);
     if (i >= 0) this.scroller.scrollTop = this._top = i * ROW_HEIGHT;
   }
 
@@ -215,7 +214,7 @@ export class GroupTable {
 
   _groupRow(group) {
     const m = this.model;
-    const key = groupKey(group.values);
+    const key = group.key;
     const row = el("div", "rg-row rg-group-row");
     row.setAttribute("role", "row");
     row.dataset.key = key;
@@ -329,7 +328,7 @@ export class GroupTable {
     const status = member.status || (t && t.status) || "";
     const statusCell = el("span", `rg-status rg-status-${statusClass(status)}`, status);
     if (t && t.error) statusCell.title = t.error;
-    else if (t && t.last_event_time !== undefined) {
+    else if (t && typeof t.last_event_time === "number") {
       // Running or stale: when it was last heard of.
       statusCell.title = `recorded as running; last event ${formatWallTime(t.last_event_time)}`;
     }

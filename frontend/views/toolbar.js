@@ -6,12 +6,6 @@ import { formatFieldValue } from "../format.js";
 import { regexError } from "../regex.js";
 import { button, el, labelled, select } from "./dom.js";
 
-const REDUCTIONS = [
-  ["last", "last"],
-  ["min", "min"],
-  ["max", "max"],
-  ["best", "best"],
-];
 const DEBOUNCE_MS = 250;
 
 function debounced(fn) {
@@ -40,6 +34,7 @@ export class Toolbar {
     this.linkOut.hidden = true;
     this.fields = [];
     this.tags = [];
+    this.reductions = [];
     this.state = null;
     this.defaultBy = [];
     this._whereField = "";
@@ -47,18 +42,21 @@ export class Toolbar {
 
   /**
    * Rebuilds the controls for new fields/tags/state.
-   * @param {{fields: object[], defaultBy: string[], tags: object[], state: object,
-   *   usedSplit: string|null}} model
+   * @param {{fields: object[], defaultBy: string[], tags: object[], reductions: string[],
+   *   state: object, usedSplit: string|null}} model  `reductions` as /tags lists them
    */
   update(model) {
     // The same fields, tags and state as shown: nothing to rebuild (the tab
     // updates before fetching, and again when the answer names the split).
     const shown = JSON.stringify([model.defaultBy, model.state, model.usedSplit]);
-    if (model.fields === this.fields && model.tags === this.tags && shown === this._shown) return;
+    if (model.fields === this.fields && model.tags === this.tags && model.reductions === this.reductions && shown === this._shown) {
+      return;
+    }
     this._shown = shown;
     this.fields = model.fields;
     this.defaultBy = model.defaultBy;
     this.tags = model.tags;
+    this.reductions = model.reductions || [];
     this.state = model.state;
     const s = model.state;
     const rowA = el("div", "rg-toolbar-row");
@@ -67,7 +65,7 @@ export class Toolbar {
     rowB.append(
       labelled("Metric", this._metric(s)),
       labelled("Split", this._split(s, model.usedSplit)),
-      labelled("Reduction", select("rg-reduction", REDUCTIONS, s.reduction, (v) => this._change({ reduction: v }), "Reduction")),
+      labelled("Reduction", this._reduction(s)),
       labelled("Filter", this._textInput("rg-filter", s.filter, "text in run names", (v) => ({ filter: v }))),
       labelled("Regex", this._regexInput(s)),
     );
@@ -163,6 +161,13 @@ export class Toolbar {
     const options = this.tags.map((t) => [t.tag, t.tag]);
     if (!options.length) options.push(["", "(no scalars)"]);
     return select("rg-metric", options, s.metric || "", (v) => this._change({ metric: v || null }), "Metric");
+  }
+
+  _reduction(s) {
+    // The backend's list; a deep link's other name stays shown (the backend judges it).
+    const names = [...this.reductions];
+    if (s.reduction && !names.includes(s.reduction)) names.push(s.reduction);
+    return select("rg-reduction", names.map((r) => [r, r]), s.reduction, (v) => this._change({ reduction: v }), "Reduction");
   }
 
   _split(s, usedSplit) {
