@@ -7,13 +7,17 @@ What a curve is (SPEC §5, "Curves")
     (integers), wall time (seconds since the epoch) or relative time (see `relative_hours`).
 
     1. Cleaning. A point whose value or x is not finite (``NaN``, ``±inf``) counts as not
-       logged: TensorBoard's own chart neither smooths nor draws such points, and a mean over
-       an infinity says nothing. Of several values a run has at one x, the last in its arrays
-       wins (a later write wins, as in `aggregate.reduce_series`). Points are then taken in x
-       order.
+       logged: TensorBoard's smoothing lets no such value into its average either, and a mean
+       over an infinity says nothing. Of several values a run has at one x, the last in its
+       arrays wins (a later write wins, as in `aggregate.reduce_series`). Points are then
+       taken in x order.
     2. Smoothing (optional) is TensorBoard's debiased exponential moving average, applied to
        each run on its own, over its cleaned points in x order, before anything is averaged:
-       see `smooth`.
+       see `smooth`. On the finite points this is exactly TensorBoard's result (its average
+       skips non-finite values and does not count them), except that a run whose finite
+       values are all equal is left as is even if it also logged a ``NaN`` (TensorBoard
+       then smooths the constant, which changes it only by rounding), and a value overwritten
+       at the same x never enters the average.
     3. Alignment is linear interpolation on the union of the runs' x values. A run stands
        behind a point only inside its own first-to-last x (no extrapolation), so ``count``, the
        number of runs behind each point, thins out where runs end instead of inventing values.
@@ -138,7 +142,7 @@ class RunLine:
     """One run's own line, cleaned, smoothed and capped like the runs behind a `Curve`.
 
     Attributes:
-        x: Shape ``(n,)``, increasing; int64 if the run's x is integer, else float64.
+        x: Shape ``(n,)``, increasing; int64 when every run's x is integer, else float64.
         y: float64 ``(n,)``, the (smoothed) values at ``x``.
     """
 
@@ -484,7 +488,7 @@ def _pick(grid: np.ndarray, max_points: int | None) -> np.ndarray | None:
         return ranks
     first, last = float(grid[0]), float(grid[-1])
     targets = first + (last - first) * (np.arange(1, by_x + 1) / (by_x + 1))
-    right = np.searchsorted(grid, targets)  # in [1, size - 1]: targets are inside the ends
+    right = np.searchsorted(grid[1:-1], targets) + 1  # in [1, size - 1], whatever rounding
     nearer_left = (targets - grid[right - 1]) <= (grid[right] - targets)
     picked = np.concatenate([ranks, right - nearer_left])
     picked.sort()
