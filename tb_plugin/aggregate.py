@@ -1025,7 +1025,11 @@ def compare_groups(
         a = var / count
         b = var[baseline] / ny if ny else math.nan
         se = np.sqrt(a + b)
-        df = (a + b) ** 2 / (a * a / (count - 1) + b * b / (ny - 1))
+        # Welch–Satterthwaite, on variances scaled by the larger one: the same ν, without
+        # the squares of tiny variances underflowing to 0/0.
+        scale = np.maximum(a, b)
+        a1, b1 = a / scale, b / scale
+        df = (a1 + b1) ** 2 / (a1 * a1 / (count - 1) + b1 * b1 / (ny - 1))
     defined = others & (count >= 2) & (ny >= 2)
     flat_both = defined & (var == 0) & (var[baseline] == 0)
     tested = defined & ~flat_both
