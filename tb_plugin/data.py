@@ -132,39 +132,48 @@ def read_runs(
     if listing is None:
         listing = list_experiment(data_provider, ctx, experiment_id)
     errors: dict[str, str] = {}
-    readable = []
+    series_version: dict[str, int] = {}
     for run, series in listing.snapshots.items():
         try:
-            metadata.parse_plugin_content(series.plugin_content)
+            # A newer version here is only the series' first snapshot's: every
+            # snapshot is read, and each says its own version.
+            series_version[run] = metadata.parse_plugin_content(
+                series.plugin_content, allow_newer=True
+            )
         except ValueError as e:
-            errors[run] = str(e)
-            continue
-        readable.append(run)
+            errors[owner_run(run)] = str(e)
 
-    merged: dict[str, dict[str, Any]] = {}
+    entries: dict[str, list[tuple[float, int, Any]]] = {}
     newest: dict[str, float] = {}
-    if readable:
+    if series_version:
         read = data_provider.read_tensors(
             ctx,
             experiment_id=experiment_id,
             plugin_name=metadata.PLUGIN_NAME,
             downsample=_MAX_SNAPSHOTS,
-            run_tag_filter=provider.RunTagFilter(runs=readable, tags=[metadata.TAG]),
+            run_tag_filter=provider.RunTagFilter(runs=list(series_version), tags=[metadata.TAG]),
         )
         for run, tags in read.items():
-            snapshots = []
+            owner = owner_run(run)
+            found = entries.setdefault(owner, [])
             bad = 0
             for datum in tags.get(metadata.TAG, ()):
                 try:
-                    snapshots.append((datum.wall_time, metadata.decode_snapshot(_bytes(datum))))
-                except ValueError as e:
+                    version, payload = metadata.decode_value(
+                        _bytes(datum), series_version.get(run, 1)
+                    )
+                except ValueError as e:  # UnsupportedVersionError too: skipped
                     bad += 1
                     last_error = str(e)
+                    continue
+                found.append((datum.wall_time, version, payload))
+                newest[owner] = max(newest.get(owner, datum.wall_time), datum.wall_time)
             if bad:
-                errors[run] = f"{bad} unreadable metadata snapshot(s): {last_error}"
-            merged[run] = metadata.merge_snapshots(snapshots)
-            if snapshots:
-                newest[run] = max(t for t, _ in snapshots)
+                newer = "newer Run Groups" in last_error
+                errors[owner] = (
+                    last_error if newer else f"{bad} unreadable metadata snapshot(s): {last_error}"
+                )
+    merged = {run: metadata.merge(found) for run, found in entries.items()}
 
     for run, recorded in _read_hparams(listing.hparams).items():
         target = merged.setdefault(run, {})
@@ -186,9 +195,38 @@ def read_runs(
             last_metadata_time=newest.get(r.run_name),
         )
         for r in listing.runs
+        if not is_annotations_run(r.run_name)
     ]
+    # A run annotated post hoc may hold no event files of its own: its
+    # annotations directory stands for it.
+    listed = {r.run_name for r in listing.runs}
+    for r in listing.runs:
+        owner = owner_run(r.run_name)
+        if owner != r.run_name and owner not in listed:
+            listed.add(owner)
+            records.append(
+                RunRecord(
+                    run=owner,
+                    start_time=_finite_or_none(r.start_time),
+                    metadata=merged.get(owner, {}),
+                    error=errors.get(owner),
+                    last_metadata_time=newest.get(owner),
+                )
+            )
     records.sort(key=lambda r: r.run)
     return records
+
+
+def is_annotations_run(run: str) -> bool:
+    """Whether `run` is a run's annotations directory (`RUN/.rungroups`), no run of its own."""
+    return run == metadata.ANNOTATIONS_DIR or run.endswith("/" + metadata.ANNOTATIONS_DIR)
+
+
+def owner_run(run: str) -> str:
+    """The run whose metadata `run` holds: itself, or the run of an annotations directory."""
+    if not is_annotations_run(run):
+        return run
+    return run[: -len(metadata.ANNOTATIONS_DIR) - 1] or "."
 
 
 def _bytes(datum: provider.TensorDatum) -> bytes:

@@ -26,6 +26,7 @@ import platform
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -78,61 +79,94 @@ class RunMetadataCallback(keras.callbacks.Callback):
         self._given = given
         self._log_dir = os.fspath(log_dir) if log_dir is not None else None
         self._writer: Any = None
+        self._state = metadata.new_state()
+        self._id = writer.new_writer_id()
         self._step = 0
         self.metadata: dict[str, Any] = {}
-        """The last snapshot written (the run's complete recorded metadata)."""
+        """The run's metadata after the last write (this callback's and all it read)."""
 
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         if self._log_dir is None:
             self._log_dir = _sibling_tensorboard_log_dir(self)
-        snapshot = dict(self._given)
-        snapshot.update(
-            status="running",
-            started_at=_now(),
-            model=_model_info(self.model),
-            command=list(sys.argv),
-            host=socket.gethostname(),
-            versions=_versions(),
-        )
+        collected: dict[str, Any] = {
+            "status": "running",
+            "started_at": _now(),
+            "model": _model_info(self.model),
+            "command": list(sys.argv),
+            "host": socket.gethostname(),
+            "versions": _versions(),
+        }
         user = _user()
         if user:
-            snapshot["user"] = user
+            collected["user"] = user
         optimizer = _optimizer_config(self.model)
         if optimizer is not None:
-            snapshot["optimizer"] = optimizer
+            collected["optimizer"] = optimizer
         git = _git_info()
         if git:
-            snapshot["git"] = git
-        snapshot.update(self._given)  # the user's own keys win over collected ones
-        self._write(snapshot)
+            collected["git"] = git
+        collected.update(self._given)  # the user's own keys win over collected ones
+        now = time.time()
+        read = self._read()
+        for key, value in collected.items():
+            if key == "tags":
+                metadata.add_tags(self._state, value, now)
+            elif key == "notes":
+                # One entry per callback; a second fit of the same run with the
+                # same notes adds none.
+                texts = {text for _, text in metadata.join(read, self._state)["notes"].values()}
+                if value not in texts:
+                    metadata.add_note(self._state, self._id, value, now)
+            else:
+                metadata.set_key(self._state, key, value, now)
+        self._write(read)
 
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
-        snapshot = dict(self.metadata)
-        snapshot.update(status="finished", ended_at=_now())
+        now = time.time()
+        metadata.set_key(self._state, "status", "finished", now)
+        metadata.set_key(self._state, "ended_at", _now(), now)
         final = _json_metrics(logs)
         if final:
-            snapshot["metrics"] = final
-        self._write(snapshot)
+            metadata.set_key(self._state, "metrics", final, now)
+        self._write(self._read())
         if self._writer is not None:
             self._writer.close()
             self._writer = None
 
-    def _write(self, snapshot: dict[str, Any]) -> None:
-        # Both writers below validate the snapshot before writing anything.
+    def _read(self) -> metadata.State:
+        # What the run holds (its annotations included) goes into every state
+        # this callback writes, so its latest state alone is the run's whole
+        # record whatever TensorBoard samples. Remote directories are not read:
+        # the readers' join still loses nothing there.
+        if "://" in self._log_dir:
+            return metadata.new_state()
+        _, state = writer.read_run_state(self._log_dir)
+        steps = [s.step for s in writer.read_snapshots(self._log_dir, annotations=False)]
+        # Steps grow across fits: TensorBoard's Rust loader drops the earlier
+        # snapshots of a series when a step goes back.
+        self._step = max([self._step, *(s + 1 for s in steps)])
+        return state
+
+    def _write(self, read: metadata.State) -> None:
+        self._state = metadata.join(read, self._state)
+        payload = metadata.encode_state(self._state)
         try:
             import tensorflow as tf
         except ImportError:  # Keras on another backend: write without TensorFlow
-            writer.write_run_metadata(self._log_dir, snapshot, merge=False)
+            writer.write_state(self._log_dir, self._state)
         else:
-            from tb_plugin import summary
-
             if self._writer is None:
                 self._writer = tf.summary.create_file_writer(self._log_dir)
             with self._writer.as_default():
-                summary.run_metadata(snapshot, step=self._step)
+                tf.summary.write(
+                    tag=metadata.TAG,
+                    tensor=tf.constant(payload, dtype=tf.string),
+                    step=self._step,
+                    metadata=metadata.create_summary_metadata(2).SerializeToString(),
+                )
             self._writer.flush()
         self._step += 1
-        self.metadata = snapshot
+        self.metadata = metadata.view(self._state)
 
 
 def _sibling_tensorboard_log_dir(callback: keras.callbacks.Callback) -> str:

@@ -12,7 +12,7 @@ Each write is one summary value in an ordinary TensorBoard event file:
 * ``SummaryMetadata.plugin_data.plugin_name`` = ``"rungroups"``
   (:data:`PLUGIN_NAME`);
 * ``SummaryMetadata.plugin_data.content`` = the UTF-8 JSON object
-  ``{"version": 1}`` (:data:`PAYLOAD_VERSION`);
+  ``{"version": 1}``;
 * ``SummaryMetadata.data_class`` = ``DATA_CLASS_TENSOR`` (without it the
   Rust data server drops the series and the Python loader hides it);
 * the value is a rank-0 ``DT_STRING`` tensor holding one UTF-8 JSON object,
@@ -21,13 +21,80 @@ Each write is one summary value in an ordinary TensorBoard event file:
   float (including ``-0.0``), every int (of any size), every string and every
   nesting of lists and objects round-trips exactly. Tuples are stored as lists.
 
-A snapshot is complete from its writer: it carries everything that writer
-knows about the run, not a delta. A run's metadata is the merge of the
-snapshots TensorBoard kept for it, in wall-time order, later top-level keys
-winning. TensorBoard keeps only a sample of a tensor series (10 on the Python
-loader, 100 on the Rust data server, always including the latest), so the
-latest snapshot alone must be enough; :mod:`tb_plugin.writer` therefore folds
-what a run already holds into every post-hoc snapshot.
+A version-1 snapshot is complete from its writer: everything that writer knows
+about the run, not a delta. Version-1 snapshots are merged in wall-time order,
+later top-level keys winning (:func:`merge_snapshots`). `tb_plugin.summary`
+still writes this form: it is the right one for a single writer.
+
+Format, version 2: states that merge
+------------------------------------
+Version 1 lets a writer undo a change it never saw (a trainer's final
+snapshot restating its own tags over an annotation made meanwhile), and
+TensorBoard's Rust loader drops earlier snapshots of a series whenever a
+snapshot's step is not above theirs. Version 2 fixes both; a version-1 run
+reads exactly as before.
+
+* The value is the JSON array ``[2, state]``: from version 2 on every value
+  carries its own version (loaders keep only the *first* `SummaryMetadata`
+  of a series, so the plugin content alone cannot say what a later
+  snapshot is). A plain JSON object is always version 1. A value ``[n, ...]``
+  with ``n`` above :data:`PAYLOAD_VERSION` is skipped with one warning and
+  gives the run an ``error``; the run's other snapshots still count.
+  The plugin content says ``{"version": 2}`` (so version-1 readers report
+  such a run as newer, and a version-2 value after a version-1 first
+  snapshot is, to them, an unreadable snapshot: an error, never a silent
+  wrong merge).
+* ``state = {"set": {key: [t, value]}, "tags": {tag: [t_add, t_removed]},
+  "notes": {id: [t, text]}}``, ``t`` being wall times (seconds):
+  - every key but ``tags`` and ``notes`` is a last-writer-wins register:
+    the value set at the latest ``t`` wins (ties: the larger JSON text);
+    a writer stamps a key only when it *sets* it, never when it merely
+    carries what it read, so restating an old value undoes nothing;
+  - ``tags`` is a set: a tag is present when its latest addition is later
+    than its latest removal; a removal is stamped with the addition time the
+    remover *saw*, so it can only undo additions it read;
+  - ``notes`` are entries that append: the run's notes are the entries'
+    texts in time order, joined by newlines; an entry removed by a writer
+    that read it is ``[t, null]``; the run's ``notes`` key is that text.
+* The merge (:func:`join`) of two states is per key, tag and note the later
+  of the two: commutative, associative and idempotent, so a run's metadata
+  is the join of *all* its snapshots in any order, snapshots may repeat
+  one another, and a writer that folds in what it read loses nothing of it.
+  Version-1 snapshots of a run are first merged by the version-1 rule, and
+  that result counts as a state stamped with each key's wall time.
+* Every writer folds the state it read into each state it writes
+  (`tb_plugin.writer` under a file lock; the Keras callback reads its run
+  before each write), so the newest state of each series is the whole
+  record and TensorBoard's sampling of a series (10 kept on the Python
+  loader, 100 on the Rust one, the latest always among them) loses nothing.
+  Only two writers that neither saw the other (no locks: see below) need
+  both of their latest states; ``--samples_per_plugin=rungroups=0`` keeps
+  every snapshot if many such writers share a run.
+
+Where annotations live
+----------------------
+Post-hoc writes (`tb_plugin.writer`, ``tb-rungroups annotate``) never add a
+file to the run directory itself: TensorBoard's Python loader reads a
+directory's event files in name order and never returns to an earlier one,
+so any file added beside a live trainer's would hide the trainer's later
+events. They go into the child directory :data:`ANNOTATIONS_DIR`
+(``RUN/.rungroups/``). Both loaders see it as a run of its own
+(``RUN/.rungroups``); Run Groups never shows it as one and joins its state
+into ``RUN`` (which exists for Run Groups even when it has no files of its
+own). In that directory every file is written whole, then renamed, under an
+``fcntl`` lock on ``RUN/.rungroups/.lock``; names
+``events.out.tfevents.<seconds>.<sequence>.<host>.<pid>.rungroups`` and steps
+both grow with every write (the seconds never run ahead of the clock unless
+an existing name is), so the Python loader meets each file after the last one
+it read and the Rust loader never sees a step go back.
+
+Without locks (object storage, file systems where ``fcntl`` locks do not
+hold) concurrent writers of one run still never overwrite each other: each
+writes its own file, and the join keeps both. What can happen there: a
+running Python-loader TensorBoard may skip a file renamed after a later-named
+one (until restarted), and the Rust loader may drop the earlier of two states
+written with the same or crossing steps until a later write (which reads
+both) carries them again. `tb_plugin.writer` writes local directories only.
 
 Reserved top-level keys (checked on write): ``hparams`` (object), ``notes``
 (string), ``tags`` (list of strings), ``status`` (one of :data:`STATUSES`),
@@ -50,7 +117,10 @@ logger = logging.getLogger(__name__)
 
 PLUGIN_NAME = "rungroups"
 TAG = "_rungroups_/run_metadata"
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2
+"""The newest payload version this package reads and writes."""
+ANNOTATIONS_DIR = ".rungroups"
+"""The child directory of a run that holds its post-hoc annotations."""
 MAX_SNAPSHOT_BYTES = 1 << 20  # 1 MiB
 
 STATUSES = ("running", "finished", "failed", "interrupted")
@@ -74,9 +144,14 @@ class UnsupportedVersionError(ValueError):
     """The data was written by a newer Run Groups than this one."""
 
 
-def create_summary_metadata() -> summary_pb2.SummaryMetadata:
-    """Returns the `SummaryMetadata` every Run Groups snapshot carries."""
-    content = json.dumps({"version": PAYLOAD_VERSION}, separators=(",", ":"))
+def create_summary_metadata(version: int = 1) -> summary_pb2.SummaryMetadata:
+    """Returns the `SummaryMetadata` a Run Groups snapshot carries.
+
+    Args:
+      version: 1 for a complete snapshot (a JSON object, `tb_plugin.summary`),
+        2 for a state (`encode_state`).
+    """
+    content = json.dumps({"version": version}, separators=(",", ":"))
     return summary_pb2.SummaryMetadata(
         plugin_data=summary_pb2.SummaryMetadata.PluginData(
             plugin_name=PLUGIN_NAME, content=content.encode("utf-8")
@@ -85,11 +160,13 @@ def create_summary_metadata() -> summary_pb2.SummaryMetadata:
     )
 
 
-def parse_plugin_content(content: bytes) -> int:
+def parse_plugin_content(content: bytes, *, allow_newer: bool = False) -> int:
     """Reads the payload version from `plugin_data.content`.
 
     Args:
       content: The raw `plugin_data.content` bytes of a summary.
+      allow_newer: Return a newer version instead of raising (a series'
+        content is only its first snapshot's: `decode_value` checks each).
 
     Returns:
       The payload version, an int no greater than `PAYLOAD_VERSION`.
@@ -105,12 +182,8 @@ def parse_plugin_content(content: bytes) -> int:
     version = parsed.get("version") if isinstance(parsed, dict) else None
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ValueError(f"plugin content has no valid version: {parsed!r:.100}")
-    if version > PAYLOAD_VERSION:
-        _warn_newer_version_once(version)
-        raise UnsupportedVersionError(
-            f"written by a newer Run Groups (payload version {version}, this reader "
-            f"understands up to {PAYLOAD_VERSION}); upgrade tensorboard-plugin-rungroups"
-        )
+    if version > PAYLOAD_VERSION and not allow_newer:
+        _newer(version)
     return version
 
 
@@ -204,6 +277,257 @@ def merge_snapshots(snapshots: Iterable[tuple[float, Mapping[str, Any]]]) -> dic
     for _, snapshot in sorted(snapshots, key=lambda pair: pair[0]):
         merged.update(snapshot)
     return merged
+
+
+# --- version 2: states ----------------------------------------------------------------
+
+State = dict[str, dict[str, list[Any]]]
+"""A version-2 state: ``{"set": {...}, "tags": {...}, "notes": {...}}`` (see above)."""
+
+_MERGED_KEYS = ("tags", "notes")
+# Tags added together keep their order through time stamps this far apart;
+# a wall time near 2e9 s still resolves it (a double's spacing there is 2.4e-7).
+_TAG_ORDER_STEP = 1e-5
+
+
+def new_state() -> State:
+    """Returns the empty state."""
+    return {"set": {}, "tags": {}, "notes": {}}
+
+
+def set_key(state: State, key: str, value: Any, t: float) -> None:
+    """Records that `key` was set to `value` at wall time `t` (not for tags or notes)."""
+    if key in _MERGED_KEYS:
+        raise ValueError(f"run metadata {key!r} is not set as a key; add or remove entries")
+    _join_register(state["set"], key, [float(t), value])
+
+
+def add_tag(state: State, tag: str, t: float) -> None:
+    """Records that `tag` was added at wall time `t`."""
+    old = state["tags"].get(tag, [None, None])
+    state["tags"][tag] = [_later(old[0], float(t)), old[1]]
+
+
+def add_tags(state: State, tags: Iterable[str], t: float) -> None:
+    """Adds tags in their given order: each a little later (10 µs) than the one before."""
+    for i, tag in enumerate(tags):
+        add_tag(state, tag, t + i * _TAG_ORDER_STEP)
+
+
+def remove_tag(state: State, tag: str) -> None:
+    """Removes `tag` as far as `state` knows it: additions it never saw survive."""
+    old = state["tags"].get(tag)
+    if old is not None and old[0] is not None:
+        state["tags"][tag] = [old[0], _later(old[1], old[0])]
+
+
+def add_note(state: State, note_id: str, text: str, t: float) -> None:
+    """Appends a note entry (ids are unique per entry; reusing one replaces it)."""
+    _join_note(state["notes"], note_id, [float(t), text])
+
+
+def remove_note(state: State, note_id: str) -> None:
+    """Removes a note entry that `state` holds."""
+    old = state["notes"].get(note_id)
+    if old is not None:
+        state["notes"][note_id] = [old[0], None]
+
+
+def join(*states: State) -> State:
+    """The merge of states: per key, tag and note entry, the later one.
+
+    Commutative, associative and idempotent; the inputs are not modified.
+    """
+    out = new_state()
+    for state in states:
+        for key, entry in state["set"].items():
+            _join_register(out["set"], key, entry)
+        for tag, (added, removed) in state["tags"].items():
+            old = out["tags"].get(tag, [None, None])
+            out["tags"][tag] = [_later(old[0], added), _later(old[1], removed)]
+        for note_id, entry in state["notes"].items():
+            _join_note(out["notes"], note_id, entry)
+    return out
+
+
+def state_from_snapshots(snapshots: Iterable[tuple[float, Mapping[str, Any]]]) -> State:
+    """Version-1 snapshots as one state: merged by their rule, each key stamped
+    with the wall time of the snapshot that set it last."""
+    state = new_state()
+    merged: dict[str, tuple[float, Any]] = {}
+    for wall_time, snapshot in sorted(snapshots, key=lambda pair: pair[0]):
+        for key, value in snapshot.items():
+            merged[key] = (wall_time, value)
+    for key, (t, value) in merged.items():
+        if key == "tags" and isinstance(value, list):
+            add_tags(state, [tag for tag in value if isinstance(tag, str)], t)
+        elif key == "notes" and isinstance(value, str):
+            add_note(state, "v1", value, t)
+        elif key not in _MERGED_KEYS:
+            state["set"][key] = [float(t), value]
+    return state
+
+
+def view(state: State) -> dict[str, Any]:
+    """The run's metadata as users see it: plain keys, a `tags` list, a `notes` text."""
+    out: dict[str, Any] = {}
+    for key, (_, value) in sorted(state["set"].items(), key=lambda kv: (kv[1][0], kv[0])):
+        out[key] = value
+    if state["tags"]:
+        present = [
+            (added, tag)
+            for tag, (added, removed) in state["tags"].items()
+            if added is not None and (removed is None or added > removed)
+        ]
+        out["tags"] = [tag for _, tag in sorted(present)]
+    notes = sorted(
+        (t, text, note_id) for note_id, (t, text) in state["notes"].items() if text is not None
+    )
+    if notes:
+        out["notes"] = "\n".join(text for _, text, _ in notes)
+    return out
+
+
+def merge(entries: Iterable[tuple[float, int, Any]]) -> dict[str, Any]:
+    """A run's metadata from its decoded snapshots, of any versions.
+
+    Args:
+      entries: `(wall_time, version, payload)` as `decode_value` gives them.
+
+    Returns:
+      For a run of version-1 snapshots only, exactly `merge_snapshots` of
+      them; otherwise the `view` of the join of all of them.
+    """
+    return view_and_state(entries)[0]
+
+
+def view_and_state(entries: Iterable[tuple[float, int, Any]]) -> tuple[dict[str, Any], State]:
+    """As `merge`, also returning the joined state."""
+    v1: list[tuple[float, Mapping[str, Any]]] = []
+    v2: list[State] = []
+    for wall_time, version, payload in entries:
+        (v1.append((wall_time, payload)) if version == 1 else v2.append(payload))
+    state = join(state_from_snapshots(v1), *v2)
+    if not v2:
+        return merge_snapshots(v1), state
+    return view(state), state
+
+
+def encode_state(state: State) -> bytes:
+    """Validates a state and encodes it as a version-2 value, ``[2, state]``.
+
+    Raises:
+      TypeError, ValueError: As `encode_snapshot`, naming the offending key.
+    """
+    _check_state(state)
+    for key, (_, value) in state["set"].items():
+        if not isinstance(key, str):
+            raise TypeError(f"run metadata key {key!r} is not a string")
+        _check_value(value, key)
+        _check_reserved(key, value)
+    encoded = dumps([2, state]).encode("utf-8")
+    if len(encoded) > MAX_SNAPSHOT_BYTES:
+        raise ValueError(
+            f"run metadata state is {len(encoded)} bytes, over the limit of {MAX_SNAPSHOT_BYTES}"
+        )
+    return encoded
+
+
+def decode_value(value: bytes | str, series_version: int = 1) -> tuple[int, Any]:
+    """Decodes one stored snapshot value of any version.
+
+    Args:
+      value: The snapshot tensor's bytes (or an already-decoded str).
+      series_version: The version in the series' plugin content (loaders keep
+        only the first snapshot's); it decides nothing for version-2 values.
+
+    Returns:
+      `(1, snapshot dict)` or `(2, state)`.
+
+    Raises:
+      UnsupportedVersionError: The value is newer than this reader (one
+        warning per version and process).
+      ValueError: The value is malformed.
+    """
+    try:
+        text = value.decode("utf-8") if isinstance(value, bytes | bytearray) else value
+        parsed = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise ValueError(f"run metadata is not valid JSON: {e}") from None
+    if isinstance(parsed, dict):
+        if series_version > PAYLOAD_VERSION:
+            _newer(series_version)
+        return 1, parsed
+    if (
+        isinstance(parsed, list)
+        and parsed
+        and isinstance(parsed[0], int)
+        and not isinstance(parsed[0], bool)
+    ):
+        version = parsed[0]
+        if version > PAYLOAD_VERSION:
+            _newer(version)
+        if version == 2 and len(parsed) == 2:
+            _check_state(parsed[1])
+            return 2, parsed[1]
+    raise ValueError(f"run metadata is not a snapshot of a known form: {text[:100]!r}")
+
+
+def _newer(version: int) -> None:
+    _warn_newer_version_once(version)
+    raise UnsupportedVersionError(
+        f"written by a newer Run Groups (payload version {version}, this reader "
+        f"understands up to {PAYLOAD_VERSION}); upgrade tensorboard-plugin-rungroups"
+    )
+
+
+def _check_state(state: Any) -> None:
+    if not isinstance(state, dict) or set(state) != {"set", "tags", "notes"}:
+        raise ValueError("run metadata state must hold exactly 'set', 'tags' and 'notes'")
+    for part, arity in (("set", 2), ("tags", 2), ("notes", 2)):
+        entries = state[part]
+        if not isinstance(entries, dict):
+            raise ValueError(f"run metadata state {part!r} is not an object")
+        for key, entry in entries.items():
+            if not isinstance(entry, list) or len(entry) != arity:
+                raise ValueError(f"run metadata state {part}.{key} is not a pair")
+            times = entry if part == "tags" else entry[:1]
+            if part != "tags" and not _is_time(entry[0]):
+                raise ValueError(f"run metadata state {part}.{key} has no time")
+            if not all(t is None or _is_time(t) for t in times):
+                raise ValueError(f"run metadata state {part}.{key} has a bad time")
+            if part == "notes" and not (entry[1] is None or isinstance(entry[1], str)):
+                raise ValueError(f"run metadata state notes.{key} is not a text")
+
+
+def _is_time(t: Any) -> bool:
+    return isinstance(t, int | float) and not isinstance(t, bool) and t == t
+
+
+def _later(a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+def _join_register(registers: dict[str, list[Any]], key: str, entry: list[Any]) -> None:
+    old = registers.get(key)
+    if old is None or (entry[0], dumps(entry[1])) > (old[0], dumps(old[1])):
+        registers[key] = [entry[0], entry[1]]
+
+
+def _join_note(notes: dict[str, list[Any]], note_id: str, entry: list[Any]) -> None:
+    # A later write of an entry wins; at the same time a removal (None) wins,
+    # then the larger text, so the join never depends on the order of its inputs.
+    old = notes.get(note_id)
+    if old is None or _note_rank(entry) > _note_rank(old):
+        notes[note_id] = [entry[0], entry[1]]
+
+
+def _note_rank(entry: list[Any]) -> tuple[float, bool, str]:
+    return (entry[0], entry[1] is None, entry[1] or "")
 
 
 def dumps(data: Any) -> str:
