@@ -16,6 +16,7 @@ from test_browser_tab import (
     JS_URL,
     UNICODE,
     assert_clean,
+    group_row,
     start_tensorboard,
     trial_name,
     wait_counts,
@@ -120,7 +121,7 @@ def test_new_runs_appear_after_tensorboards_reload_button(page, tmp_path):
         wait_counts(frame, "3 runs in 2 groups", timeout=20_000)
         values = frame.locator(".rg-group-row .rg-group-value").all_inner_texts()
         assert values == ["0.01", "0.1"]
-        frame.locator('.rg-group-row[data-key="[0.01]"] .rg-toggle').click()
+        group_row(frame, ["param.lr"], 0.01).locator(".rg-toggle").click()
         assert frame.locator(".rg-member-row .rg-run-name").all_inner_texts() == [
             trial_name(0.01, 32, 1),
             trial_name(0.01, 32, 2),

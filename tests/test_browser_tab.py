@@ -24,7 +24,10 @@ from conftest import (
     open_run_groups,
     scalar_event,
     write_events,
+    write_scalars,
 )
+
+from tb_plugin import grouping
 
 pytestmark = pytest.mark.slow
 
@@ -127,6 +130,14 @@ def group_values(frame) -> list[list[str]]:
     return [rows.nth(i).locator(".rg-group-value").all_inner_texts() for i in range(rows.count())]
 
 
+def group_row(frame, by: list[str], *values):
+    """The table row of a group, found by the key the backend gives it (`grouping.group_key`)."""
+    return frame.locator(f'.rg-group-row[data-key="{grouping.group_key(by, values)}"]')
+
+
+DEFAULT_BY = ["param.lr", "param.bs"]
+
+
 def assert_clean(page) -> None:
     assert page.dialogs == []
     assert page.console_errors == []
@@ -163,7 +174,7 @@ def test_default_groups_over_repeats_and_nesting_changes_counts(page, grid):
     assert "param.lr" in headers and "param.seed" in headers
 
     frame.locator('.rg-by-chip[data-field="param.seed"] .rg-by-left').click()
-    frame.locator('.rg-group-row[data-key="[1,0.01]"]').wait_for()
+    group_row(frame, ["param.seed", "param.lr"], 1, 0.01).wait_for()
     assert chips(frame) == ["param.seed", "param.lr"]
     assert group_values(frame)[:2] == [["1", "0.01"], ["1", "0.1"]]
 
@@ -205,7 +216,7 @@ def test_table_sorts_expands_and_shows_a_runs_metadata(page, grid):
     frame.locator('.rg-th[data-sort="value.1"][aria-sort="ascending"]').wait_for()
     assert [v[1] for v in group_values(frame)] == ["32", "32", "64", "64"]
 
-    row = frame.locator('.rg-group-row[data-key="[0.1,64]"]')
+    row = group_row(frame, DEFAULT_BY, 0.1, 64)
     row.locator(".rg-toggle").click()
     members = frame.locator(".rg-member-row:not(.rg-members-head)")
     members.first.wait_for()
@@ -279,11 +290,11 @@ def test_chart_draws_selected_groups_with_bands_log_scale_and_legend(page, grid)
     assert chart.locator("canvas").count() >= 1
     # Each group row draws its mean curve small: a sparkline path in the
     # group's chart colour.
-    spark = frame.locator('.rg-group-row[data-key="[0.01,32]"] svg.rg-spark path')
+    spark = group_row(frame, DEFAULT_BY, 0.01, 32).locator("svg.rg-spark path")
     spark.wait_for()
     assert spark.get_attribute("d").startswith("M1.0 ")
     assert spark.get_attribute("d").count("L") >= 1
-    swatch = frame.locator('.rg-group-row[data-key="[0.01,32]"] .rg-swatch')
+    swatch = group_row(frame, DEFAULT_BY, 0.01, 32).locator(".rg-swatch")
     assert swatch.evaluate("s => getComputedStyle(s).backgroundColor") == spark.evaluate(
         "p => getComputedStyle(p).stroke"
     )
@@ -293,7 +304,7 @@ def test_chart_draws_selected_groups_with_bands_log_scale_and_legend(page, grid)
     ]
     assert "(3 runs)" in legend.first.inner_text()
 
-    frame.locator('.rg-group-row[data-key="[0.01,32]"] .rg-select-group').uncheck()
+    group_row(frame, DEFAULT_BY, 0.01, 32).locator(".rg-select-group").uncheck()
     frame.locator('.rg-chart[data-series="3"]').wait_for()
     assert legend.count() == 3
 
@@ -316,12 +327,89 @@ def test_chart_draws_selected_groups_with_bands_log_scale_and_legend(page, grid)
     assert painted > 500
     # With only lr telling the charted groups apart, the legend names just lr;
     # the full label is on hover.
-    frame.locator('.rg-group-row[data-key="[0.1,32]"] .rg-select-group').uncheck()
+    group_row(frame, DEFAULT_BY, 0.1, 32).locator(".rg-select-group").uncheck()
     frame.locator('.rg-chart[data-series="2"]').wait_for()
     labels = legend.locator(".rg-legend-label")
     assert labels.all_inner_texts() == ["param.lr=0.01", "param.lr=0.1"]
     assert labels.first.get_attribute("title").startswith("param.lr=0.01, param.bs=64")
     assert_clean(page)
+
+
+def test_nan_and_infinite_values_group_sort_and_chart_like_any_other(page, tmp_path):
+    # lr=nan and lr=inf parse as floats the JSON of /groups can only name as
+    # strings; the tab names groups by their backend key, so these chart too.
+    lrs = ("nan", "inf", "0.1")
+    for i, lr in enumerate(lrs):
+        for seed in (1, 2):
+            write_scalars(
+                str(tmp_path / f"lr={lr}" / f"seed_{seed}"),
+                "epoch_loss",
+                [1.0 / (1 + step * (i + 1)) + seed * 0.01 for step in range(STEPS)],
+            )
+    tb = start_tensorboard(tmp_path, True, n_runs=6)
+    curves = []
+    page.on(
+        "response",
+        lambda r: "/data/plugin/rungroups/curves?" in r.url and curves.append((r.url, r.status)),
+    )
+    try:
+        frame = open_run_groups(page, tb)
+        wait_counts(frame, "6 runs in 3 groups")
+        # The backend's value order: numbers, infinity among them, NaN after.
+        assert group_values(frame) == [["0.1"], ["Infinity"], ["NaN"]]
+        assert column(frame, "rg-size") == ["2", "2", "2"]
+        by = ["param.lr"]
+        nan_row = group_row(frame, by, float("nan"))
+        inf_row = group_row(frame, by, float("inf"))
+        assert nan_row.locator(".rg-group-value").inner_text() == "NaN"
+        assert inf_row.locator(".rg-group-value").inner_text() == "Infinity"
+        # Each has its mean curve, looked up by key.
+        for row in (nan_row, inf_row):
+            assert row.locator("svg.rg-spark path").get_attribute("d").count("L") >= 1
+        # A column sorts by the backend's ranks, either way.
+        frame.locator('.rg-th[data-sort="value.0"]').click()
+        frame.locator('.rg-th[data-sort="value.0"][aria-sort="ascending"]').wait_for()
+        assert group_values(frame) == [["0.1"], ["Infinity"], ["NaN"]]
+        frame.locator('.rg-th[data-sort="value.0"]').click()
+        frame.locator('.rg-th[data-sort="value.0"][aria-sort="descending"]').wait_for()
+        assert group_values(frame) == [["NaN"], ["Infinity"], ["0.1"]]
+
+        frame.locator(".rg-clear-selection").click()
+        chart = frame.locator(".rg-chart")
+        frame.locator('.rg-chart[data-series="0"]').wait_for()
+        nan_row.locator(".rg-select-group").check()
+        frame.locator('.rg-chart[data-series="1"]').wait_for()
+        inf_row.locator(".rg-select-group").check()
+        frame.locator('.rg-chart[data-series="2"]').wait_for()
+        legend = frame.locator(".rg-legend-item")
+        assert legend.locator(".rg-legend-label").all_inner_texts() == [
+            "param.lr=NaN",
+            "param.lr=Infinity",
+        ]
+        keys = [grouping.group_key(by, [v]) for v in (float("nan"), float("inf"))]
+        assert [legend.nth(i).get_attribute("data-key") for i in range(2)] == keys
+        assert "(2 runs)" in legend.first.inner_text()
+        assert chart.get_attribute("data-bands") == "2"
+        group_row(frame, by, 0.1).locator(".rg-select-group").check()
+        frame.locator('.rg-chart[data-series="3"]').wait_for()
+        # The chart asked for exactly those groups, by key, and got them.
+        asked = [
+            q.split("=", 1)[1]
+            for url, _ in curves
+            for q in url.split("?", 1)[1].split("&")
+            if q.startswith("group=")
+        ]
+        assert set(keys) <= set(asked)
+        assert curves and all(status == 200 for _, status in curves), curves
+        painted = frame.locator(".rg-chart canvas").first.evaluate(
+            """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                     let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
+        )
+        assert painted > 500
+        assert frame.locator(".rg-banner-error:not([hidden])").count() == 0
+        assert_clean(page)
+    finally:
+        tb.close()
 
 
 # --- 4. Open in Time Series ------------------------------------------------------------
@@ -330,7 +418,7 @@ def test_chart_draws_selected_groups_with_bands_log_scale_and_legend(page, grid)
 def test_open_in_time_series_shows_exactly_the_groups_runs(page, grid):
     frame = open_run_groups(page, grid.tb)
     wait_counts(frame, "12 runs in 4 groups")
-    row = frame.locator('.rg-group-row[data-key="[0.1,32]"]')
+    row = group_row(frame, DEFAULT_BY, 0.1, 32)
     expected = sorted(r for s in SEEDS for r in grid.trials[trial_name(0.1, 32, s)])
     assert len(expected) == 9
 
