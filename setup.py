@@ -58,6 +58,7 @@ setuptools.setup(
             "playwright>=1.40",
             "build>=1",
             "ruff>=0.5",
+            "mypy>=1.10",
             # Real default run names from these libraries in the naming tests.
             "tensorboardX>=2.6",
             "hydra-core>=1.3",

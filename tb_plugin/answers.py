@@ -76,7 +76,7 @@ def metadata_of_run(
     """One run's merged metadata, exactly as stored (send it with `metadata.dumps`)."""
     record = b.view(ctx, experiment).record(q.run)
     if record is None:
-        raise errors.NotFoundError(f"no run named {json.dumps(q.run)}")
+        raise errors.NotFoundError(f"no run named {_quoted(q.run)}")
     return record.metadata
 
 
@@ -232,7 +232,7 @@ def curves(b: backend.Backend, ctx: Any, experiment: str, q: queries.CurvesQuery
         by_key = {g.key: g for g in found}
         missing = [k for k in q.groups if k not in by_key]
         if missing:
-            raise errors.NotFoundError(f"no group with key {json.dumps(missing[0])}")
+            raise errors.NotFoundError(f"no group with key {_quoted(missing[0])}")
         found = [by_key[k] for k in q.groups]
     units = [u for g in found for u in g.units]
     series = b.series(ctx, experiment, q.metric, _runs_of(units, split, listed))
@@ -273,7 +273,7 @@ def run(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunQuery) -> d
     view = b.view(ctx, experiment)
     record = view.record(q.run)
     if record is None:
-        raise errors.NotFoundError(f"no run named {json.dumps(q.run)}")
+        raise errors.NotFoundError(f"no run named {_quoted(q.run)}")
     unit = view.unit_of_run[q.run]
     latest = b.provider.read_last_scalars(
         ctx,
@@ -341,12 +341,17 @@ def _quote_non_finite(match: re.Match[str]) -> str:
     return token if token.startswith('"') else f'"{token}"'
 
 
+def _quoted(text: str) -> str:
+    """A client's text for an error message: JSON-quoted, cut at 200 characters."""
+    return json.dumps(text if len(text) <= 200 else text[:200] + "…", ensure_ascii=False)
+
+
 def _list_tag(
     b: backend.Backend, ctx: Any, experiment: str, tag: str
 ) -> dict[str, tuple[int, float]]:
     listed = b.list_tag(ctx, experiment, tag)
     if not listed:
-        raise errors.NotFoundError(f"no run has the scalar tag {json.dumps(tag)}")
+        raise errors.NotFoundError(f"no run has the scalar tag {_quoted(tag)}")
     return listed
 
 

@@ -354,7 +354,7 @@ class Backend:
         )
         out = {}
         for unit in units:
-            times = []
+            times: list[float] = []
             for run in unit.runs.values():
                 times.extend(ts.max_wall_time for ts in listed.get(run, {}).values())
                 record = view.record(run)

@@ -77,7 +77,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeGuard
 
 from tb_plugin import naming
 
@@ -225,7 +225,7 @@ def build_units(
     return units
 
 
-def _is_mapping(value: Any) -> bool:
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
     # Exact-type checks first: isinstance against an ABC is slow at 10,000 units.
     kind = type(value)
     if kind is dict:

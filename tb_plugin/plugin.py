@@ -54,14 +54,17 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
 
     def get_plugin_apps(self) -> dict[str, Any]:
         return {
-            "/runs": self._serve_runs,
-            "/metadata": self._serve_metadata,
-            "/fields": self._serve_fields,
-            "/tags": self._serve_tags,
-            "/groups": self._serve_groups,
-            "/curves": self._serve_curves,
-            "/run": self._serve_run,
-            _STATIC_PREFIX + "*": self._serve_static,
+            route: wrappers.Request.application(handler)
+            for route, handler in (
+                ("/runs", self._serve_runs),
+                ("/metadata", self._serve_metadata),
+                ("/fields", self._serve_fields),
+                ("/tags", self._serve_tags),
+                ("/groups", self._serve_groups),
+                ("/curves", self._serve_curves),
+                ("/run", self._serve_run),
+                (_STATIC_PREFIX + "*", self._serve_static),
+            )
         }
 
     def is_active(self) -> bool:
@@ -88,14 +91,12 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
     # and responds with an answer function (`tb_plugin.answers`). TensorBoard
     # turns its public errors into 400/404 and anything else into a logged 500.
 
-    @wrappers.Request.application
     def _serve_runs(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.RunsQuery.from_args(request.args)
         body = answers.runs_encoded(self._backend, ctx, experiment, query)
         return http_util.Respond(request, body, "application/json")
 
-    @wrappers.Request.application
     def _serve_metadata(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.RunQuery.from_args(request.args)
@@ -104,37 +105,31 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         # infinities and large integers read back exactly (see http_api.md).
         return http_util.Respond(request, metadata.dumps(recorded), "application/json")
 
-    @wrappers.Request.application
     def _serve_fields(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.FieldsQuery.from_args(request.args)
         return _respond(request, answers.fields(self._backend, ctx, experiment, query))
 
-    @wrappers.Request.application
     def _serve_tags(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.TagsQuery.from_args(request.args)
         return _respond(request, answers.tags(self._backend, ctx, experiment, query))
 
-    @wrappers.Request.application
     def _serve_groups(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.GroupsQuery.from_args(request.args)
         return _respond(request, answers.groups(self._backend, ctx, experiment, query))
 
-    @wrappers.Request.application
     def _serve_curves(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.CurvesQuery.from_args(request.args)
         return _respond(request, answers.curves(self._backend, ctx, experiment, query))
 
-    @wrappers.Request.application
     def _serve_run(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.RunQuery.from_args(request.args)
         return _respond(request, answers.run(self._backend, ctx, experiment, query))
 
-    @wrappers.Request.application
     def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
         _, _, name = request.path.partition(f"/data/plugin/{metadata.PLUGIN_NAME}{_STATIC_PREFIX}")
         found = self._static.get(name)

@@ -38,6 +38,11 @@ MAX_ARG_CHARS = 10_000
 MAX_REGEX_CHARS = 1000
 MAX_REPEATS = 1000
 MAX_BY_FIELDS = 32
+MAX_FIELD_CHARS = 300
+MAX_REPEAT_COUNT = 1000
+"""Largest `{n}` / `{n,m}` count in a regex (RE2's own limit)."""
+MAX_REGEX_NESTING = 100
+"""Deepest nesting of groups in a regex."""
 REGEX_MAX_MEM = 8 << 20
 """Bytes RE2 may use for one compiled regex (its default); larger programs are refused."""
 
@@ -140,6 +145,9 @@ def _by(args: Args) -> tuple[str, ...] | None:
     fields = tuple(part.strip() for part in values[0].split(",") if part.strip())
     if len(fields) > MAX_BY_FIELDS:
         raise _invalid(f"argument 'by' names more than {MAX_BY_FIELDS} fields")
+    for field in fields:
+        if len(field) > MAX_FIELD_CHARS:
+            raise _invalid(f"argument 'by': a field id is longer than {MAX_FIELD_CHARS} characters")
     return fields
 
 
@@ -172,6 +180,20 @@ def compile_regex(pattern: str, argument: str = "regex") -> Any:
 
     if len(pattern) > MAX_REGEX_CHARS:
         raise _invalid(f"argument {argument!r} is longer than {MAX_REGEX_CHARS} characters")
+    # RE2 reads a repetition count it cannot hold as literal text and nests groups
+    # 1,000 deep; either is a mistake here, so say so instead of matching something else.
+    for match in _REPEAT_COUNT.finditer(pattern):
+        for count in match.groups():
+            if len(count) > 4 or (count and int(count) > MAX_REPEAT_COUNT):
+                raise _invalid(
+                    f"argument {argument!r}: invalid regular expression {_show(pattern)}: "
+                    f"repetition count {count[:30]} is above {MAX_REPEAT_COUNT}"
+                )
+    if _nesting(pattern) > MAX_REGEX_NESTING:
+        raise _invalid(
+            f"argument {argument!r}: invalid regular expression {_show(pattern)}: "
+            f"groups nested more than {MAX_REGEX_NESTING} deep"
+        )
     options = re2.Options()
     options.log_errors = False
     options.max_mem = REGEX_MAX_MEM
@@ -186,6 +208,30 @@ def compile_regex(pattern: str, argument: str = "regex") -> Any:
         ) from None
 
 
+_REPEAT_COUNT = re.compile(r"(?<!\\)\{(\d*),?(\d*)\}")
+
+
+def _nesting(pattern: str) -> int:
+    """The deepest nesting of unescaped parentheses outside character classes."""
+    depth = deepest = 0
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def _filter(args: Args) -> backend.Filter:
     pattern = _one(args, "regex", MAX_REGEX_CHARS)
     regex = compile_regex(pattern) if pattern is not None else None
@@ -194,6 +240,10 @@ def _filter(args: Args) -> backend.Filter:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise _invalid(f"argument 'where' must look like FIELD=VALUE, got {_show(item)}")
+        if len(name.strip()) > MAX_FIELD_CHARS:
+            raise _invalid(
+                f"argument 'where': a field id is longer than {MAX_FIELD_CHARS} characters"
+            )
         where.setdefault(name.strip(), []).append(value)
     return backend.Filter(
         text=_one(args, "filter"),

@@ -313,3 +313,13 @@ def quick_demo(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         "tutorial": glob.glob(os.path.join(logdir, "other", "fit", "*")),
     }
     return SimpleNamespace(cwd=cwd, logdir=logdir, out=done.stdout, grid=grid, other=other)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marks tests by what they start, so `-m "not process and not browser"` is the fast set."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "tensorboard_process" in fixtures:
+            item.add_marker(pytest.mark.process)
+        if fixtures & {"browser", "page"}:
+            item.add_marker(pytest.mark.browser)

@@ -41,3 +41,14 @@ def test_frontend_never_builds_markup_from_strings():
 @pytest.mark.parametrize("snippet", ["el.innerHTML = x", "document.write(x)", "eval(s)"])
 def test_the_unsafe_dom_check_catches(snippet):
     assert UNSAFE_DOM.search(snippet)
+
+
+def test_mypy_is_clean_on_the_package():
+    # Configured in pyproject.toml ([tool.mypy]: files = tb_plugin).
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
