@@ -26,9 +26,9 @@ def tb_rungroups(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([script, *args], capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def served_demo(quick_demo):
-    tb = TensorBoardProcess(quick_demo.logdir, load_fast=True)
+@pytest.fixture(scope="module", params=[False, True], ids=["python", "rust"])
+def served_demo(quick_demo, request):
+    tb = TensorBoardProcess(quick_demo.logdir, load_fast=request.param)
     tb.wait_for(lambda: len(tb.get_json("data/plugin/rungroups/runs")["runs"]) >= 20)
     yield quick_demo, tb.get_json("data/plugin/rungroups/groups?" + urllib.parse.urlencode(QUERY))
     tb.close()
@@ -42,6 +42,19 @@ def test_ls_json_equals_the_backend_route(served_demo):
     # The quick demo: 2 learning rates x 1 batch size x 2 seeds.
     assert [g["size"] for g in route["groups"]] == [2, 2]
     assert all(g["stats"]["count"] == 2 for g in route["groups"])
+
+
+def test_the_cli_calls_the_answer_functions_not_the_plugin():
+    # One core: the CLI parses with tb_plugin.queries and answers with tb_plugin.answers,
+    # never through the plugin's WSGI handlers or private names.
+    import inspect
+
+    from tb_plugin import cli
+
+    source = inspect.getsource(cli)
+    assert "answers.groups(" in source and "GroupsQuery.from_args(" in source
+    assert "import plugin" not in source and "plugin._" not in source
+    assert "werkzeug import test" not in source
 
 
 def test_ls_table_and_csv_show_the_same_numbers(served_demo):
