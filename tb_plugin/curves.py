@@ -62,8 +62,11 @@ import numpy as np
 # each block's dozen passes stay in cache (measured: 1 << 20 beats 4M and 64K cells).
 _BLOCK_CELLS = 1 << 20
 
-# The largest magnitude the blocked EMA lets its scaled partial sums reach (see `_ema`).
-_EMA_RANGE = 1e250
+# Bounds of the blocked closed-form EMA (see `_Ema`): its growth factors stay below
+# _EMA_GROWTH (so the matching decay factors stay far from underflow), its partial sums below
+# _EMA_LIMIT (far from overflow).
+_EMA_GROWTH = 1e150
+_EMA_LIMIT = 1e300
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,7 +297,9 @@ def smooth(values: Any, weight: float) -> np.ndarray:
     finite = np.isfinite(values)
     if weight == 0.0 or not finite.any() or (values == values[0]).all():
         return values
-    values[finite] = _ema(values[finite], weight)
+    finite_values = values[finite]
+    smoother = _Ema(weight, finite_values.size, float(np.abs(finite_values).max()))
+    values[finite] = smoother(finite_values)
     return values
 
 
@@ -365,15 +370,18 @@ def _prepare(
     series: Mapping[str, tuple[Any, Any]], weight: float
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
     """Cleans (and smooths) every run; says whether every non-empty run's x is integer."""
-    runs = []
-    is_int = True
-    for key, pair in series.items():
-        x, y = _clean(key, *pair)
-        if x.size and x.dtype.kind != "i":
-            is_int = False
-        if weight and y.size > 1 and not (y == y[0]).all():
-            y = _ema(y, weight)
-        runs.append((x, y))
+    runs = [_clean(key, *pair) for key, pair in series.items()]
+    is_int = all(x.dtype.kind == "i" for x, _ in runs if x.size)
+    if weight:
+        # Constant runs stay as they are (see `smooth`): smooth the runs whose range is not 0.
+        ranges = [(i, float(y.min()), float(y.max())) for i, (_, y) in enumerate(runs) if y.size]
+        todo = [i for i, low, high in ranges if low != high]
+        if todo:
+            longest = max(runs[i][1].size for i in todo)
+            largest = max(max(-low, high) for _, low, high in ranges)
+            smoother = _Ema(weight, longest, largest)
+            for i in todo:
+                runs[i] = (runs[i][0], smoother(runs[i][1]))
     if not is_int:
         runs = [(x.astype(np.float64, copy=False), y) for x, y in runs]
     return runs, is_int
@@ -408,35 +416,45 @@ def _clean(key: Any, x: Any, values: Any) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _ema(y: np.ndarray, w: float) -> np.ndarray:
-    """The debiased EMA of finite values ``y`` (k >= 1), in closed form, blockwise.
+class _Ema:
+    """TensorBoard's debiased EMA of finite series, in closed form, blockwise, with tables
+    shared by every series of one call.
 
-    Within a block starting after the biased average ``last``, the recurrence
+    Within a block that starts after the biased average ``last``, the recurrence
     ``last_j = w * last_{j-1} + (1 - w) * y_j`` unrolls to
     ``w**(j+1) * last + (1 - w) * w**j * cumsum(y_i * w**-i)``. The factors ``w**-i`` grow
-    without bound, so blocks are cut where they would pass `_EMA_RANGE`, and ``y`` is first
-    scaled by a power of two (exact) to magnitudes <= 1.
+    without bound, so blocks are cut where they would reach `_EMA_GROWTH` or let the partial
+    sums (at most ``longest * largest * w**-i``) pass `_EMA_LIMIT`.
     """
-    n = y.size
-    top = float(np.abs(y).max())
-    shift = math.frexp(top)[1] if top > 0 else 0
-    scaled = np.ldexp(y, -shift)
-    block = n if w == 0 else max(1, min(n, 1 + int(math.log(_EMA_RANGE / n) / -math.log(w))))
-    ramp = np.arange(block, dtype=np.float64)
-    grow = np.power(w, -ramp)  # w ** -i
-    decay = np.power(w, ramp)  # w ** j
-    out = np.empty(n)
-    last = 0.0
-    for start in range(0, n, block):
-        seg = scaled[start : start + block]
-        k = seg.size
-        part = (1.0 - w) * decay[:k] * np.cumsum(seg * grow[:k])
-        if last:
-            part += (w * decay[:k]) * last
-        out[start : start + k] = part
-        last = part[-1]
-    debias = 1.0 - np.power(w, np.arange(1, n + 1, dtype=np.float64))
-    return np.ldexp(out, shift) / debias
+
+    __slots__ = ("block", "carry", "debias", "decay", "grow")
+
+    def __init__(self, w: float, longest: int, largest: float) -> None:
+        room = min(_EMA_GROWTH, _EMA_LIMIT / max(longest * largest, 1e-300))
+        steps = math.log(room) / -math.log(w) if room > 1.0 else 0.0
+        self.block = max(1, min(longest, 1 + int(steps)))
+        ramp = np.arange(self.block, dtype=np.float64)
+        self.grow = np.power(w, -ramp)  # w ** -i
+        self.decay = (1.0 - w) * np.power(w, ramp)  # (1 - w) * w ** j
+        self.carry = w * np.power(w, ramp)  # w ** (j + 1)
+        self.debias = 1.0 - np.power(w, np.arange(1, longest + 1, dtype=np.float64))
+
+    def __call__(self, y: np.ndarray) -> np.ndarray:
+        """The smoothed ``y`` (finite, ``1 <= size <= longest``)."""
+        n = y.size
+        if n <= self.block:
+            return self.decay[:n] * np.cumsum(y * self.grow[:n]) / self.debias[:n]
+        out = np.empty(n)
+        last = 0.0
+        for start in range(0, n, self.block):
+            seg = y[start : start + self.block]
+            k = seg.size
+            part = self.decay[:k] * np.cumsum(seg * self.grow[:k])
+            if last:
+                part += self.carry[:k] * last
+            out[start : start + k] = part
+            last = part[-1]
+        return out / self.debias[:n]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -462,3 +462,18 @@ def test_mismatched_lengths_name_the_series():
         curves.group_curve({"a": ([0], [1.0]), "b": ([0, 1], [1.0])})
     with pytest.raises(ValueError, match="smoothing"):
         curves.smooth([1.0, 2.0], 1.5)
+
+
+@pytest.mark.parametrize("weight", [1e-6, 0.6, 0.999])
+def test_long_runs_smoothed_in_blocks(weight):
+    rng = np.random.default_rng(11)
+    series = {
+        "a": (np.arange(2500), rng.normal(scale=1e6, size=2500)),
+        "b": (np.arange(0, 5000, 2), rng.normal(size=2500)),
+    }
+    curve = curves.group_curve(series, smoothing=weight)
+    a = tb_classic_smoothing(series["a"][1].tolist(), weight)
+    b = tb_classic_smoothing(series["b"][1].tolist(), weight)
+    want = [(a[i] + b[i // 2]) / 2 for i in range(0, 2500, 2)]
+    got = curve.mean[curve.x < 2500][::2]
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-13 * 1e6 / (1 - weight))
