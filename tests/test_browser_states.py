@@ -6,7 +6,9 @@ and drives the tab in headless Chromium.
 
 from __future__ import annotations
 
+import json
 import re
+from urllib.parse import quote
 
 import pytest
 from conftest import metadata_event, open_run_groups, scalar_event, write_events
@@ -22,6 +24,8 @@ from test_browser_tab import (
     wait_counts,
     write_trial,
 )
+
+from tb_plugin import grouping
 
 pytestmark = pytest.mark.slow
 
@@ -65,8 +69,9 @@ NOTES = {HOSTILE: HOSTILE_NOTES, JS_RUN: JS_URL, f"{UNICODE}/seed_1": UNICODE}
 def test_runs_and_hostile_metadata_render_as_text(page, hostile_logdir, load_fast):
     tb = start_tensorboard(hostile_logdir, load_fast, n_runs=5)
     try:
-        # One group of everything, expanded: every run is a row.
-        page.goto(tb.url + "#rungroups&p.rungroups.by=&p.rungroups.expanded=%5B%22%5B%5D%22%5D")
+        # One group of everything, expanded (named by its backend key): every run is a row.
+        expanded = quote(json.dumps([grouping.group_key([], [])]))
+        page.goto(tb.url + f"#rungroups&p.rungroups.by=&p.rungroups.expanded={expanded}")
         frame = page.frame_locator("iframe")
         wait_counts(frame, "4 runs in 1 group", timeout=60_000)
         names = frame.locator(".rg-member-row .rg-run-name")
@@ -138,7 +143,10 @@ def test_empty_log_directory_explains_how_to_name_runs_and_record_metadata(
     logdir.mkdir()
     tb = tensorboard_process(logdir, load_fast=True)
     tb.wait_for(
-        lambda: tb.get_json("data/plugin/rungroups/runs") == {"runs": [], "stale_after": 3600.0}
+        lambda: (
+            tb.get_json("data/plugin/rungroups/runs")
+            == {"runs": [], "trials": [], "stale_after": 3600.0}
+        )
     )
     frame = open_run_groups(page, tb)
     empty = frame.locator(".rg-empty")
