@@ -128,45 +128,51 @@ class RunMetadataCallback(keras.callbacks.Callback):
         final = _json_metrics(logs)
         if final:
             metadata.set_key(self._state, "metrics", final, now)
-        self._write(self._read())
+        self._write(metadata.new_state())
         if self._writer is not None:
             self._writer.close()
             self._writer = None
 
     def _read(self) -> metadata.State:
-        # What the run holds (its annotations included) goes into every state
-        # this callback writes, so its latest state alone is the run's whole
-        # record whatever TensorBoard samples. Remote directories are not read:
-        # the readers' join still loses nothing there.
-        if "://" in self._log_dir:
+        if _is_remote(self._log_dir):
             return metadata.new_state()
-        _, state = writer.read_run_state(self._log_dir)
-        steps = [s.step for s in writer.read_snapshots(self._log_dir, annotations=False)]
-        # Steps grow across fits: TensorBoard's Rust loader drops the earlier
-        # snapshots of a series when a step goes back.
-        self._step = max([self._step, *(s + 1 for s in steps)])
-        return state
+        return writer.read_run_state(self._log_dir)[1]
 
     def _write(self, read: metadata.State) -> None:
+        # The callback writes where annotations go (RUN/.rungroups/), never a
+        # live file beside the run's own: TensorBoard's Python loader would stop
+        # reading any other live file of that directory that sorts before it.
         self._state = metadata.join(read, self._state)
-        payload = metadata.encode_state(self._state)
-        try:
-            import tensorflow as tf
-        except ImportError:  # Keras on another backend: write without TensorFlow
-            writer.write_state(self._log_dir, self._state)
+        if not _is_remote(self._log_dir):
+            # Folds in what the run holds, under the lock: the latest state of
+            # the series is the run's whole record, whatever TensorBoard samples.
+            self._state = writer.write_state(self._log_dir, self._state)
         else:
-            if self._writer is None:
-                self._writer = tf.summary.create_file_writer(self._log_dir)
-            with self._writer.as_default():
-                tf.summary.write(
-                    tag=metadata.TAG,
-                    tensor=tf.constant(payload, dtype=tf.string),
-                    step=self._step,
-                    metadata=metadata.create_summary_metadata(2).SerializeToString(),
-                )
-            self._writer.flush()
-        self._step += 1
+            self._write_remote(metadata.encode_state(self._state))
         self.metadata = metadata.view(self._state)
+
+    def _write_remote(self, payload: bytes) -> None:
+        import tensorflow as tf
+
+        if self._writer is None:
+            directory = self._log_dir.rstrip("/") + "/" + metadata.ANNOTATIONS_DIR
+            self._writer = tf.summary.create_file_writer(directory)
+        # Steps must grow across fits (the Rust loader drops the earlier
+        # snapshots of a series when a step goes back); remote runs are not
+        # read, so the clock gives them.
+        self._step = max(self._step + 1, int(time.time() * 1e6))
+        with self._writer.as_default():
+            tf.summary.write(
+                tag=metadata.TAG,
+                tensor=tf.constant(payload, dtype=tf.string),
+                step=self._step,
+                metadata=metadata.create_summary_metadata(2).SerializeToString(),
+            )
+        self._writer.flush()
+
+
+def _is_remote(log_dir: str) -> bool:
+    return "://" in log_dir
 
 
 def _sibling_tensorboard_log_dir(callback: keras.callbacks.Callback) -> str:

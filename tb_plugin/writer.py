@@ -110,7 +110,7 @@ def write_run_metadata(
             ):
                 metadata.set_key(state, key, value, now)
 
-    return _commit(logdir, change)
+    return _commit(logdir, change)[0]
 
 
 def annotate_run(
@@ -156,7 +156,7 @@ def annotate_run(
         if note is not None:
             metadata.add_note(state, _entry_id(), note, now)
 
-    return _commit(logdir, change)
+    return _commit(logdir, change)[0]
 
 
 def read_run_metadata(logdir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -188,14 +188,18 @@ def read_snapshots(logdir: str | os.PathLike[str], *, annotations: bool = True) 
     return own + _read_dir(os.path.join(logdir, metadata.ANNOTATIONS_DIR))
 
 
-def write_state(logdir: str | os.PathLike[str], state: metadata.State) -> str:
-    """Joins a version-2 state into the run's annotations; returns the file written."""
+def write_state(logdir: str | os.PathLike[str], state: metadata.State) -> metadata.State:
+    """Joins a version-2 state into the run's annotations, under the lock.
+
+    Returns:
+      The state written: `state` joined with everything the run held.
+    """
     metadata.encode_state(state)
 
     def change(current: metadata.State, now: float) -> None:
         current.update(metadata.join(current, state))
 
-    return _commit(logdir, change)
+    return _commit(logdir, change)[1]
 
 
 def new_writer_id() -> str:
@@ -207,8 +211,14 @@ def _entry_id() -> str:
     return f"{new_writer_id()}.{next(_uid)}"
 
 
-def _commit(logdir: str | os.PathLike[str], change: Callable[[metadata.State, float], None]) -> str:
-    """Reads the run, applies `change` to its state and writes the result, under the lock."""
+def _commit(
+    logdir: str | os.PathLike[str], change: Callable[[metadata.State, float], None]
+) -> tuple[str, metadata.State]:
+    """Reads the run, applies `change` to its state and writes the result, under the lock.
+
+    Returns:
+      The path written and the state it holds.
+    """
     logdir = os.fspath(logdir)
     directory = os.path.join(logdir, metadata.ANNOTATIONS_DIR)
     # Validate the change on an empty state first: bad input writes nothing,
@@ -248,7 +258,7 @@ def _commit(logdir: str | os.PathLike[str], change: Callable[[metadata.State, fl
             for event in events:
                 f.write(_encode_record(event.SerializeToString()))
         os.replace(tmp, path)
-    return path
+    return path, state
 
 
 def state_summary(payload: bytes) -> summary_pb2.Summary:
