@@ -28,6 +28,13 @@ still writes this form: it is the right one for a single writer.
 
 Format, version 2: states that merge
 ------------------------------------
+The merge rule, in short: each write records only what its writer *set*
+(keys, with the time it set them), *added* (tags, note entries) or *removed*
+(tags and notes it read); a run's metadata is the join of all its writes: per
+key the latest set wins, a tag is present when its latest addition is later
+than any removal, notes are all entries in time order. No writer can undo a
+change it never saw, and every write also carries what it read.
+
 Version 1 lets a writer undo a change it never saw (a trainer's final
 snapshot restating its own tags over an annotation made meanwhile), and
 TensorBoard's Rust loader drops earlier snapshots of a series whenever a
@@ -62,10 +69,10 @@ reads exactly as before.
   one another, and a writer that folds in what it read loses nothing of it.
   Version-1 snapshots of a run are first merged by the version-1 rule, and
   that result counts as a state stamped with each key's wall time.
-* Every writer folds the state it read into each state it writes
-  (`tb_plugin.writer` under a file lock; the Keras callback reads its run
-  before each write), so the newest state of each series is the whole
-  record and TensorBoard's sampling of a series (10 kept on the Python
+* Every writer folds the state it read into each state it writes (under a
+  file lock: `tb_plugin.writer`, ``tb-rungroups annotate`` and the Keras
+  callback all write through it), so the newest state of the series is the
+  whole record and TensorBoard's sampling of a series (10 kept on the Python
   loader, 100 on the Rust one, the latest always among them) loses nothing.
   Only two writers that neither saw the other (no locks: see below) need
   both of their latest states; ``--samples_per_plugin=rungroups=0`` keeps
@@ -73,11 +80,11 @@ reads exactly as before.
 
 Where annotations live
 ----------------------
-Post-hoc writes (`tb_plugin.writer`, ``tb-rungroups annotate``) never add a
-file to the run directory itself: TensorBoard's Python loader reads a
-directory's event files in name order and never returns to an earlier one,
-so any file added beside a live trainer's would hide the trainer's later
-events. They go into the child directory :data:`ANNOTATIONS_DIR`
+Our writers (`tb_plugin.writer`, ``tb-rungroups annotate``, the Keras
+callback) never add a file to the run directory itself: TensorBoard's Python
+loader reads a directory's event files in name order and never returns to an
+earlier one, so any file added beside a live trainer's would hide the
+trainer's later events. They go into the child directory :data:`ANNOTATIONS_DIR`
 (``RUN/.rungroups/``). Both loaders see it as a run of its own
 (``RUN/.rungroups``); Run Groups never shows it as one and joins its state
 into ``RUN`` (which exists for Run Groups even when it has no files of its
@@ -86,7 +93,10 @@ own). In that directory every file is written whole, then renamed, under an
 ``events.out.tfevents.<seconds>.<sequence>.<host>.<pid>.rungroups`` and steps
 both grow with every write (the seconds never run ahead of the clock unless
 an existing name is), so the Python loader meets each file after the last one
-it read and the Rust loader never sees a step go back.
+it read and the Rust loader never sees a step go back. (On a remote log
+directory the Keras callback writes there through one TensorFlow writer per
+``fit``, steps from the clock in microseconds.) `tb_plugin.summary` writes
+version-1 snapshots wherever the user's writer points.
 
 Without locks (object storage, file systems where ``fcntl`` locks do not
 hold) concurrent writers of one run still never overwrite each other: each
