@@ -595,7 +595,7 @@ def _resample_weights(seed: int, size: int, n_resamples: int) -> tuple[np.ndarra
     exactly the percentiles of the full list at a fraction of the cost.
 
     Returns:
-        ``(weights, multiplicity)``: float array (distinct resamples × size) and int array.
+        ``(weights, multiplicity)``: float array (size × distinct resamples) and int array.
     """
     rng = np.random.default_rng([seed, size])
     counts = rng.multinomial(size, np.full(size, 1.0 / size), size=n_resamples)
@@ -603,7 +603,8 @@ def _resample_weights(seed: int, size: int, n_resamples: int) -> tuple[np.ndarra
         counts, multiplicity = np.unique(counts, axis=0, return_counts=True)
     else:
         multiplicity = np.ones(n_resamples, dtype=np.int64)
-    weights = counts.astype(np.float64)
+    # Stored transposed (size × resamples), so each value's weights are one contiguous row.
+    weights = np.ascontiguousarray(counts.T, dtype=np.float64)
     weights.flags.writeable = False
     multiplicity.flags.writeable = False
     return weights, multiplicity
@@ -639,14 +640,15 @@ def _bootstrap_ci(
         fractions.append(h - i)
     low = np.empty(n_rows)
     high = np.empty(n_rows)
-    distinct = weights.shape[0]
-    chunk = max(1, 2_000_000 // distinct)  # bounds memory at 16 MB a chunk
+    distinct = weights.shape[1]
+    chunk = max(1, 65_536 // distinct)  # half a megabyte of means: they stay in the cache
     for start in range(0, n_rows, chunk):
         x = sorted_values[start : start + chunk]
-        # A fixed order of additions, so a row's means do not depend on the other rows.
-        means = x[:, :1] * weights[:, 0]
+        # A fixed order of additions (no BLAS), so a row's means do not depend on the rows
+        # computed with it.
+        means = x[:, :1] * weights[0]
         for j in range(1, size):
-            means += x[:, j : j + 1] * weights[:, j]
+            means += x[:, j : j + 1] * weights[j]
         means /= size
         flat = [r for pair in ranks for r in pair]
         if distinct == n_resamples:
