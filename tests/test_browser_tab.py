@@ -138,6 +138,14 @@ def group_row(frame, by: list[str], *values):
 DEFAULT_BY = ["param.lr", "param.bs"]
 
 
+def painted_pixels(frame) -> int:
+    """How many pixels of the chart's plot canvas are not blank."""
+    return frame.locator(".rg-chart canvas").first.evaluate(
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                 let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
+    )
+
+
 def assert_clean(page) -> None:
     assert page.dialogs == []
     assert page.console_errors == []
@@ -320,11 +328,7 @@ def test_chart_draws_selected_groups_with_bands_log_scale_and_legend(page, grid)
     legend.first.locator(".rg-legend-label").click()
     assert "rg-legend-off" not in legend.first.get_attribute("class")
     # The chart paints pixels: some of the plot canvas is not blank.
-    painted = frame.locator(".rg-chart canvas").first.evaluate(
-        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                 let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
-    )
-    assert painted > 500
+    assert painted_pixels(frame) > 500
     # With only lr telling the charted groups apart, the legend names just lr;
     # the full label is on hover.
     group_row(frame, DEFAULT_BY, 0.1, 32).locator(".rg-select-group").uncheck()
@@ -401,11 +405,7 @@ def test_nan_and_infinite_values_group_sort_and_chart_like_any_other(page, tmp_p
         ]
         assert set(keys) <= set(asked)
         assert curves and all(status == 200 for _, status in curves), curves
-        painted = frame.locator(".rg-chart canvas").first.evaluate(
-            """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                     let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
-        )
-        assert painted > 500
+        assert painted_pixels(frame) > 500
         assert frame.locator(".rg-banner-error:not([hidden])").count() == 0
         assert_clean(page)
     finally:
