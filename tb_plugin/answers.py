@@ -235,30 +235,49 @@ def curves(b: backend.Backend, ctx: Any, experiment: str, q: queries.CurvesQuery
             raise errors.NotFoundError(f"no group with key {_quoted(missing[0])}")
         found = [by_key[k] for k in q.groups]
     units = [u for g in found for u in g.units]
-    series = b.series(ctx, experiment, q.metric, _runs_of(units, split, listed))
+    series = b.series(
+        ctx, experiment, q.metric, _runs_of(units, split, listed), wall_time=q.x != "step"
+    )
     out = []
     for group in found:
         members = {}
         for unit in group.units:
             run = unit.run_for(split)
             if run is not None and run in series:
-                members[unit.trial] = series[run]
-        out.append(
-            {
-                "key": group.key,
-                "values": list(group.values),
-                "label": group.label,
-                "size": len(group.units),
-                "curve": curves_lib.group_curve(members, max_points=q.max_points).to_json(),
-            }
+                members[unit.trial] = _x_series(series[run], q.x)
+        curve = curves_lib.group_curve(
+            members, max_points=q.max_points, smoothing=q.smoothing, ci_level=q.ci_level
         )
+        entry = {
+            "key": group.key,
+            "values": list(group.values),
+            "label": group.label,
+            "size": len(group.units),
+            "curve": curve.to_json(),
+        }
+        if q.lines:
+            lines = curves_lib.run_lines(members, max_points=q.max_points, smoothing=q.smoothing)
+            entry["lines"] = {trial: line.to_json() for trial, line in lines.items()}
+        out.append(entry)
     return {
         "by": by_ids,
         "metric": q.metric,
         "split": split,
         "max_points": q.max_points,
+        "x": q.x,
+        "smoothing": q.smoothing,
+        "ci_level": q.ci_level,
         "curves": out,
     }
+
+
+def _x_series(arrays: tuple[Any, ...], x: str) -> tuple[Any, Any]:
+    """`(x, values)` of a run's `(steps, values[, wall_times])` for the x axis `x`."""
+    if x == "step":
+        return arrays[0], arrays[1]
+    if x == "wall":
+        return arrays[2], arrays[1]
+    return curves_lib.relative_hours(arrays[2]), arrays[1]
 
 
 # --- /run -------------------------------------------------------------------------------------

@@ -450,12 +450,19 @@ class Backend:
         }
 
     def series(
-        self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
-    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        self,
+        ctx: Any,
+        experiment: str,
+        tag: str,
+        listed: dict[str, tuple[int, float]],
+        *,
+        wall_time: bool = False,
+    ) -> dict[str, tuple[np.ndarray, ...]]:
         """Run to `(steps, values)` of `tag` for the runs in `listed` (from `list_tag`).
 
-        Only runs whose listing moved since they were cached are read, in one
-        `read_scalars` call.
+        With `wall_time`, run to `(steps, values, wall_times)`: int64 steps, float64
+        values, float64 POSIX seconds. Only runs whose listing moved since they
+        were cached are read, in one `read_scalars` call.
         """
         key = (experiment, tag)
         cached, changed = self._stale_entries(key, listed)
@@ -470,9 +477,11 @@ class Backend:
             fresh = {}
             for run, tags in read.items():
                 datums = tags.get(tag, ())
+                n = len(datums)
                 fresh[run] = (
-                    np.fromiter((d.step for d in datums), dtype=np.int64, count=len(datums)),
-                    np.fromiter((d.value for d in datums), dtype=np.float64, count=len(datums)),
+                    np.fromiter((d.step for d in datums), dtype=np.int64, count=n),
+                    np.fromiter((d.value for d in datums), dtype=np.float64, count=n),
+                    np.fromiter((d.wall_time for d in datums), dtype=np.float64, count=n),
                 )
             with self._lock:
                 for run, arrays in fresh.items():
@@ -481,7 +490,10 @@ class Backend:
                     cached.series[run] = arrays
                     cached.fingerprint[run] = listed[run]
         with self._lock:
-            return {run: cached.series[run] for run in listed if run in cached.series}
+            found = {run: cached.series[run] for run in listed if run in cached.series}
+        if wall_time:
+            return found
+        return {run: arrays[:2] for run, arrays in found.items()}
 
 
 def choose_split(runs_with_tag: Iterable[str], names: dict[str, naming.RunName]) -> str | None:

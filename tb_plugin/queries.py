@@ -53,6 +53,12 @@ MAX_MAX_VALUES = 100_000
 MAX_STALE_AFTER = 1e9
 """Seconds; about 30 years. Larger `stale_after` values are refused as nonsense."""
 
+MAX_SMOOTHING = 0.999
+"""Largest smoothing weight (TensorBoard's slider stops there too)."""
+
+X_AXES = ("step", "relative", "wall")
+"""`/curves`' x axis: steps, hours since each run's first point, or POSIX seconds."""
+
 AUTO = "auto"
 """`split` not given: read the metric from `backend.SPLIT_PREFERENCE`'s first split that has it."""
 
@@ -267,6 +273,32 @@ def _group_keys(args: Args) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(keys))
 
 
+def _choice(args: Args, name: str, choices: Sequence[str]) -> str:
+    text = _one(args, name, 100)
+    if text is None:
+        return choices[0]
+    if text not in choices:
+        raise _invalid(f"argument {name!r} must be one of {', '.join(choices)}, got {_show(text)}")
+    return text
+
+
+def _bool(args: Args, name: str) -> bool:
+    text = _one(args, name, 10)
+    if text is None:
+        return False
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes"):
+        return True
+    if lowered in ("0", "false", "no"):
+        return False
+    raise _invalid(f"argument {name!r} must be true or false, got {_show(text)}")
+
+
+def _ci_level(args: Args) -> float:
+    level = _float(args, "ci_level", 0.95, 0.5, 0.999)
+    return level
+
+
 def _reduction(args: Args) -> str:
     from tb_plugin import aggregate
 
@@ -366,6 +398,10 @@ class CurvesQuery:
     max_points: int = backend.DEFAULT_MAX_POINTS
     groups: tuple[str, ...] | None = None
     stale_after: float = backend.DEFAULT_STALE_AFTER
+    smoothing: float = 0.0
+    x: str = "step"
+    ci_level: float = 0.95
+    lines: bool = False
 
     @classmethod
     def from_args(cls, args: Args) -> CurvesQuery:
@@ -377,6 +413,10 @@ class CurvesQuery:
             max_points=_int(args, "max_points", backend.DEFAULT_MAX_POINTS, 1, 100_000),
             groups=_group_keys(args),
             stale_after=_stale_after(args),
+            smoothing=_float(args, "smoothing", 0.0, 0.0, MAX_SMOOTHING),
+            x=_choice(args, "x", X_AXES),
+            ci_level=_ci_level(args),
+            lines=_bool(args, "lines"),
         )
 
 

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+import scipy.stats
 from backend_fixtures import App
 from conftest import metadata_event, scalar_event, write_events
 
@@ -303,20 +304,22 @@ def test_curves_route(app):
     assert [c["values"] for c in body["curves"]] == [[0.01], [0.1], [None]]
     a = np.array(SERIES["lr=0.1,bs=32/seed_1"]["validation"][0])
     b = np.array(SERIES["lr=0.1,bs=32/seed_2"]["validation"][0])
-    both = np.stack([a, b[:4]])
-    assert body["curves"][1]["curve"] == {
-        "steps": [0, 1, 2, 3, 4],
-        "mean": [*both.mean(axis=0).tolist(), float(b[4])],
-        "std": [*both.std(axis=0).tolist(), 0.0],
-        "min": [*both.min(axis=0).tolist(), float(b[4])],
-        "max": [*both.max(axis=0).tolist(), float(b[4])],
-        "count": [2, 2, 2, 2, 1],
-        "runs": 2,
-    }
+    both = np.stack([a, b[:4]])  # seed_1 logs steps 0-3, seed_2 steps 0-4: no extrapolation
+    curve = body["curves"][1]["curve"]
+    half = scipy.stats.t.ppf(0.975, 1) * both.std(axis=0, ddof=1) / np.sqrt(2)
+    assert curve["x"] == curve["steps"] == [0, 1, 2, 3, 4]
+    assert curve["count"] == [2, 2, 2, 2, 1] and curve["runs"] == 2
+    np.testing.assert_allclose(curve["mean"], [*both.mean(axis=0), b[4]])
+    np.testing.assert_allclose(curve["min"], [*both.min(axis=0), b[4]])
+    np.testing.assert_allclose(curve["max"], [*both.max(axis=0), b[4]])
+    np.testing.assert_allclose(curve["std"][:4], both.std(axis=0, ddof=1))
+    np.testing.assert_allclose(curve["ci_low"][:4], both.mean(axis=0) - half)
+    np.testing.assert_allclose(curve["ci_high"][:4], both.mean(axis=0) + half)
+    assert curve["std"][4] == curve["ci_low"][4] == curve["ci_high"][4] == "NaN"  # one run
     assert body["curves"][2]["curve"]["runs"] == 0
     capped = app.json("/curves", by="lr", metric="epoch_loss", split="validation", max_points=2)
-    assert capped["curves"][1]["curve"]["steps"] == [1, 4]
-    assert capped["curves"][1]["curve"]["count"] == [2, 2]
+    assert capped["curves"][1]["curve"]["steps"] == [0, 4]
+    assert capped["curves"][1]["curve"]["count"] == [2, 1]
     key = grouping.group_key(["param.lr"], [0.1])
     assert body["curves"][1]["key"] == key
     only = app.json("/curves", by="lr", metric="epoch_loss", group=key)
