@@ -155,20 +155,24 @@ def _unknown(text: Any) -> ValueError:
     )
 
 
+def _check_int(value: Any, name: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be an integer, not {value!r}")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise ValueError(f"{name} must be an integer, not {value!r}") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be in {lo}..{hi}, not {value}")
+    return value
+
+
 def _parse_k(text: str, k: Any) -> int:
     if k is None:
         raise ValueError(f"reduction {text!r} needs an argument k (1 ≤ k ≤ {MAX_K})")
     if isinstance(k, str) and k.isascii() and k.isdigit():
         k = int(k)
-    if isinstance(k, bool):
-        raise ValueError(f"reduction {text!r}: k must be an integer, not {k!r}")
-    try:
-        k = operator.index(k)
-    except TypeError:
-        raise ValueError(f"reduction {text!r}: k must be an integer, not {k!r}") from None
-    if not 1 <= k <= MAX_K:
-        raise ValueError(f"reduction {text!r}: k must be in 1..{MAX_K}, not {k}")
-    return k
+    return _check_int(k, f"reduction {text!r}: k", 1, MAX_K)
 
 
 def parse_reduction(text: str | Reduction, k: Any = None) -> Reduction:
@@ -534,18 +538,6 @@ def _check_level(ci_level: Any, name: str = "ci_level") -> float:
     return float(ci_level)
 
 
-def _check_int(value: Any, name: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer, not {value!r}")
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise ValueError(f"{name} must be an integer, not {value!r}") from None
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be in {lo}..{hi}, not {value}")
-    return value
-
-
 def _moments(
     g: np.ndarray, v: np.ndarray, n_groups: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -638,6 +630,7 @@ def _bootstrap_ci(
         i = min(int(math.floor(h)), n_resamples - 1)
         ranks.append((i, min(i + 1, n_resamples - 1)))
         fractions.append(h - i)
+    flat = [r for pair in ranks for r in pair]
     low = np.empty(n_rows)
     high = np.empty(n_rows)
     distinct = weights.shape[1]
@@ -650,7 +643,6 @@ def _bootstrap_ci(
         for j in range(1, size):
             means += x[:, j : j + 1] * weights[j]
         means /= size
-        flat = [r for pair in ranks for r in pair]
         if distinct == n_resamples:
             part = np.partition(means, sorted(set(flat)), axis=1)
             stats = [part[:, r] for r in flat]
