@@ -57,9 +57,9 @@ measures 100,000 names). The tricks, each explained where it lives:
   words and timestamps without the general scan; a segment with no digit, ``=`` or
   separator is one label (``_INTERESTING_RE``); ``_maybe_ray`` tests three characters
   before any Ray regex; only segments holding ``=`` look for brackets (three ``in``
-  tests) or, when they end in a digit, a run counter; ``_split_text`` uses
-  ``str.split(",")`` when ``,`` is the only strong separator; ``_TS_RE`` starts with a
-  character class so that a search skips to candidates in C.
+  tests) or, when they end in ``_`` or ``-`` and digits, a run counter;
+  ``_split_text`` uses ``str.split(",")`` when ``,`` is the only strong separator;
+  ``_TS_RE`` starts with a character class so that a search skips to candidates in C.
 * Construction: ``_run_name`` fills a slotted twin of :class:`RunName` and swaps its
   class, skipping the frozen dataclass's per-field ``object.__setattr__``.
 """
@@ -679,7 +679,7 @@ def _read_segment(seg: str) -> _Segment:
     if "=" in seg:  # the only segments that may hold brackets or a counter
         if "=[" in seg or "=(" in seg or "={" in seg:
             return _bracketed_segment(seg)
-        if "0" <= seg[-1] <= "9":
+        if seg.rstrip("0123456789").endswith(("_", "-")):
             return _counted_segment(seg)
     return _scan_segment(seg, None)
 
