@@ -88,14 +88,17 @@ class RunMetadataCallback(keras.callbacks.Callback):
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         if self._log_dir is None:
             self._log_dir = _sibling_tensorboard_log_dir(self)
-        collected: dict[str, Any] = {
-            "status": "running",
-            "started_at": _now(),
-            "model": _model_info(self.model),
-            "command": list(sys.argv),
-            "host": socket.gethostname(),
-            "versions": _versions(),
-        }
+        collected: dict[str, Any] = dict(self._given)
+        collected.update(
+            {
+                "status": "running",
+                "started_at": _now(),
+                "model": _model_info(self.model),
+                "command": list(sys.argv),
+                "host": socket.gethostname(),
+                "versions": _versions(),
+            }
+        )
         user = _user()
         if user:
             collected["user"] = user
@@ -106,32 +109,39 @@ class RunMetadataCallback(keras.callbacks.Callback):
         if git:
             collected["git"] = git
         collected.update(self._given)  # the user's own keys win over collected ones
-        now = time.time()
         read = self._read()
+        t = self._stamp(read)
         for key, value in collected.items():
+            t += metadata.ORDER_STEP  # each a step later: the run reads back in this order
             if key == "tags":
-                metadata.add_tags(self._state, value, now)
+                t = metadata.add_tags(self._state, value, t)
             elif key == "notes":
                 # One entry per callback; a second fit of the same run with the
                 # same notes adds none.
                 texts = {text for _, text in metadata.join(read, self._state)["notes"].values()}
                 if value not in texts:
-                    metadata.add_note(self._state, self._id, value, now)
+                    metadata.add_note(self._state, self._id, value, t)
             else:
-                metadata.set_key(self._state, key, value, now)
+                metadata.set_key(self._state, key, value, t)
         self._write(read)
 
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
-        now = time.time()
+        read = self._read()
+        now = self._stamp(read)
         metadata.set_key(self._state, "status", "finished", now)
         metadata.set_key(self._state, "ended_at", _now(), now)
         final = _json_metrics(logs)
         if final:
             metadata.set_key(self._state, "metrics", final, now)
-        self._write(metadata.new_state())
+        self._write(read)
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    def _stamp(self, read: metadata.State) -> float:
+        # Later than anything read: a change here is newer than what it saw.
+        latest = metadata.latest_time(metadata.join(read, self._state))
+        return max(time.time(), latest + metadata.ORDER_STEP)
 
     def _read(self) -> metadata.State:
         if _is_remote(self._log_dir):

@@ -295,9 +295,9 @@ State = dict[str, dict[str, list[Any]]]
 """A version-2 state: ``{"set": {...}, "tags": {...}, "notes": {...}}`` (see above)."""
 
 _MERGED_KEYS = ("tags", "notes")
-# Tags added together keep their order through time stamps this far apart;
-# a wall time near 2e9 s still resolves it (a double's spacing there is 2.4e-7).
-_TAG_ORDER_STEP = 1e-5
+# The entries of one write (keys, tags, notes) keep their order through time
+# stamps this far apart (a double's spacing near 2e9 s is 2.4e-7 s).
+ORDER_STEP = 1e-5
 
 
 def new_state() -> State:
@@ -318,10 +318,27 @@ def add_tag(state: State, tag: str, t: float) -> None:
     state["tags"][tag] = [_later(old[0], float(t)), old[1]]
 
 
-def add_tags(state: State, tags: Iterable[str], t: float) -> None:
-    """Adds tags in their given order: each a little later (10 µs) than the one before."""
-    for i, tag in enumerate(tags):
-        add_tag(state, tag, t + i * _TAG_ORDER_STEP)
+def add_tags(state: State, tags: Iterable[str], t: float) -> float:
+    """Adds tags in their given order, each `ORDER_STEP` later than the one before.
+
+    Returns:
+      The time after the last one.
+    """
+    for tag in tags:
+        add_tag(state, tag, t)
+        t += ORDER_STEP
+    return t
+
+
+def latest_time(state: State) -> float:
+    """The latest time stamped anywhere in `state` (0.0 for the empty state).
+
+    A writer stamps its changes after this, whatever its clock says, so a
+    change is always later than every change its writer read.
+    """
+    times = [entry[0] for part in ("set", "notes") for entry in state[part].values()]
+    times += [t for pair in state["tags"].values() for t in pair if t is not None]
+    return max(times, default=0.0)
 
 
 def remove_tag(state: State, tag: str) -> None:
@@ -380,22 +397,23 @@ def state_from_snapshots(snapshots: Iterable[tuple[float, Mapping[str, Any]]]) -
 
 def view(state: State) -> dict[str, Any]:
     """The run's metadata as users see it: plain keys, a `tags` list, a `notes` text."""
-    out: dict[str, Any] = {}
-    for key, (_, value) in sorted(state["set"].items(), key=lambda kv: (kv[1][0], kv[0])):
-        out[key] = value
+    # Keys come in the order they were first set (tags and notes where their
+    # first present entry is), so a write reads back in its own key order.
+    order: list[tuple[float, str, Any]] = [(t, k, v) for k, (t, v) in state["set"].items()]
     if state["tags"]:
-        present = [
+        present = sorted(
             (added, tag)
             for tag, (added, removed) in state["tags"].items()
             if added is not None and (removed is None or added > removed)
-        ]
-        out["tags"] = [tag for _, tag in sorted(present)]
+        )
+        first = present[0][0] if present else max(a or 0.0 for a, _ in state["tags"].values())
+        order.append((first, "tags", [tag for _, tag in present]))
     notes = sorted(
         (t, text, note_id) for note_id, (t, text) in state["notes"].items() if text is not None
     )
     if notes:
-        out["notes"] = "\n".join(text for _, text, _ in notes)
-    return out
+        order.append((notes[0][0], "notes", "\n".join(text for _, text, _ in notes)))
+    return {key: value for _, key, value in sorted(order, key=lambda entry: entry[:2])}
 
 
 def merge(entries: Iterable[tuple[float, int, Any]]) -> dict[str, Any]:

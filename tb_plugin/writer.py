@@ -88,27 +88,29 @@ def write_run_metadata(
 
     def change(state: metadata.State, now: float) -> None:
         current = metadata.view(state) if merge else {}
+        t = now  # each entry a step later: the run reads back in data's order
         for key, value in data.items():
+            t += metadata.ORDER_STEP
             if key == "tags":
                 if merge:
                     for tag in current.get("tags", []):
                         if tag not in value:
                             metadata.remove_tag(state, tag)
                 old = current.get("tags", [])
-                metadata.add_tags(state, [tag for tag in value if tag not in old], now)
+                t = metadata.add_tags(state, [tag for tag in value if tag not in old], t)
             elif key == "notes":
                 if merge and current.get("notes") == value:
                     continue
                 if merge:
                     for note_id in list(state["notes"]):
                         metadata.remove_note(state, note_id)
-                metadata.add_note(state, _entry_id(), value, now)
+                metadata.add_note(state, _entry_id(), value, t)
             elif (
                 not merge
                 or key not in current
                 or metadata.dumps(current[key]) != metadata.dumps(value)
             ):
-                metadata.set_key(state, key, value, now)
+                metadata.set_key(state, key, value, t)
 
     return _commit(logdir, change)[0]
 
@@ -232,7 +234,7 @@ def _commit(
         _, state = metadata.view_and_state(
             (s.wall_time, s.version, s.data) for s in own + annotations
         )
-        now = time.time()
+        now = max(time.time(), metadata.latest_time(state) + metadata.ORDER_STEP)
         change(state, now)
         payload = metadata.encode_state(state)
         names = [m for m in map(_NAME.match, os.listdir(directory)) if m]

@@ -131,3 +131,20 @@ def test_a_newer_version_snapshot_is_skipped_and_the_others_count(tmp_path):
     value.tensor.string_val.append(b'[3, {"a": 2}]')
     write_events(str(tmp_path), [event_pb2.Event(wall_time=time.time() + 5, step=9, summary=summ)])
     assert writer.read_run_metadata(tmp_path) == {"a": 1}
+
+
+def test_a_write_is_later_than_everything_it_read_whatever_the_clock(tmp_path, monkeypatch):
+    # Another machine's clock ahead by an hour wrote first; ours still wins
+    # where it changes something, because it read that write.
+    real = time.time
+    monkeypatch.setattr(writer.time, "time", lambda: real() + 3600)
+    writer.annotate_run(tmp_path, status="running", tags=["a"])
+    monkeypatch.setattr(writer.time, "time", real)
+    writer.annotate_run(tmp_path, status="finished", remove_tags=["a"], tags=["b"])
+    assert writer.read_run_metadata(tmp_path) == {"status": "finished", "tags": ["b"]}
+
+
+def test_a_write_reads_back_in_its_own_key_order(tmp_path):
+    data = {"z": 1, "notes": "n", "a": 2, "tags": ["y", "x"], "m": 3}
+    writer.write_run_metadata(tmp_path / "run", data)
+    assert list(writer.read_run_metadata(tmp_path / "run").items()) == list(data.items())
