@@ -127,37 +127,31 @@ def tags(b: backend.Backend, ctx: Any, experiment: str, q: queries.TagsQuery) ->
 
 
 def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery) -> dict[str, Any]:
-    """Groups the filtered trials and, given a metric, each group's statistics.
+    """Groups the filtered trials and, per metric, each group's statistics and comparison.
+
+    The first metric's split, reduction, statistics and member values are also given at the
+    top level (`metric`, `split`, `reduction`, `goal`; a group's `stats`, `compare`; a
+    member's `value`): a one-metric client reads those.
 
     Raises:
-      errors.InvalidArgumentError: an unknown field in `by` or `where`.
-      errors.NotFoundError: no run has the scalar tag `q.metric`.
+      errors.InvalidArgumentError: an unknown field in `by` or `where`, a baseline over
+        fields the grouping does not have.
+      errors.NotFoundError: no run has a metric's scalar tag (or an `at_best:` tag), or no
+        group is the baseline.
     """
     view = b.view(ctx, experiment)
     by_ids, units, found = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
-    split = q.split
-    values: dict[str, float] = {}
-    stats: list[aggregate.Stats] = []
-    if q.metric is not None:
-        listed = _list_tag(b, ctx, experiment, q.metric)
-        if split == queries.AUTO:
-            split = backend.choose_split(listed, view.names)
-        wanted = _runs_of(units, split, listed)
-        if q.reduction == "last":
-            per_run = b.last_values(ctx, experiment, q.metric, wanted)
-        else:
-            series = b.series(ctx, experiment, q.metric, wanted)
-            per_run = aggregate.reduce_runs(series, q.reduction, q.metric)
-        for unit in units:
-            run = unit.run_for(split)
-            if run is not None and run in per_run:
-                values[unit.trial] = per_run[run]
-        stats = aggregate.stats_by_group(found, values, q.metric, q.reduction)
-    elif split == queries.AUTO:
-        split = None
+    baseline = _baseline_index(q.baseline, by_ids, found) if q.baseline is not None else None
+    blocks = [
+        _metric_block(b, ctx, experiment, view, units, found, q, spec, baseline)
+        for spec in q.metrics
+    ]
+    first = blocks[0] if blocks else None
+    split = first["split"] if first else (None if q.split == queries.AUTO else q.split)
     ranks = _value_ranks(found)
     out_groups = []
     for i, group in enumerate(found):
+        per_metric = [{"stats": blk["stats"][i], "compare": blk["compare"][i]} for blk in blocks]
         out_groups.append(
             {
                 "key": group.key,
@@ -165,12 +159,15 @@ def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery
                 "ranks": ranks[i],
                 "label": group.label,
                 "size": len(group.units),
-                "stats": stats[i].to_json() if stats else None,
+                "stats": per_metric[0]["stats"] if blocks else None,
+                "compare": per_metric[0]["compare"] if blocks else None,
+                "metrics": per_metric,
                 "members": [
                     {
                         "trial": unit.trial,
                         "run": unit.run_for(split),
-                        "value": values.get(unit.trial),
+                        "value": first["values"].get(unit.trial) if first else None,
+                        "values": [blk["values"].get(unit.trial) for blk in blocks],
                         "status": _status(unit),
                     }
                     for unit in group.units
@@ -179,14 +176,106 @@ def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery
         )
     return {
         "by": by_ids,
-        "metric": q.metric,
+        "metric": first["metric"] if first else None,
         "split": split,
-        "reduction": q.reduction,
-        "goal": aggregate.goal(q.metric) if q.metric is not None else None,
+        "reduction": first["reduction"] if first else None,
+        "goal": first["goal"] if first else None,
+        "metrics": [
+            {k: blk[k] for k in ("metric", "split", "reduction", "k", "other_tag", "goal")}
+            for blk in blocks
+        ],
+        "ci": {"method": q.ci, "level": q.ci_level},
+        "baseline": found[baseline].key if baseline is not None else None,
         "trials": len(view.units),
         "matched": len(units),
         "groups": out_groups,
     }
+
+
+def _metric_block(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    view: backend.ExperimentView,
+    units: Sequence[grouping.Unit],
+    found: Sequence[grouping.Group],
+    q: queries.GroupsQuery,
+    spec: queries.MetricSpec,
+    baseline: int | None,
+) -> dict[str, Any]:
+    """One metric's reduced values per trial, statistics and comparisons per group."""
+    listed = _list_tag(b, ctx, experiment, spec.metric)
+    split = backend.choose_split(listed, view.names) if q.split == queries.AUTO else q.split
+    wanted = _runs_of(units, split, listed)
+    reduction = spec.reduction
+    if reduction.kind == "last":
+        per_run = b.last_values(ctx, experiment, spec.metric, wanted)
+    elif reduction.kind == "at_best":
+        other_listed = _list_tag(b, ctx, experiment, reduction.other_tag)
+        series = b.series(ctx, experiment, spec.metric, wanted)
+        other = b.series(ctx, experiment, reduction.other_tag, _runs_of(units, split, other_listed))
+        per_run = aggregate.reduce_at_best(series, other, reduction.other_tag)
+    else:
+        series = b.series(ctx, experiment, spec.metric, wanted)
+        per_run = aggregate.reduce_runs(series, reduction, spec.metric)
+    values: dict[str, float] = {}
+    for unit in units:
+        run = unit.run_for(split)
+        if run is not None and run in per_run:
+            values[unit.trial] = per_run[run]
+    stats = aggregate.stats_by_group(
+        found, values, spec.metric, reduction, ci=q.ci, ci_level=q.ci_level
+    )
+    goal = aggregate.goal(spec.metric)
+    compare: list[Any] = [None] * len(found)
+    if baseline is not None:
+        compared = aggregate.compare_groups(
+            aggregate.values_by_group(found, values), baseline, goal, ci_level=q.ci_level
+        )
+        compare = [c.to_json() if c is not None else None for c in compared]
+    return {
+        "metric": spec.metric,
+        "split": split,
+        "reduction": reduction.text,
+        "k": reduction.k,
+        "other_tag": reduction.other_tag,
+        "goal": goal,
+        "values": values,
+        "stats": [s.to_json() for s in stats],
+        "compare": compare,
+    }
+
+
+def _baseline_index(spec: str, by_ids: Sequence[str], found: Sequence[grouping.Group]) -> int:
+    """The index of the group `spec` names: a group key, or `FIELD=VALUE[,FIELD=VALUE...]`."""
+    for i, group in enumerate(found):
+        if group.key == spec:
+            return i
+    if "=" not in spec:
+        raise errors.NotFoundError(f"no group with key {_quoted(spec)} to compare with")
+    wanted: list[tuple[int, str]] = []
+    for item in spec.split(","):
+        name, _, value = item.partition("=")
+        name = name.strip()
+        ids = [
+            f for f in by_ids if f == name or f == f"param.{name}" or f.split(".", 1)[-1] == name
+        ]
+        if not ids:
+            raise errors.InvalidArgumentError(
+                f"argument 'baseline': {_quoted(name)} is not a field of this grouping "
+                f"({', '.join(by_ids) or 'no fields'})"
+            )
+        wanted.append((list(by_ids).index(ids[0]), value))
+    matches = [
+        i
+        for i, group in enumerate(found)
+        if all(backend.value_matches(group.values[f], value) for f, value in wanted)
+    ]
+    if len(matches) != 1:
+        raise errors.NotFoundError(
+            f"argument 'baseline': {_quoted(spec)} names {len(matches)} groups, not one"
+        )
+    return matches[0]
 
 
 def _value_ranks(found: Sequence[grouping.Group]) -> list[list[int]]:
@@ -235,9 +324,7 @@ def curves(b: backend.Backend, ctx: Any, experiment: str, q: queries.CurvesQuery
             raise errors.NotFoundError(f"no group with key {_quoted(missing[0])}")
         found = [by_key[k] for k in q.groups]
     units = [u for g in found for u in g.units]
-    series = b.series(
-        ctx, experiment, q.metric, _runs_of(units, split, listed), wall_time=q.x != "step"
-    )
+    series = b.timed_series(ctx, experiment, q.metric, _runs_of(units, split, listed))
     out = []
     for group in found:
         members = {}

@@ -145,12 +145,13 @@ class Filter:
                 return False
         for field_id, accepted in self.where:
             value = unit.fields.get(field_id)
-            if not any(_value_matches(value, text) for text in accepted):
+            if not any(value_matches(value, text) for text in accepted):
                 return False
         return True
 
 
-def _value_matches(value: grouping.Value | None, text: str) -> bool:
+def value_matches(value: grouping.Value | None, text: str) -> bool:
+    """Tells whether a field value is the one a request typed (`where`, `baseline`)."""
     if value is None:
         return text == grouping.NONE_LABEL
     if grouping.format_value(value) == text or (isinstance(value, str) and value == text):
@@ -450,20 +451,21 @@ class Backend:
         }
 
     def series(
-        self,
-        ctx: Any,
-        experiment: str,
-        tag: str,
-        listed: dict[str, tuple[int, float]],
-        *,
-        wall_time: bool = False,
-    ) -> dict[str, tuple[np.ndarray, ...]]:
+        self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Run to `(steps, values)` of `tag` for the runs in `listed` (from `list_tag`).
 
-        With `wall_time`, run to `(steps, values, wall_times)`: int64 steps, float64
-        values, float64 POSIX seconds. Only runs whose listing moved since they
-        were cached are read, in one `read_scalars` call.
+        int64 steps, float64 values. Only runs whose listing moved since they were
+        cached are read, in one `read_scalars` call.
         """
+        return {
+            run: (a[0], a[1]) for run, a in self.timed_series(ctx, experiment, tag, listed).items()
+        }
+
+    def timed_series(
+        self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Run to `(steps, values, wall_times)` of `tag`, as `series` (wall times in POSIX s)."""
         key = (experiment, tag)
         cached, changed = self._stale_entries(key, listed)
         if changed:
@@ -490,10 +492,7 @@ class Backend:
                     cached.series[run] = arrays
                     cached.fingerprint[run] = listed[run]
         with self._lock:
-            found = {run: cached.series[run] for run in listed if run in cached.series}
-        if wall_time:
-            return found
-        return {run: arrays[:2] for run, arrays in found.items()}
+            return {run: cached.series[run] for run in listed if run in cached.series}
 
 
 def choose_split(runs_with_tag: Iterable[str], names: dict[str, naming.RunName]) -> str | None:

@@ -299,16 +299,54 @@ def _ci_level(args: Args) -> float:
     return level
 
 
-def _reduction(args: Args) -> str:
+DEFAULT_K = 5
+"""`mean_last_k`'s k when the request gives none."""
+
+MAX_METRICS = 16
+"""Metrics one `/groups` request may reduce (one column block each)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricSpec:
+    """One metric column block of `/groups`: a scalar tag and how each run reduces to a number."""
+
+    metric: str
+    reduction: Any  # aggregate.Reduction
+
+    def to_json(self) -> dict[str, Any]:
+        return {"metric": self.metric, **self.reduction.to_json()}
+
+
+def _metrics(args: Args) -> tuple[MetricSpec, ...]:
     from tb_plugin import aggregate
 
-    text = _one(args, "reduction", 100) or "last"
-    if text not in aggregate.REDUCTIONS:
+    metrics = [m for m in _all(args, "metric") if m != ""]
+    if len(metrics) > MAX_METRICS:
+        raise _invalid(f"argument 'metric' is given more than {MAX_METRICS} times")
+    reductions = [r for r in _all(args, "reduction", 1100) if r != ""] or ["last"]
+    if len(reductions) == 1:
+        reductions = reductions * max(len(metrics), 1)
+    if metrics and len(reductions) != len(metrics):
         raise _invalid(
-            f"argument 'reduction': unknown reduction {_show(text)}; "
-            f"expected one of {', '.join(aggregate.REDUCTIONS)}"
+            f"argument 'reduction' must be given once, or once per metric "
+            f"({len(metrics)}), got {len(reductions)}"
         )
-    return text
+    k = _int(args, "k", DEFAULT_K, 1, aggregate.MAX_K)
+    out = []
+    for metric, text in zip(metrics or [""], reductions, strict=True):
+        try:
+            parsed = aggregate.parse_reduction(text, k if text == "mean_last_k" else None)
+        except ValueError as e:
+            raise _invalid(f"argument 'reduction': {e}") from None
+        if metric:
+            out.append(MetricSpec(metric, parsed))
+    return tuple(out)
+
+
+def _ci(args: Args) -> str:
+    from tb_plugin import aggregate
+
+    return _choice(args, "ci", aggregate.CI_METHODS)
 
 
 # --- queries ---------------------------------------------------------------------------------
@@ -363,27 +401,33 @@ class TagsQuery:
 
 @dataclasses.dataclass(frozen=True)
 class GroupsQuery:
-    """`/groups`: trials grouped by `by` (None: the default grouping), with a metric's statistics.
+    """`/groups`: trials grouped by `by` (None: the default grouping), with metrics' statistics.
 
-    `split` is a canonical split, None (runs without one) or `AUTO`.
+    `split` is a canonical split, None (runs without one) or `AUTO`. `ci` is the interval
+    method (`t` or `bootstrap`) at `ci_level`. `baseline` names the group every group is
+    compared with: its key, or `FIELD=VALUE[,FIELD=VALUE...]` over the grouping's fields.
     """
 
     by: tuple[str, ...] | None = None
-    metric: str | None = None
+    metrics: tuple[MetricSpec, ...] = ()
     split: str | None = AUTO
-    reduction: str = "last"
     where: backend.Filter = backend.Filter()
     stale_after: float = backend.DEFAULT_STALE_AFTER
+    ci: str = "t"
+    ci_level: float = 0.95
+    baseline: str | None = None
 
     @classmethod
     def from_args(cls, args: Args) -> GroupsQuery:
         return cls(
             by=_by(args),
-            metric=_one(args, "metric"),
+            metrics=_metrics(args),
             split=_split(args),
-            reduction=_reduction(args),
             where=_filter(args),
             stale_after=_stale_after(args),
+            ci=_ci(args),
+            ci_level=_ci_level(args),
+            baseline=_one(args, "baseline", 2000),
         )
 
 

@@ -93,34 +93,30 @@ def _reduce(values, reduction, lower_is_better):
 
 
 def _stats(named, lower_is_better):
+    goal = "min" if lower_is_better else "max"
     if not named:
         nan = "NaN"
         return {
-            "count": 0,
-            "nan_count": 0,
-            "mean": nan,
-            "std": nan,
-            "min": nan,
-            "median": nan,
-            "max": nan,
-            "best_run": None,
-            "best_value": nan,
-            "goal": "min" if lower_is_better else "max",
-        }
+            "count": 0, "nan_count": 0, "mean": nan, "std": None, "sem": None,
+            "ci_low": None, "ci_high": None, "ci_level": 0.95, "ci_method": "t", "min": nan,
+            "median": nan, "iqm": nan, "max": nan, "best_run": None, "best_value": nan,
+            "goal": goal,
+        }  # fmt: skip
     arr = np.asarray(list(named.values()))
+    n = len(arr)
     best = (min if lower_is_better else max)(named, key=named.get)
+    std = sem = low = high = None
+    if n > 1:
+        std = float(np.std(arr, ddof=1))
+        sem = float(scipy.stats.sem(arr))
+        low, high = scipy.stats.t.interval(0.95, n - 1, loc=arr.mean(), scale=sem)
     return {
-        "count": len(arr),
-        "nan_count": 0,
-        "mean": float(np.mean(arr)),
-        "std": float(np.std(arr)),
-        "min": float(arr.min()),
-        "median": float(np.median(arr)),
-        "max": float(arr.max()),
-        "best_run": best,
-        "best_value": named[best],
-        "goal": "min" if lower_is_better else "max",
-    }
+        "count": n, "nan_count": 0, "mean": float(np.mean(arr)), "std": std, "sem": sem,
+        "ci_low": low, "ci_high": high, "ci_level": 0.95, "ci_method": "t",
+        "min": float(arr.min()), "median": float(np.median(arr)),
+        "iqm": float(scipy.stats.trim_mean(arr, 0.25)), "max": float(arr.max()),
+        "best_run": best, "best_value": named[best], "goal": goal,
+    }  # fmt: skip
 
 
 def _status(trial):
@@ -145,7 +141,10 @@ def _expected_groups(metric, split, reduction):
             if v is not None:
                 named[trial] = v
             run = f"{trial}/{split}" if trial in SERIES else None
-            members.append({"trial": trial, "run": run, "value": v, "status": _status(trial)})
+            members.append(
+                {"trial": trial, "run": run, "value": v, "values": [v], "status": _status(trial)}
+            )
+        stats = _stats(named, lower)
         label = "param.lr=(none)" if value is None else f"param.lr={value!r}"
         out.append(
             {
@@ -154,7 +153,9 @@ def _expected_groups(metric, split, reduction):
                 "ranks": [rank],
                 "label": label,
                 "size": len(trials),
-                "stats": _stats(named, lower),
+                "stats": stats,
+                "compare": None,
+                "metrics": [{"stats": stats, "compare": None}],
                 "members": members,
             }
         )
@@ -253,6 +254,18 @@ def test_groups_route_statistics(app, metric, split, reduction):
         "split": split,
         "reduction": reduction,
         "goal": "min" if metric == "epoch_loss" else "max",
+        "metrics": [
+            {
+                "metric": metric,
+                "split": split,
+                "reduction": reduction,
+                "k": None,
+                "other_tag": None,
+                "goal": "min" if metric == "epoch_loss" else "max",
+            }
+        ],
+        "ci": {"method": "t", "level": 0.95},
+        "baseline": None,
         "trials": 5,
         "matched": 5,
         "groups": expected_groups,
