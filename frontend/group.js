@@ -159,13 +159,17 @@ export function exportRecords(groups, by) {
   });
 }
 
+const CSV_NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?(?:inf|nan|Infinity|NaN)$/i;
+
 function csvCell(value) {
   let text;
   if (value === null || value === undefined) text = "";
   else if (typeof value === "object") text = JSON.stringify(value);
   else text = String(value);
-  // Cells that a spreadsheet would run as a formula get a leading quote.
-  if (/^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text)) text = `'${text}`;
+  // Cells that a spreadsheet would run as a formula get a leading quote: any text
+  // that starts with = + - @ tab or CR and is not a whole number (the rule of
+  // tb_plugin/export.py's csv_cell).
+  if (/^[=+\-@\t\r]/.test(text) && !CSV_NUMBER.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
