@@ -128,6 +128,9 @@ def read_runs(
     Returns:
       Run records sorted by run name. A run whose metadata cannot be read has
       `error` set and keeps whatever could be read; it never fails the rest.
+      A run's annotations directory (`RUN/.rungroups`, see
+      `tb_plugin.metadata`) gets no record: its snapshots join `RUN`'s, and
+      `RUN` gets a record even when it has no event files of its own.
     """
     if listing is None:
         listing = list_experiment(data_provider, ctx, experiment_id)
