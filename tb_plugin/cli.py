@@ -1,9 +1,10 @@
 """`tb-rungroups`: Run Groups in a terminal.
 
-    tb-rungroups ls LOGDIR [--by FIELD,...] [--metric TAG] [--split S]
-                           [--reduction R] [--filter TEXT] [--regex RE]
+    tb-rungroups ls LOGDIR [--by FIELD,...] [--metric TAG ...] [--split S]
+                           [--reduction R ...] [--k K] [--filter TEXT] [--regex RE]
                            [--where FIELD=VALUE ...] [--pattern RE ...]
-                           [--format table|csv|json]
+                           [--ci t|bootstrap] [--ci-level P] [--baseline FIELD=VALUE,...]
+                           [--format table|csv|json|markdown|latex]
     tb-rungroups annotate RUN_DIR [--note TEXT] [--tag T ...] [--status S]
 
 `ls` reads LOGDIR with TensorBoard's own Python loader and answers with the
@@ -17,9 +18,6 @@ clear line on bad input and write nothing then.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import math
 import os
 import sys
 import types
@@ -57,11 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 by=args.by,
                 metric=args.metric,
                 split=args.split,
-                reduction=args.reduction,
+                reduction=args.reduction or ["last"],
+                k=args.k,
                 text=args.filter,
                 regex=args.regex,
                 where=args.where,
                 patterns=args.pattern,
+                ci=args.ci,
+                ci_level=args.ci_level,
+                baseline=args.baseline,
                 fmt=args.format,
             )
         else:
@@ -85,11 +87,31 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated fields, outermost first (lr,bs or param.lr); "
         "default: every varying parameter except repeat keys such as seed",
     )
-    ls_parser.add_argument("--metric", help="scalar tag to reduce, e.g. epoch_loss")
+    ls_parser.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        help="scalar tag to reduce, e.g. epoch_loss; repeatable (one column block each)",
+    )
     ls_parser.add_argument(
         "--split", help="train, validation, eval, test or none (default: validation first)"
     )
-    ls_parser.add_argument("--reduction", default="last", help="last (default), min, max or best")
+    ls_parser.add_argument(
+        "--reduction",
+        action="append",
+        default=[],
+        help="last (default), min, max, best, mean_last_k or at_best:TAG; once, or once per --metric",
+    )
+    ls_parser.add_argument("--k", type=int, help="k of mean_last_k (default 5)")
+    ls_parser.add_argument(
+        "--ci", choices=("t", "bootstrap"), help="interval of the mean: t (default) or bootstrap"
+    )
+    ls_parser.add_argument("--ci-level", type=float, help="confidence level (default 0.95)")
+    ls_parser.add_argument(
+        "--baseline",
+        metavar="FIELD=VALUE[,...]",
+        help="compare every group with this one (Welch p, Holm, P(better), delta with its CI)",
+    )
     ls_parser.add_argument("--filter", help="keep trials whose run names contain this text")
     ls_parser.add_argument("--regex", help="keep trials whose run names match this regex")
     ls_parser.add_argument(
@@ -98,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     ls_parser.add_argument(
         "--pattern", action="append", default=[], metavar="REGEX", help="run-name pattern"
     )
-    ls_parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    ls_parser.add_argument(
+        "--format", choices=("table", "csv", "json", "markdown", "latex"), default="table"
+    )
     annotate_parser = sub.add_parser("annotate", help="add notes, tags or a status to a run")
     annotate_parser.add_argument("run_dir", help="the run's directory")
     annotate_parser.add_argument("--note", help="text appended to the run's notes")
@@ -114,43 +138,50 @@ def ls(
     logdir: str,
     *,
     by: str | None = None,
-    metric: str | None = None,
+    metric: Sequence[str] | str | None = None,
     split: str | None = None,
-    reduction: str = "last",
+    reduction: Sequence[str] | str = "last",
+    k: int | None = None,
     text: str | None = None,
     regex: str | None = None,
     where: Sequence[str] = (),
     patterns: Sequence[str] = (),
+    ci: str | None = None,
+    ci_level: float | None = None,
+    baseline: str | None = None,
     fmt: str = "table",
 ) -> str:
-    """Groups the runs of `logdir` and renders them as a table, CSV or JSON.
+    """Groups the runs of `logdir` and renders them (`tb_plugin.export`'s formats or a table).
 
     Raises:
       CliError: A missing directory, no runs, a bad pattern or argument.
     """
+    from tb_plugin import export
+
     if not os.path.isdir(logdir):
         raise CliError(f"no such directory: {logdir}")
-    pairs: list[tuple[str, str]] = [("reduction", reduction)]
-    for name, value in (("by", by), ("metric", metric), ("split", split)):
+    metrics = [metric] if isinstance(metric, str) else list(metric or [])
+    reductions = [reduction] if isinstance(reduction, str) else list(reduction)
+    pairs: list[tuple[str, str]] = [("metric", m) for m in metrics]
+    pairs += [("reduction", r) for r in reductions]
+    for name, value in (
+        ("by", by),
+        ("split", split),
+        ("k", k),
+        ("ci", ci),
+        ("ci_level", ci_level),
+        ("baseline", baseline),
+    ):
         if value is not None:
-            pairs.append((name, value))
+            pairs.append((name, str(value)))
     for name, value in (("filter", text), ("regex", regex)):
         if value:
             pairs.append((name, value))
     pairs.extend(("where", w) for w in where)
     answer = _ask_groups(logdir, pairs, patterns)
-    if fmt == "json":
-        from tb_plugin import answers
-
-        return answers.encode(answer) + "\n"
-    header, rows = _rows(answer)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        out = csv.writer(buffer, lineterminator="\n")
-        out.writerow(header)
-        out.writerows([[_csv_cell(c) for c in row] for row in rows])
-        return buffer.getvalue()
-    return _table(answer, header, rows)
+    if fmt == "table":
+        return export.terminal_table(answer)
+    return export.render(answer, fmt)
 
 
 def _ask_groups(
@@ -185,85 +216,6 @@ def _ask_groups(
         return answers.groups(reader, RequestContext(), "", query)
     except errors.PublicError as e:
         raise CliError(str(e)) from None
-
-
-def _rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    by = answer.get("by") or []
-    header = [*(_short(f) for f in by), "runs"]
-    with_stats = answer.get("metric") is not None
-    if with_stats:
-        header += ["mean", "std", "min", "median", "max", "best run"]
-    rows = []
-    for group in answer.get("groups", []):
-        row: list[Any] = [*group["values"], group["size"]]
-        stats = group.get("stats")
-        if with_stats and stats:
-            row += [stats[k] for k in ("mean", "std", "min", "median", "max")]
-            row.append(stats.get("best_run") or "")
-        rows.append(row)
-    return header, rows
-
-
-def _short(field: str) -> str:
-    return field.split(".", 1)[1] if field.startswith("param.") else field
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if value in ("NaN", "Infinity", "-Infinity"):
-        return float(value.replace("Infinity", "inf"))
-    return None
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return "(none)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
-def _fmt(value: Any) -> str:
-    number = _number(value)
-    if number is None:
-        return _csv_cell(value) if not isinstance(value, str) else value
-    if math.isnan(number):
-        return "nan"
-    if isinstance(value, int):
-        return str(value)
-    return f"{number:.4g}"
-
-
-def _table(answer: dict[str, Any], header: list[str], rows: list[list[Any]]) -> str:
-    with_stats = answer.get("metric") is not None
-    n_by = len(answer.get("by") or [])
-    cells = []
-    for row in rows:
-        shown = [_fmt(c) for c in row[: n_by + 1]]
-        if with_stats and len(row) > n_by + 1:
-            mean, std = row[n_by + 1], row[n_by + 2]
-            shown += [f"{_fmt(mean)} ± {_fmt(std)}", *(_fmt(c) for c in row[n_by + 3 : -1])]
-            shown.append(str(row[-1]))
-        cells.append(shown)
-    head = header[: n_by + 1]
-    if with_stats:
-        head += ["mean ± std", "min", "median", "max", "best run"]
-    widths = [max([len(h), *(len(r[i]) for r in cells if i < len(r))]) for i, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
-    lines += [
-        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells
-    ]
-    runs = sum(g["size"] for g in answer.get("groups", []))
-    summary = f"{runs} trial{'s' if runs != 1 else ''} in {len(cells)} group{'s' if len(cells) != 1 else ''}"
-    if with_stats:
-        summary += (
-            f"; {answer['reduction']} {answer['metric']} ({answer.get('split') or 'no split'}),"
-            f" {answer['goal']} is best"
-        )
-    return "\n".join([*lines, summary]) + "\n"
 
 
 # --- annotate ---------------------------------------------------------------------------

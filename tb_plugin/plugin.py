@@ -9,6 +9,7 @@ Routes (documented with examples in `http_api.md`), under
 * `/tags` — scalar tags and the splits that have them;
 * `/groups` — trials grouped by fields, filtered, with statistics of a metric;
 * `/curves` — each group's mean curve of a metric, aligned by step;
+* `/export?format=F` — `/groups` as CSV, JSON, Markdown or LaTeX (the tab's exports);
 * `/run?run=R` — one run in detail;
 * `/static/*` — the tab's ES modules and styles, from an allow-list.
 
@@ -29,7 +30,7 @@ from tensorboard.context import RequestContext
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tb_plugin import answers, backend, config, metadata, queries
+from tb_plugin import answers, backend, config, export, metadata, queries
 
 _STATIC_PREFIX = "/static/"
 _STATIC_TYPES = {
@@ -62,6 +63,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
                 ("/tags", self._serve_tags),
                 ("/groups", self._serve_groups),
                 ("/curves", self._serve_curves),
+                ("/export", self._serve_export),
                 ("/run", self._serve_run),
                 (_STATIC_PREFIX + "*", self._serve_static),
             )
@@ -124,6 +126,15 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         ctx, experiment = _context(request)
         query = queries.CurvesQuery.from_args(request.args)
         return _respond(request, answers.curves(self._backend, ctx, experiment, query))
+
+    def _serve_export(self, request: wrappers.Request) -> wrappers.Response:
+        ctx, experiment = _context(request)
+        fmt = queries.ExportQuery.from_args(request.args).format
+        answer = answers.groups(
+            self._backend, ctx, experiment, queries.GroupsQuery.from_args(request.args)
+        )
+        body = export.render(answer, fmt)
+        return http_util.Respond(request, body, export.CONTENT_TYPES[fmt])
 
     def _serve_run(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)

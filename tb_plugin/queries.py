@@ -464,6 +464,19 @@ class CurvesQuery:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class ExportQuery:
+    """`/export`: the `/groups` arguments (a `GroupsQuery`) plus the file `format`."""
+
+    format: str = "csv"
+
+    @classmethod
+    def from_args(cls, args: Args) -> ExportQuery:
+        from tb_plugin import export
+
+        return cls(format=_choice(args, "format", export.FORMATS))
+
+
 def multidict(pairs: Sequence[tuple[str, str]]) -> Args:
     """Builds `Args` from (name, value) pairs, as a query string would give them."""
     from werkzeug.datastructures import MultiDict
