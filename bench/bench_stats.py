@@ -2,7 +2,7 @@
 
 Over the log directory of `bench_backend.py` (N runs = N/2 trials of train + validation, 60
 configurations × N/120 seeds), served by TensorBoard's real WSGI app with our plugin over the
-Rust data server, this times warm `/groups?metric=epoch_loss` requests (median of 9, the
+Rust data server, this times warm `/groups?metric=epoch_loss` requests (median of 15 rounds, the
 scalar caches warm, so what differs is the statistics) for three groupings:
 
 * ``default``: the 60 configurations (N/120 runs each);
@@ -40,6 +40,7 @@ from werkzeug import test as werkzeug_test  # noqa: E402
 from tb_plugin import aggregate, plugin  # noqa: E402
 
 PREFIX = "/data/plugin/rungroups"
+ROUNDS = 15
 GROUPINGS = {"default": None, "by seed": "path.1", "per trial": "path.0,path.1"}
 
 
@@ -104,15 +105,23 @@ def main() -> None:
         n_groups = len(answer["groups"])
         first = answer["groups"][0]["key"]
         median_ms(client, base, 3)  # warm the caches
+        variants = {
+            "plain": ({**base}, True),
+            "t": ({**base, "ci": "t"}, False),
+            "bootstrap": ({**base, "ci": "bootstrap"}, False),
+            "baseline": ({**base, "baseline": first}, False),
+        }
+        times: dict[str, list[float]] = {v: [] for v in variants}
         original = aggregate.stats_by_group
-        aggregate.stats_by_group = _no_interval(original)  # type: ignore[assignment]
-        try:
-            plain = median_ms(client, base)
-        finally:
-            aggregate.stats_by_group = original  # type: ignore[assignment]
-        t = median_ms(client, {**base, "ci": "t"})
-        boot = median_ms(client, {**base, "ci": "bootstrap"})
-        compared = median_ms(client, {**base, "baseline": first})
+        for _ in range(ROUNDS):  # interleaved, so load on the machine hits every variant alike
+            for variant, (query, no_interval) in variants.items():
+                if no_interval:
+                    aggregate.stats_by_group = _no_interval(original)  # type: ignore[assignment]
+                try:
+                    times[variant].append(median_ms(client, query, 1))
+                finally:
+                    aggregate.stats_by_group = original  # type: ignore[assignment]
+        plain, t, boot, compared = (statistics.median(times[v]) for v in variants)
         print(
             f"{name:<10} {n_groups:>6} {plain:>7.0f}ms {t:>7.0f}ms {boot:>8.0f}ms {compared:>7.0f}ms"
             f"   ratios t {t / plain:.2f}, bootstrap {boot / plain:.2f}, baseline {compared / plain:.2f}"
