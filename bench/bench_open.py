@@ -1,0 +1,147 @@
+"""What a user waits for: opening the Run Groups tab against opening TensorBoard's HParams tab.
+
+For each size (runs) and loader, starts a real ``tensorboard`` over the log directory of
+`bench_backend.py` (N runs = N/2 trials × train/validation, 50 steps × 4 tags, our metadata and
+HParams sessions on some runs), waits until every run is loaded, then opens each tab in a fresh
+headless Chromium page (Debian's ``chromium`` under Playwright) and measures, from the tab's
+first data request to its last data answer (requests under ``/data/plugin/<name>/``, the
+static files excluded), once cold (the first time after start) and once warm (opened again in
+a new page). It prints both tabs' times and their ratios, and TensorBoard's RSS (with its Rust
+data server) after core's ``/data/runs`` only, after the HParams tab and after the Run Groups
+tab (the last step, relative to core's, is what the plugin adds).
+
+Goal (issue: the fast first view): at 10,000 runs, Run Groups ≤ 0.25× the HParams tab cold and
+≤ 0.1× warm, under both loaders, the plugin adding ≤ 10% to TensorBoard's memory.
+
+Usage::
+
+    python bench/bench_open.py --runs 1000 --runs 10000 [--runs 50000] [--loader rust|python]
+
+The Python loader needs minutes and ~4 GB at 10,000 runs; `--loader rust` alone is quicker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+import urllib.error
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_backend  # noqa: E402
+
+from demo.browser_flags import CHROMIUM_ARGS  # noqa: E402
+
+PREFIX = "data/plugin/rungroups"
+TABS = {"hparams": "hparams", "rungroups": "rungroups"}
+QUIET = 2.0
+"""Seconds without a new data request after which a tab's first view is complete."""
+
+
+def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> float:
+    """Opens TensorBoard at a tab in a fresh page; seconds from first data request to last answer."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    marker = f"/data/plugin/{plugin}/"
+    events: list[tuple[str, float]] = []
+    pending: set[str] = set()
+
+    def wanted(request) -> bool:
+        return marker in request.url and "/static/" not in request.url
+
+    def on_request(request):
+        if wanted(request):
+            pending.add(request.url + str(id(request)))
+            events.append(("request", time.perf_counter()))
+
+    def on_done(request):
+        if wanted(request):
+            pending.discard(request.url + str(id(request)))
+            events.append(("answer", time.perf_counter()))
+
+    page.on("request", on_request)
+    page.on("requestfinished", on_done)
+    page.on("requestfailed", on_done)
+    page.goto(f"{url}#{plugin}", wait_until="domcontentloaded")
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        page.wait_for_timeout(200)
+        if not events or pending:
+            continue
+        if time.perf_counter() - events[-1][1] >= QUIET:
+            break
+    page.close()
+    requests = [t for kind, t in events if kind == "request"]
+    answers = [t for kind, t in events if kind == "answer"]
+    if not requests or not answers:
+        raise RuntimeError(f"the {plugin} tab made no data request")
+    return max(answers) - min(requests)
+
+
+def bench(n_runs: int, load_fast: bool, browser) -> dict[str, float]:
+    logdir = bench_backend.logdir_for(n_runs)
+    server = bench_backend.Server(logdir, load_fast)
+    try:
+        while True:
+            try:
+                runs = json.loads(server.get(f"{PREFIX}/runs"))["runs"]
+            except urllib.error.URLError:
+                runs = []
+            if len(runs) >= n_runs:
+                break
+            time.sleep(1)
+        bench_backend.wait_until_loaded(server, n_runs)
+        for _ in range(3):
+            server.get("data/runs")
+        rss_core = server.rss_mb()
+        out = {"rss_core": rss_core}
+        for phase in ("cold", "warm"):
+            for tab in ("hparams", "rungroups"):
+                out[f"{tab}_{phase}"] = open_tab(browser, server.url, tab)
+                out[f"rss_{tab}_{phase}"] = server.rss_mb()
+        return out
+    finally:
+        server.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, action="append")
+    parser.add_argument("--loader", choices=("rust", "python"), action="append")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("needs Debian's chromium (apt-get install -y chromium)")
+    print(
+        f"{'runs':>6} {'loader':<7} {'HParams cold':>12} {'RG cold':>8} {'ratio':>6} "
+        f"{'HParams warm':>12} {'RG warm':>8} {'ratio':>6} {'RSS core':>9} {'+HParams':>9} "
+        f"{'+Run Groups':>11}"
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            for n_runs in args.runs or [1000, 10_000]:
+                for loader in args.loader or ["rust", "python"]:
+                    r = bench(n_runs, loader == "rust", browser)
+                    print(
+                        f"{n_runs:>6} {loader:<7} {r['hparams_cold']:>11.2f}s "
+                        f"{r['rungroups_cold']:>7.2f}s {r['rungroups_cold'] / r['hparams_cold']:>6.2f} "
+                        f"{r['hparams_warm']:>11.2f}s {r['rungroups_warm']:>7.2f}s "
+                        f"{r['rungroups_warm'] / r['hparams_warm']:>6.2f} "
+                        f"{r['rss_core']:>7.0f}MB {r['rss_hparams_warm']:>7.0f}MB "
+                        f"{r['rss_rungroups_warm']:>9.0f}MB "
+                        f"(plugin +{(r['rss_rungroups_warm'] - r['rss_hparams_warm']) / r['rss_core']:.1%})",
+                        flush=True,
+                    )
+        finally:
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()
