@@ -25,7 +25,7 @@ from typing import Any
 from tensorboard import errors
 from tensorboard.data import provider
 
-from tb_plugin import aggregate, backend, data, grouping, metadata, naming, queries
+from tb_plugin import aggregate, backend, data, grouping, metadata, queries
 from tb_plugin import curves as curves_lib
 
 SPLIT_ORDER = (None, "train", "validation", "eval", "test")
@@ -103,22 +103,26 @@ def fields(b: backend.Backend, ctx: Any, experiment: str, q: queries.FieldsQuery
 
 
 def tags(b: backend.Backend, ctx: Any, experiment: str, q: queries.TagsQuery) -> dict[str, Any]:
-    """Scalar tags with the splits (and number of runs) that have them."""
+    """Scalar metrics with the splits (and number of runs) that have them.
+
+    A metric is a scalar tag without its split part (`layout.metric_of`): `Loss/train` and
+    `Loss/val` are the metric `Loss` in the splits `train` and `validation`.
+    """
     view = b.view(ctx, experiment)
-    listed = b.list_scalar_tags(ctx, experiment)
-    per_tag: dict[str, collections.Counter[str | None]] = {}
-    per_split: collections.Counter[str | None] = collections.Counter()
-    for run, run_tags in listed.items():
-        name = view.names.get(run) or naming.parse_run_name(run, b.patterns)
-        per_split[name.split] += 1
-        for tag in run_tags:
-            per_tag.setdefault(tag, collections.Counter())[name.split] += 1
+    per_split: dict[str | None, set[str]] = {}
+    out = []
+    for metric in sorted(view.metrics):
+        counts: collections.Counter[str | None] = collections.Counter()
+        for split, trials in view.metrics[metric].items():
+            runs = {run for run, _ in trials.values()}
+            counts[split] = len(runs)
+            per_split.setdefault(split, set()).update(runs)
+        out.append({"tag": metric, "goal": aggregate.goal(metric), "splits": _split_counts(counts)})
     return {
-        "tags": [
-            {"tag": tag, "goal": aggregate.goal(tag), "splits": _split_counts(per_tag[tag])}
-            for tag in sorted(per_tag)
-        ],
-        "splits": _split_counts(per_split),
+        "tags": out,
+        "splits": _split_counts(
+            collections.Counter({split: len(runs) for split, runs in per_split.items()})
+        ),
         "reductions": list(aggregate.REDUCTIONS),
     }
 
@@ -140,6 +144,7 @@ def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery
         group is the baseline.
     """
     view = b.view(ctx, experiment)
+    _check_split(view, q.split)
     by_ids, units, found = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
     baseline = _baseline_index(q.baseline, by_ids, found) if q.baseline is not None else None
     blocks = [
@@ -165,7 +170,9 @@ def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery
                 "members": [
                     {
                         "trial": unit.trial,
-                        "run": unit.run_for(split),
+                        "run": first["runs"].get(unit.trial, unit.run_for(split))
+                        if first
+                        else unit.run_for(split),
                         "value": first["values"].get(unit.trial) if first else None,
                         "values": [blk["values"].get(unit.trial) for blk in blocks],
                         "status": _status(unit),
@@ -204,25 +211,21 @@ def _metric_block(
     baseline: int | None,
 ) -> dict[str, Any]:
     """One metric's reduced values per trial, statistics and comparisons per group."""
-    listed = _list_tag(b, ctx, experiment, spec.metric)
-    split = backend.choose_split(listed, view.names) if q.split == queries.AUTO else q.split
-    wanted = _runs_of(units, split, listed)
+    by_split = _resolve(view, spec.metric)
+    split = backend.choose_split(by_split) if q.split == queries.AUTO else q.split
+    wanted = _wanted(units, by_split.get(split, {}))
     reduction = spec.reduction
     if reduction.kind == "last":
-        per_run = b.last_values(ctx, experiment, spec.metric, wanted)
+        values = _read(b, ctx, experiment, wanted, b.last_values)
     elif reduction.kind == "at_best":
-        other_listed = _list_tag(b, ctx, experiment, reduction.other_tag)
-        series = b.series(ctx, experiment, spec.metric, wanted)
-        other = b.series(ctx, experiment, reduction.other_tag, _runs_of(units, split, other_listed))
-        per_run = aggregate.reduce_at_best(series, other, reduction.other_tag)
+        other_wanted = _wanted(units, _resolve(view, reduction.other_tag).get(split, {}))
+        series = _read(b, ctx, experiment, wanted, b.series)
+        other = _read(b, ctx, experiment, other_wanted, b.series)
+        values = aggregate.reduce_at_best(series, other, reduction.other_tag)
     else:
-        series = b.series(ctx, experiment, spec.metric, wanted)
-        per_run = aggregate.reduce_runs(series, reduction, spec.metric)
-    values: dict[str, float] = {}
-    for unit in units:
-        run = unit.run_for(split)
-        if run is not None and run in per_run:
-            values[unit.trial] = per_run[run]
+        series = _read(b, ctx, experiment, wanted, b.series)
+        values = aggregate.reduce_runs(series, reduction, spec.metric)
+    runs = {trial: run for trial, (run, _) in wanted.items()}
     stats = aggregate.stats_by_group(
         found, values, spec.metric, reduction, ci=q.ci, ci_level=q.ci_level
     )
@@ -241,6 +244,7 @@ def _metric_block(
         "other_tag": reduction.other_tag,
         "goal": goal,
         "values": values,
+        "runs": runs,
         "stats": [s.to_json() for s in stats],
         "compare": compare,
     }
@@ -312,11 +316,10 @@ def curves(b: backend.Backend, ctx: Any, experiment: str, q: queries.CurvesQuery
         key of `q.groups`.
     """
     view = b.view(ctx, experiment)
+    _check_split(view, q.split)
     by_ids, _, found = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
-    listed = _list_tag(b, ctx, experiment, q.metric)
-    split = q.split
-    if split == queries.AUTO:
-        split = backend.choose_split(listed, view.names)
+    by_split = _resolve(view, q.metric)
+    split = backend.choose_split(by_split) if q.split == queries.AUTO else q.split
     if q.groups is not None:
         by_key = {g.key: g for g in found}
         missing = [k for k in q.groups if k not in by_key]
@@ -324,14 +327,13 @@ def curves(b: backend.Backend, ctx: Any, experiment: str, q: queries.CurvesQuery
             raise errors.NotFoundError(f"no group with key {_quoted(missing[0])}")
         found = [by_key[k] for k in q.groups]
     units = [u for g in found for u in g.units]
-    series = b.timed_series(ctx, experiment, q.metric, _runs_of(units, split, listed))
+    series = _read(b, ctx, experiment, _wanted(units, by_split.get(split, {})), b.timed_series)
     out = []
     for group in found:
         members = {}
         for unit in group.units:
-            run = unit.run_for(split)
-            if run is not None and run in series:
-                members[unit.trial] = _x_series(series[run], q.x)
+            if unit.trial in series:
+                members[unit.trial] = _x_series(series[unit.trial], q.x)
         curve = curves_lib.group_curve(
             members, max_points=q.max_points, smoothing=q.smoothing, ci_level=q.ci_level
         )
@@ -380,7 +382,12 @@ def run(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunQuery) -> d
     record = view.record(q.run)
     if record is None:
         raise errors.NotFoundError(f"no run named {_quoted(q.run)}")
-    unit = view.unit_of_run[q.run]
+    unit = view.unit_of_run.get(q.run)
+    if unit is None:  # no trial (an HParams experiment config only)
+        out = _run_json(view, record, {}, {})
+        out.update({"trial": None, "fields": {}, "trial_runs": [], "trial_metadata": {}})
+        out["scalars"] = []
+        return out
     latest = b.provider.read_last_scalars(
         ctx,
         experiment_id=experiment,
@@ -452,13 +459,58 @@ def _quoted(text: str) -> str:
     return json.dumps(text if len(text) <= 200 else text[:200] + "…", ensure_ascii=False)
 
 
-def _list_tag(
-    b: backend.Backend, ctx: Any, experiment: str, tag: str
-) -> dict[str, tuple[int, float]]:
-    listed = b.list_tag(ctx, experiment, tag)
-    if not listed:
-        raise errors.NotFoundError(f"no run has the scalar tag {_quoted(tag)}")
-    return listed
+def _resolve(
+    view: backend.ExperimentView, metric: str
+) -> dict[str | None, dict[str, tuple[str, str]]]:
+    """Split to trial to `(run, tag)` of a metric (a tag without its split part, or a tag)."""
+    found = view.metrics.get(metric) or view.raw.get(metric)
+    if not found:
+        raise errors.NotFoundError(f"no run has the scalar tag {_quoted(metric)}")
+    return found
+
+
+def _check_split(view: backend.ExperimentView, split: str | None) -> None:
+    """A 400 for a split that no run and no tag of the experiment has."""
+    if split == queries.AUTO or split is None or split in queries.SPLITS:
+        return
+    if split not in view.splits():
+        known = sorted(s for s in view.splits() if s is not None and s not in queries.SPLITS)
+        expected = ", ".join([*queries.SPLITS, *known[:20], backend.NO_SPLIT])
+        raise errors.InvalidArgumentError(
+            f"argument 'split': unknown split {_quoted(split)}; expected one of {expected}"
+        )
+
+
+def _wanted(
+    units: Sequence[grouping.Unit], of_split: dict[str, tuple[str, str]]
+) -> dict[str, tuple[str, str]]:
+    """Trial to `(run, tag)` for the units that have the metric in the split."""
+    return {u.trial: of_split[u.trial] for u in units if u.trial in of_split}
+
+
+def _read(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    wanted: dict[str, tuple[str, str]],
+    read: Any,
+) -> dict[str, Any]:
+    """Trial to what `read(ctx, experiment, tag, listed)` gives for its run and tag.
+
+    One `list_scalars` and one read per distinct tag (usually one: a metric's tag differs
+    per run only where splits come from tag names or `add_scalars` children).
+    """
+    by_tag: dict[str, dict[str, str]] = {}
+    for trial, (run, tag) in wanted.items():
+        by_tag.setdefault(tag, {})[run] = trial
+    out: dict[str, Any] = {}
+    for tag in sorted(by_tag):
+        runs = by_tag[tag]
+        listed = b.list_tag(ctx, experiment, tag)
+        got = read(ctx, experiment, tag, {r: listed[r] for r in runs if r in listed})
+        for run, value in got.items():
+            out[runs[run]] = value
+    return out
 
 
 def _group(
@@ -510,8 +562,8 @@ def _run_json(
         last_event = last_events.get(unit.trial)
     return {
         "run": record.run,
-        "trial": name.trial,
-        "split": name.split,
+        "trial": unit.trial if unit is not None else None,
+        "split": name.split if unit is not None else None,
         "time": name.time.isoformat() if name.time else None,
         "params": dict(name.params),
         "labels": list(name.labels),
@@ -575,18 +627,6 @@ def _split_counts(counts: collections.Counter[str | None]) -> list[dict[str, Any
         return (len(SPLIT_ORDER), split or "")
 
     return [{"split": s, "runs": counts[s]} for s in sorted(counts, key=rank)]
-
-
-def _runs_of(
-    units: Sequence[grouping.Unit], split: str | None, listed: dict[str, Any]
-) -> dict[str, Any]:
-    """The `listed` entries of the units' runs of `split`."""
-    out = {}
-    for unit in units:
-        run = unit.run_for(split)
-        if run is not None and run in listed:
-            out[run] = listed[run]
-    return out
 
 
 def metadata_text(answer: dict[str, Any]) -> str:

@@ -42,8 +42,9 @@ from typing import Any, Protocol
 
 import numpy as np
 from tensorboard.data import provider
+from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from tb_plugin import data, grouping, naming
+from tb_plugin import data, grouping, layout, naming
 
 SCALARS_PLUGIN = "scalars"
 
@@ -57,7 +58,8 @@ DEFAULT_MAX_POINTS = 500
 """Default cap on the points of one group curve."""
 
 SPLIT_PREFERENCE = ("validation", "eval", "test", None, "train")
-"""The split a metric is read from when the request names none: the first that has the tag."""
+"""The split a metric is read from when the request names none: the first that has the tag
+(then any other split, in name order)."""
 
 NO_SPLIT = "none"
 """How a request names the runs without a split (`split=none`)."""
@@ -175,7 +177,18 @@ class ExperimentView:
       unit_of_run: Run name to its unit.
       known: Every field id of the units (for `grouping.group_units`).
       default_by: `grouping.default_group_by` of all units.
+      metrics: Metric to split to trial to the `(run, tag)` it is read from; a
+        metric is a scalar tag without its split part (`layout.metric_of`).
+      raw: The same keyed by the exact scalar tag (a request may name either).
+      no_trial: Runs that are no trial (`layout.Layout.no_trial`).
+      hparams_order: The HParams experiment config's hparam names, in order.
     """
+
+    def splits(self) -> set[str | None]:
+        """Every split a metric can be read from, and every trial's run keys."""
+        found: set[str | None] = {s for by_split in self.metrics.values() for s in by_split}
+        found.update(s for unit in self.units for s in unit.runs)
+        return found
 
     records: list[data.RunRecord]
     names: dict[str, naming.RunName]
@@ -183,6 +196,18 @@ class ExperimentView:
     unit_of_run: dict[str, grouping.Unit]
     known: frozenset[str]
     default_by: list[str]
+    # metric -> split -> trial -> (run, tag): where each trial's metric of a split is read
+    # (`layout.metric_of`); `raw` the same keyed by the exact scalar tag.
+    metrics: dict[str, dict[str | None, dict[str, tuple[str, str]]]] = dataclasses.field(
+        default_factory=dict
+    )
+    raw: dict[str, dict[str | None, dict[str, tuple[str, str]]]] = dataclasses.field(
+        default_factory=dict
+    )
+    # Runs that are no trial (an HParams experiment config only).
+    no_trial: frozenset[str] = frozenset()
+    # The HParams experiment config's hparam order, when the logs hold one.
+    hparams_order: tuple[str, ...] = ()
     # Per-view memo of derived answers (the encoded /runs body, field lists per
     # max_values), keyed by the caller; a few entries, whatever clients ask.
     memo: Memo = dataclasses.field(default_factory=Memo)
@@ -253,7 +278,29 @@ class Backend:
         if cached is not None and now - cached[2] < LISTING_TTL:
             return cached[1]
         listing = data.list_experiment(self._provider, ctx, experiment)
-        fingerprint = listing.fingerprint()
+        # The layout step needs each run's scalar tags and its HParams experiment
+        # config: two more listing calls, part of the fingerprint (a run that starts
+        # writing scalars, or a new tag, can change which runs make one trial).
+        tags = self._provider.list_scalars(
+            ctx, experiment_id=experiment, plugin_name=SCALARS_PLUGIN
+        )
+        configs = self._provider.list_tensors(
+            ctx,
+            experiment_id=experiment,
+            plugin_name=hparams_metadata.PLUGIN_NAME,
+            run_tag_filter=provider.RunTagFilter(tags=[hparams_metadata.EXPERIMENT_TAG]),
+        )
+        run_tags = {run: frozenset(t) for run, t in tags.items() if t}
+        config_content = {
+            run: t[hparams_metadata.EXPERIMENT_TAG].plugin_content
+            for run, t in configs.items()
+            if hparams_metadata.EXPERIMENT_TAG in t
+        }
+        fingerprint = (
+            listing.fingerprint(),
+            tuple(sorted((run, tuple(sorted(t))) for run, t in run_tags.items())),
+            tuple(sorted(config_content.items())),
+        )
         if cached is not None and cached[0] == fingerprint:
             self._keep_view(experiment, fingerprint, cached[1], now)
             return cached[1]
@@ -264,18 +311,15 @@ class Backend:
                 self._names.clear()
                 new = [r.run for r in records]
             self._names.update(zip(new, naming.parse_run_names(new, self._patterns), strict=True))
-        names = {r.run: self._names[r.run] for r in records}
-        # Units are built from each run's own metadata; build_units merges a trial's.
-        units = grouping.build_units((names[r.run], r.metadata) for r in records)
-        unit_of_run = {run: unit for unit in units for run in unit.runs.values()}
-        known = frozenset(f for unit in units for f in unit.fields)
-        view = ExperimentView(
-            records=records,
-            names=names,
-            units=units,
-            unit_of_run=unit_of_run,
-            known=known,
-            default_by=grouping.default_group_by(units),
+        parsed = {r.run: self._names[r.run] for r in records}
+        view = build_view(
+            records,
+            parsed,
+            run_tags,
+            config_content,
+            sessions=set(listing.hparams),
+            snapshots=set(listing.snapshots),
+            patterns=self._patterns,
         )
         self._keep_view(experiment, fingerprint, view, now)
         return view
@@ -495,9 +539,92 @@ class Backend:
             return {run: cached.series[run] for run in listed if run in cached.series}
 
 
-def choose_split(runs_with_tag: Iterable[str], names: dict[str, naming.RunName]) -> str | None:
+def build_view(
+    records: list[data.RunRecord],
+    parsed: dict[str, naming.RunName],
+    run_tags: dict[str, frozenset[str]],
+    config_content: dict[str, bytes],
+    *,
+    sessions: Iterable[str] = (),
+    snapshots: Iterable[str] = (),
+    patterns: Sequence[re.Pattern[str]] = (),
+) -> ExperimentView:
+    """Builds an `ExperimentView` from what the listing calls said (no provider calls).
+
+    Args:
+      records: `data.read_runs`' records, sorted by run name.
+      parsed: Run name to `naming.parse_run_name` of it.
+      run_tags: Run to the scalar tags it holds.
+      config_content: Run to the plugin content of its HParams experiment config.
+      sessions: Runs holding an HParams session (they are trials whatever else they hold).
+      snapshots: Runs holding Run Groups metadata snapshots.
+      patterns: The user's run-name patterns.
+    """
+    sessions = set(sessions)
+    snapshots = set(snapshots)
+    facts = {
+        r.run: layout.RunFacts(
+            tags=run_tags.get(r.run, frozenset()),
+            config_only=(
+                r.run in config_content
+                and not run_tags.get(r.run)
+                and r.run not in sessions
+                and r.run not in snapshots
+                and not r.metadata
+            ),
+        )
+        for r in records
+    }
+    arranged = layout.arrange([parsed[r.run] for r in records], facts, patterns)
+    names = {r.run: arranged.names.get(r.run, parsed[r.run]) for r in records}
+    # Units are built from each run's own metadata; build_units merges a trial's.
+    units = grouping.build_units(
+        (arranged.names[r.run], r.metadata) for r in records if r.run in arranged.names
+    )
+    unit_of_run = {run: unit for unit in units for run in unit.runs.values()}
+    metrics: dict[str, dict[str | None, dict[str, tuple[str, str]]]] = {}
+    raw: dict[str, dict[str | None, dict[str, tuple[str, str]]]] = {}
+    for unit in units:
+        for split, run in unit.runs.items():
+            shape = arranged.add_scalars.get(run)
+            for tag in sorted(run_tags.get(run, ())):
+                metric, tag_split = layout.metric_of(tag, split, shape)
+                metrics.setdefault(metric, {}).setdefault(tag_split, {}).setdefault(
+                    unit.trial, (run, tag)
+                )
+                raw.setdefault(tag, {}).setdefault(tag_split, {}).setdefault(unit.trial, (run, tag))
+    order = hparams_order(config_content)
+    known = frozenset(f for unit in units for f in unit.fields)
+    return ExperimentView(
+        records=records,
+        names=names,
+        units=units,
+        unit_of_run=unit_of_run,
+        known=known,
+        default_by=grouping.default_group_by(units, order=order),
+        metrics=metrics,
+        raw=raw,
+        no_trial=arranged.no_trial,
+        hparams_order=order,
+    )
+
+
+def hparams_order(config_content: dict[str, bytes]) -> tuple[str, ...]:
+    """The hparam names of the HParams experiment configs, in their order (runs by name)."""
+    order: dict[str, None] = {}
+    for run in sorted(config_content):
+        try:
+            experiment = hparams_metadata.parse_experiment_plugin_data(config_content[run])
+        except Exception:  # HParamsError or a protobuf DecodeError: no order from it
+            continue
+        for info in experiment.hparam_infos:
+            order.setdefault(info.name, None)
+    return tuple(order)
+
+
+def choose_split(present: Iterable[str | None]) -> str | None:
     """The split to read a metric from when the request names none (`SPLIT_PREFERENCE`)."""
-    present = {names[run].split for run in runs_with_tag if run in names}
+    present = set(present)
     for split in SPLIT_PREFERENCE:
         if split in present:
             return split

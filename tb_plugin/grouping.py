@@ -340,6 +340,10 @@ def _unit_fields(
                 hparams[str(key)] = encoded
 
     named = {key: v for key, value in params.items() if (v := _scalar(value)) is not None}
+    # Recorded hparams may come from a protobuf map (TensorBoard HParams sessions), whose
+    # order changes between processes: sorted, so fields list the same everywhere.
+    if len(hparams) > 1:
+        hparams = {key: hparams[key] for key in sorted(hparams)}
     # param.* first, parsed keys before hparams-only keys: "first appearance" order then
     # follows the run names, which is the order people wrote their grid in.
     for key, value in named.items():
@@ -606,26 +610,132 @@ def list_fields(units: Sequence[Unit], *, max_values: int | None = None) -> list
     return out
 
 
-def default_group_by(units: Sequence[Unit]) -> list[str]:
-    """Returns the default grouping: every varying non-repeat parameter.
+def default_group_by(units: Sequence[Unit], *, order: Sequence[str] = ()) -> list[str]:
+    """Returns the default grouping (SPEC §5): every varying setting except repeat keys.
 
     A field varies when units differ in it, a missing value counting as a value of its own
-    (``opt=adam`` next to runs without ``opt`` is two groups). Parameters come in order of
-    first appearance. When no parameter varies, group by ``time.day`` if that varies, else by
-    ``path.0``.
+    (``opt=adam`` next to runs without ``opt`` is two groups).
+
+    1. Every varying ``param.*`` field except repeat keys (`is_repeat_field`) and per-run
+       identifiers (`is_identifier`: a value that differs for every trial and reads as a
+       path, a run name, a timestamp or an id). Order: ``order`` (the HParams experiment
+       config's) first, then the order the keys appear in run names, then sorted — never
+       a dict's or protobuf map's order, so every process and both loaders agree.
+    2. Else the varying path segments whose values repeat across trials (a config
+       directory above timestamped repeats, OpenMMLab's ``work_dirs/<config>/<time>/``),
+       outermost first; else such labels.
+    3. Else each trial is its own group: the shallowest ``path.<i>`` that tells all trials
+       apart (else every varying path segment). A date is never a default: two runs on
+       the same day are not repeats.
+
+    Args:
+        units: The units, as from `build_units`.
+        order: Parameter names in the order to prefer (HParams experiment config).
     """
     total = len(units)
+    columns = _columns(units, "param.")
     varying = [
         field_id
-        for field_id, column in _columns(units, "param.").items()
-        if not is_repeat_field(field_id) and _varies(_count(column), len(column), total)
+        for field_id, column in columns.items()
+        if not is_repeat_field(field_id)
+        and _varies(counts := _count(column), len(column), total)
+        and not is_identifier(field_id, column, len(counts), units)
     ]
     if varying:
-        return varying
-    days = _columns(units, "time.day").get("time.day", [])
-    if _varies(_count(days), len(days), total):
-        return ["time.day"]
-    return ["path.0"]
+        return _stable_order(varying, units, order)
+    if total < 2:
+        return ["path.0"]
+    segments = _columns(units, "path.")
+    repeating = _repeating(segments, total, units)
+    if repeating:
+        return repeating
+    labels = _repeating(_columns(units, "label."), total, units)
+    if labels:
+        return labels
+    ordered = sorted(segments, key=lambda f: int(f[5:]) if f[5:].isdigit() else 1 << 30)
+    for field_id in ordered:
+        column = segments[field_id]
+        if len(column) == total and len(_count(column)) == total:
+            return [field_id]
+    spread = [f for f in ordered if _varies(_count(segments[f]), len(segments[f]), total)]
+    return spread or ["path.0"]
+
+
+def _repeating(columns: dict[str, list[Value]], total: int, units: Sequence[Unit]) -> list[str]:
+    """Fields that vary and whose values repeat across trials (outermost first)."""
+    out = []
+    for field_id, column in columns.items():
+        counts = _count(column)
+        if not _varies(counts, len(column), total):
+            continue
+        if len(counts) + (1 if len(column) < total else 0) >= total:
+            continue  # every trial differs: no repeats to put together
+        if is_identifier(field_id, column, len(counts), units):
+            continue
+        out.append(field_id)
+    return sorted(out, key=lambda f: _field_order(f, 0))
+
+
+def _stable_order(fields: list[str], units: Sequence[Unit], order: Sequence[str]) -> list[str]:
+    preferred = {key: i for i, key in enumerate(order)}
+    in_names = {field_id[len("name.") :]: i for i, field_id in enumerate(_columns(units, "name."))}
+
+    def rank(field_id: str) -> tuple[int, int, str]:
+        key = field_id[len("param.") :]
+        if key in preferred:
+            return (0, preferred[key], "")
+        if key in in_names:
+            return (1, in_names[key], "")
+        return (2, 0, key)
+
+    return sorted(fields, key=rank)
+
+
+# Keys that name a place, a moment or an identity rather than a setting.
+_ID_KEY_RE = re.compile(
+    r"(?:^|[._])(?:\w*dir|\w*path|\w*file|\w*uuid|\w*hash|\w*_id|id|\w*time|timestamp"
+    r"|\w*date|\w*_at|host|hostname)$",
+    re.IGNORECASE,
+)
+_HEXISH_RE = re.compile(
+    r"[0-9a-f_-]*[0-9][0-9a-f_-]*[a-f][0-9a-f_-]*|[0-9a-f_-]*[a-f][0-9a-f_-]*[0-9][0-9a-f_-]*"
+)
+
+
+def is_identifier(
+    field_id: str, column: Sequence[Value], distinct: int, units: Sequence[Unit]
+) -> bool:
+    """Whether a field identifies one run rather than a setting (never a default grouping).
+
+    It must differ for every trial that has it (two or more), and read as an identity: a
+    key that names a directory, path, file, id, hash, time or date; or text values that
+    are paths, timestamps, ids (eight or more hex digits), or hold their trial's own
+    name or last path segment.
+    """
+    if len(column) < 2 or distinct < len(column):
+        return False
+    key = field_id.split(".", 1)[1] if "." in field_id else field_id
+    if _ID_KEY_RE.search(key):
+        return True
+    texts = [v for v in column if type(v) is str]
+    if len(texts) != len(column):
+        return False
+    if all("/" in v or "\\" in v for v in texts):
+        return True
+    if all(len(v) >= 8 and _HEXISH_RE.fullmatch(v.lower()) for v in texts):
+        return True
+    if all(naming.parse_run_name(v).time is not None for v in texts):
+        return True
+    own = [unit.fields.get(field_id) for unit in units]
+    segments = [
+        (unit.trial, unit.trial.rsplit("/", 1)[-1])
+        for unit, v in zip(units, own, strict=True)
+        if v is not None
+    ]
+    return all(
+        type(v) is str and (trial in v or (len(last) >= 4 and last in v))
+        for v, (trial, last) in zip([v for v in own if v is not None], segments, strict=True)
+    )
 
 
 def _known_fields(units: Sequence[Unit]) -> set[str]:

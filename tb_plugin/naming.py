@@ -37,7 +37,9 @@ Built-in conventions (segments are separated by ``/``):
   ``eval``/``evaluation`` or ``test``/``testing`` (any case) is the ``split``.
 
 User patterns (:func:`compile_patterns`) are regular expressions searched in the run
-name: named groups become params, a group named ``time`` becomes the time, and both
+name: named groups become params, a group named ``time`` becomes the time, groups named
+``trial`` and ``split`` decide the run's trial and split (`tb_plugin.layout` then leaves
+that run alone), and all of them
 override what the built-in conventions found.
 
 :func:`get_run_logdir` writes names that carry params and read back to exactly them.
@@ -84,6 +86,7 @@ __all__ = [
     "get_run_logdir",
     "parse_run_name",
     "parse_value",
+    "SPLITS",
 ]
 
 Value = int | float | bool | str
@@ -161,6 +164,9 @@ _SPLITS = {
     "test": "test",
     "testing": "test",
 }
+
+SPLITS: Mapping[str, str] = _SPLITS
+"""Split words (lower case) to their canonical split."""
 
 # parse_value: ASCII digits only, because int()/float() would also accept "1_000",
 # " 1", Arabic-Indic digits and "Infinity" spelled in ways no name means as numbers.
@@ -985,7 +991,10 @@ def parse_run_name(
         patterns: User patterns from :func:`compile_patterns`, searched in ``name``
             in order. Named groups become params (typed by :func:`parse_value`,
             empty matches ignored), a group named ``time`` becomes the time when it
-            reads as ISO 8601 or any built-in timestamp. Their results override the
+            reads as ISO 8601 or any built-in timestamp, a group named ``trial`` the
+            trial (the split is then the run's path below it), a group named ``split``
+            the split (a known split word maps to its canonical name; a split that ends
+            the name leaves the rest as the trial). Their results override the
             built-in conventions, and a later pattern overrides an earlier one.
         now: The reference moment for PyTorch names, which carry no year (default
             ``datetime.datetime.now()``). An aware ``now`` counts as its wall time.
@@ -998,6 +1007,8 @@ def parse_run_name(
         return result
     params = dict(result.params)
     when = result.time
+    trial = result.trial
+    split = result.split
     for pattern in patterns:
         m = pattern.search(name)
         if m is None:
@@ -1007,9 +1018,32 @@ def parse_run_name(
                 continue
             if key == "time":
                 when = _parse_time(text, now) or when
+            elif key == "trial":
+                trial = text
+                if "split" not in pattern.groupindex or not m.group("split"):
+                    split = _split_below(name, text)
+            elif key == "split":
+                split = _SPLITS.get(text.lower(), text)
+                if "trial" not in pattern.groupindex or not m.group("trial"):
+                    trial = _trial_above(name, m.start("split"), m.end("split"), trial)
             else:
                 params[key] = parse_value(text)
-    return dataclasses.replace(result, time=when, params=params)
+    return dataclasses.replace(result, trial=trial, split=split, time=when, params=params)
+
+
+def _split_below(name: str, trial: str) -> str | None:
+    """A pattern named the trial only: the split is the run's path below it, if any."""
+    if name == trial or not name.startswith(trial + "/"):
+        return None
+    rest = name[len(trial) + 1 :]
+    return _SPLITS.get(rest.lower(), rest)
+
+
+def _trial_above(name: str, start: int, end: int, default: str) -> str:
+    """A pattern named the split only: a split that ends the name leaves the rest as trial."""
+    if end != len(name):
+        return default
+    return name[:start].rstrip("/") or "."
 
 
 def compile_patterns(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:

@@ -65,7 +65,13 @@ AUTO = "auto"
 SPLITS = ("train", "validation", "eval", "test")
 """Canonical split names a request may name (plus `none`, runs without a split)."""
 
-_SPLIT_ALIASES = {"val": "validation", "valid": "validation", "evaluation": "eval"}
+_SPLIT_ALIASES = {
+    "val": "validation",
+    "valid": "validation",
+    "evaluation": "eval",
+    "training": "train",
+    "testing": "test",
+}
 
 
 class Args(Protocol):
@@ -158,19 +164,23 @@ def _by(args: Args) -> tuple[str, ...] | None:
 
 
 def _split(args: Args) -> str | None:
+    """`split`: a canonical split (aliases such as `val` map to it), `none`, or the name of
+    a writer's own split (`train_inner`, `hparams`; the answer checks that it exists)."""
     text = _one(args, "split", 100)
     if text is None:
         return AUTO
     lowered = text.lower()
     if lowered in (backend.NO_SPLIT, grouping.NONE_LABEL):
         return None
-    lowered = _SPLIT_ALIASES.get(lowered, lowered)
-    if lowered in SPLITS:
-        return lowered
-    raise _invalid(
-        f"argument 'split': unknown split {_show(text)}; expected one of "
-        f"{', '.join(SPLITS)}, {backend.NO_SPLIT}"
-    )
+    canonical = _SPLIT_ALIASES.get(lowered, lowered)
+    if canonical in SPLITS:
+        return canonical
+    if not text.isprintable() or text != text.strip():
+        raise _invalid(
+            f"argument 'split': unknown split {_show(text)}; expected one of "
+            f"{', '.join(SPLITS)}, {backend.NO_SPLIT} or a split the experiment has"
+        )
+    return text
 
 
 def compile_regex(pattern: str, argument: str = "regex") -> Any:
@@ -403,7 +413,8 @@ class TagsQuery:
 class GroupsQuery:
     """`/groups`: trials grouped by `by` (None: the default grouping), with metrics' statistics.
 
-    `split` is a canonical split, None (runs without one) or `AUTO`. `ci` is the interval
+    `split` is a canonical split, another split name the experiment has (checked by the
+    answer), None (runs without one) or `AUTO`. `ci` is the interval
     method (`t` or `bootstrap`) at `ci_level`. `baseline` names the group every group is
     compared with: its key, or `FIELD=VALUE[,FIELD=VALUE...]` over the grouping's fields.
     """

@@ -323,26 +323,49 @@ def test_list_fields_empty():
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        # Varying params except repeat keys, in first-appearance order.
+        # Varying params except repeat keys, in the order the keys appear in run names.
         (
             [
-                {"param.opt": "adam", "param.lr": 0.1, "param.seed": 0, "param.bs": 32},
-                {"param.opt": "sgd", "param.lr": 0.01, "param.seed": 1, "param.bs": 32},
+                {
+                    "param.opt": "adam",
+                    "param.lr": 0.1,
+                    "param.seed": 0,
+                    "param.bs": 32,
+                    "name.opt": "adam",
+                    "name.lr": 0.1,
+                },
+                {
+                    "param.opt": "sgd",
+                    "param.lr": 0.01,
+                    "param.seed": 1,
+                    "param.bs": 32,
+                    "name.opt": "sgd",
+                    "name.lr": 0.01,
+                },
             ],
             ["param.opt", "param.lr"],
+        ),
+        # Keys no name carries (recorded hparams only) are sorted: never a dict's order.
+        (
+            [
+                {"param.opt": "adam", "param.lr": 0.1, "param.seed": 0},
+                {"param.opt": "sgd", "param.lr": 0.01, "param.seed": 1},
+            ],
+            ["param.lr", "param.opt"],
         ),
         # A param present in some units only varies (its "(none)" bucket is a group).
         (
             [{"param.lr": 0.1}, {"param.lr": 0.1, "param.wd": 0.5}],
             ["param.wd"],
         ),
-        # Only repeat keys vary: fall back to the day.
+        # Only repeat keys vary: never the day (two runs on one day are no repeats); each
+        # trial is its own group.
         (
             [
-                {"param.seed": 0, "param.fold": 1, "time.day": "2024-01-01"},
-                {"param.seed": 1, "param.fold": 2, "time.day": "2024-01-02"},
+                {"param.seed": 0, "param.fold": 1, "time.day": "2024-01-01", "path.0": "a"},
+                {"param.seed": 1, "param.fold": 2, "time.day": "2024-01-02", "path.0": "b"},
             ],
-            ["time.day"],
+            ["path.0"],
         ),
         # Nothing varies but the path.
         (
@@ -351,6 +374,59 @@ def test_list_fields_empty():
                 {"param.seed": 1, "time.day": "2024-01-01", "path.0": "b"},
             ],
             ["path.0"],
+        ),
+        # OpenMMLab: a config directory above timestamped repeats groups the repeats.
+        (
+            [
+                {"path.0": "cfg_a", "path.1": "20241120_100001", "path.2": "vis_data"},
+                {"path.0": "cfg_a", "path.1": "20241120_110001", "path.2": "vis_data"},
+                {"path.0": "cfg_b", "path.1": "20241121_100001", "path.2": "vis_data"},
+                {"path.0": "cfg_b", "path.1": "20241121_110001", "path.2": "vis_data"},
+            ],
+            ["path.0"],
+        ),
+        # Each trial its own group: the shallowest segment that tells them apart.
+        (
+            [
+                {"path.0": "detect", "path.1": "train"},
+                {"path.0": "detect", "path.1": "train2"},
+                {"path.0": "detect", "path.1": "train3"},
+            ],
+            ["path.1"],
+        ),
+        # Per-run identifiers never enter the default: output dirs, timestamps, ids.
+        (
+            [
+                {
+                    "param.lr": 0.1,
+                    "param.output_dir": "out/a",
+                    "param.stamp": "2024-11-20T10:00:00",
+                },
+                {
+                    "param.lr": 0.1,
+                    "param.output_dir": "out/b",
+                    "param.stamp": "2024-11-20T11:00:00",
+                },
+                {
+                    "param.lr": 0.2,
+                    "param.output_dir": "out/c",
+                    "param.stamp": "2024-11-20T12:00:00",
+                },
+            ],
+            ["param.lr"],
+        ),
+        (
+            [
+                {"param.lr": 0.1, "param.trial_id": "a1b2c_00000", "param.started": 1.7e9},
+                {"param.lr": 0.1, "param.trial_id": "a1b2c_00001", "param.started": 1.8e9},
+                {"param.lr": 0.2, "param.trial_id": "a1b2c_00002", "param.started": 1.9e9},
+            ],
+            ["param.lr", "param.started"],
+        ),
+        # ... but a setting that differs for every trial (two models) stays a setting.
+        (
+            [{"param.model": "bert", "param.lr": 0.1}, {"param.model": "gpt2", "param.lr": 0.1}],
+            ["param.model"],
         ),
         # A single unit.
         ([{"param.lr": 0.1, "path.0": "a"}], ["path.0"]),
@@ -363,6 +439,24 @@ def test_list_fields_empty():
 def test_default_group_by(fields, expected):
     units = [unit(f"t{i}", f) for i, f in enumerate(fields)]
     assert grouping.default_group_by(units) == expected
+
+
+def test_default_group_by_prefers_the_hparams_config_order_then_names_then_sorted():
+    fields = [
+        {"param.z": 1, "param.b": 1, "param.a": 1, "param.m": 1, "name.m": 1},
+        {"param.z": 2, "param.b": 2, "param.a": 2, "param.m": 2, "name.m": 2},
+    ]
+    units = [unit(f"t{i}", f) for i, f in enumerate(fields)]
+    assert grouping.default_group_by(units, order=["z", "b"]) == [
+        "param.z", "param.b", "param.m", "param.a",
+    ]  # fmt: skip
+
+
+def test_recorded_hparams_list_in_one_order_whatever_the_dict_order():
+    a = naming.parse_run_name("run-0")
+    one = grouping.build_units([(a, {"hparams": {"units": 16, "dropout": 0.1, "opt": "adam"}})])
+    two = grouping.build_units([(a, {"hparams": {"opt": "adam", "units": 16, "dropout": 0.1}})])
+    assert list(one[0].fields) == list(two[0].fields)
 
 
 def test_default_group_by_on_a_grid_removes_seeds():
@@ -400,6 +494,7 @@ def test_group_units_nested_order_and_none_last():
     assert groups[2].to_json() == {
         "by": ["param.opt", "param.lr"],
         "values": ["adam", None],
+        "key": grouping.group_key(["param.opt", "param.lr"], ["adam", None]),
         "label": "param.opt=adam, param.lr=(none)",
         "size": 1,
         "trials": ["e"],
