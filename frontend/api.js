@@ -100,9 +100,11 @@ export function fetchGroups(state) {
  * @param {object} state
  * @param {string[]|null} keys  the groups' keys (from /groups), null for all
  * @param {number} maxPoints
+ * @param {{smoothing?: number, x?: string, lines?: boolean}} [curve]  see curvesQuery
+ * @param {string} [mark]  a performance mark set when the answer's text arrives
  */
-export function fetchCurves(state, keys, maxPoints) {
-  return cached(`./curves?${curvesQuery(state, keys, maxPoints)}`);
+export function fetchCurves(state, keys, maxPoints, curve = {}, mark = undefined) {
+  return cached(`./curves?${curvesQuery(state, keys, maxPoints, curve)}`, mark);
 }
 
 /**

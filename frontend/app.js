@@ -4,21 +4,36 @@
 
 import * as api from "./api.js";
 import { GroupChart } from "./chart.js";
+import { assignColors } from "./colors.js";
+import { BANDS, aggregateRecords } from "./curves.js";
 import { countsLine } from "./format.js";
-import { defaultMetric, exportRecords, groupRunNames, indexTrials, legendLabels, sortGroups, toCsv } from "./group.js";
+import {
+  defaultChartKeys,
+  defaultMetric,
+  exportRecords,
+  groupRunNames,
+  indexTrials,
+  legendLabels,
+  sortGroups,
+  toCsv,
+  varyingColumns,
+} from "./group.js";
 import { anchoredRegex } from "./regex.js";
-import { shareLink } from "./url_state.js";
+import { MAX_SMOOTHING, shareLink } from "./url_state.js";
 import { button, copyText, download, el, labelled, select } from "./views/dom.js";
 import { GroupTable } from "./views/group_table.js";
 import { buildRunPanel, buildRunPanelMessage } from "./views/run_panel.js";
 import { buildEmptyState, buildErrorState } from "./views/states.js";
 import { Toolbar } from "./views/toolbar.js";
 
-const PALETTE = ["#1976d2", "#f57c00", "#388e3c", "#d32f2f", "#7b1fa2", "#00838f", "#c2185b", "#5d4037", "#689f38", "#455a64"];
 const CHART_DEFAULT_GROUPS = 5;
 const SPARKLINE_MAX_GROUPS = 300;
 const SPARKLINE_POINTS = 40;
 const CHART_POINTS = 500;
+// Per-seed lines: groups of at most this many runs, at most this many points a run.
+const SEED_MAX_RUNS = 100;
+const SEED_POINTS = 200;
+const SMOOTHING_DEBOUNCE_MS = 120;
 
 /** The Run Groups tab. */
 export class App {
@@ -59,6 +74,8 @@ export class App {
     });
     this.chart = new GroupChart();
     this.chartControls = el("div", "rg-chart-controls");
+    this.chartSeries = [];
+    this._buildChartControls();
     this.panelSlot = el("div", "rg-panel-slot");
     this.toast = el("div", "rg-toast");
     this.toast.setAttribute("role", "status");
@@ -70,6 +87,9 @@ export class App {
     const header = el("header", "rg-header");
     header.append(el("h1", null, "Run Groups"), this.toast);
     root.append(header, this.content, this.panelSlot);
+    root.ownerDocument.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && this.state.run) this.closeRun();
+    });
   }
 
   /** Loads everything (first render, TensorBoard reloaded its data). */
@@ -158,7 +178,7 @@ export class App {
     // The chart's groups are picked before the table renders, so it renders once.
     this._renderTable(true);
     this.loadSparklines(q);
-    this.loadChart(false);
+    this.loadChart(false, true);
   }
 
   async loadSparklines(q) {
@@ -186,57 +206,107 @@ export class App {
   /** The keys of the groups shown in the chart. */
   selectedKeys() {
     if (this.state.selected) return this.state.selected.filter((k) => this.byKey.has(k));
-    return this.sorted.slice(0, CHART_DEFAULT_GROUPS).map((g) => g.key);
+    return defaultChartKeys(this.sorted, CHART_DEFAULT_GROUPS);
   }
 
-  /** Picks the chart's groups and their colours (the table shows both). */
+  /**
+   * Picks the chart's groups and their colours (the table shows both). A
+   * group keeps its colour while it stays charted (colors.js).
+   */
   _pickChartGroups() {
     const keys = this.selectedKeys();
-    this.colors = new Map(keys.map((k, i) => [k, PALETTE[i % PALETTE.length]]));
+    this.colors = assignColors(keys, this.colors);
     return keys;
   }
 
   /**
    * Draws the chart of the selected groups.
    * @param {boolean} [pick]  pick the groups again and redraw the table's
-   *   ticks and swatches (false when the table was just rendered with them)
+   *   ticks and swatches (false when the table was just rendered with them,
+   *   or only the chart's options changed)
+   * @param {boolean} [afterTable]  the table was just rendered: let it paint first
    */
-  async loadChart(pick = true) {
+  async loadChart(pick = true, afterTable = false) {
     const mine = ++this.gen.chart;
     const q = this.query();
-    this._chartControls();
+    this._syncChartControls();
     const keys = pick ? this._pickChartGroups() : [...this.colors.keys()];
     if (pick) {
       this.table.model.colors = this.colors;
       this.table.model.selected = new Set(keys);
       this.table.refresh();
     }
+    const options = { band: this.state.band, log: this.state.log, metric: q.metric || "", axis: this.state.x, smoothing: this.state.smoothing };
     if (!q.metric || !keys.length) {
-      this.chart.update([], { band: this.state.band, log: this.state.log, metric: q.metric || "" });
+      this.chartSeries = [];
+      this.chart.update([], options);
       return;
     }
-    let answer;
+    const w = this.state.smoothing;
+    const x = this.state.x;
+    // The smoothed curves, the raw ones drawn faint behind them (cached: a
+    // smoothing change fetches one answer), and each run for the seeds toggle.
+    const seedKeys = this.state.seeds ? keys.filter((k) => (this.byKey.get(k) || { size: 0 }).size <= SEED_MAX_RUNS) : [];
+    const wanted = Promise.all([
+      api.fetchCurves(q, keys, CHART_POINTS, { smoothing: w, x }, "rg-curves-data"),
+      w > 0 ? api.fetchCurves(q, keys, CHART_POINTS, { x }) : null,
+      seedKeys.length ? api.fetchCurves(q, seedKeys, SEED_POINTS, { smoothing: w, x, lines: true }) : null,
+    ]);
+    let answers;
     try {
-      // The table paints first; the chart (tens of ms in uPlot) follows a frame later.
-      answer = await this._busy(afterPaint(api.fetchCurves(q, keys, CHART_POINTS)));
+      // After new groups, the table paints first; the chart (tens of ms in uPlot) a frame later.
+      answers = await this._busy(afterTable ? afterPaint(wanted) : wanted);
     } catch (e) {
       if (mine !== this.gen.chart) return;
       this._showBanner(`Could not load curves: ${e.message}`, true);
       return;
     }
     if (mine !== this.gen.chart) return;
-    const curves = new Map(answer.curves.map((c) => [c.key, c]));
+    const [answer, rawAnswer, seedAnswer] = answers;
+    const byKey = (a) => new Map(a ? a.curves.map((c) => [c.key, c]) : []);
+    const curves = byKey(answer);
+    const raws = byKey(rawAnswer);
+    const seeds = byKey(seedAnswer);
     const shown = keys.filter((k) => curves.has(k)).map((k) => curves.get(k));
     const labels = legendLabels(shown, this.answer.by);
-    const series = shown.map((c, i) => ({
-      key: c.key,
-      label: labels[i],
-      title: c.label,
-      color: this.colors.get(c.key),
-      size: c.size,
-      curve: c.curve,
-    }));
-    this.chart.update(series, { band: this.state.band, log: this.state.log, metric: q.metric });
+    const series = shown.map((c, i) => {
+      const seed = seeds.get(c.key);
+      let linesNote = "";
+      if (this.state.seeds && !seed) linesNote = `Runs not drawn: more than ${SEED_MAX_RUNS} in this group`;
+      return {
+        key: c.key,
+        label: labels[i],
+        title: c.label,
+        color: this.colors.get(c.key),
+        size: c.size,
+        curve: c.curve,
+        raw: raws.has(c.key) ? raws.get(c.key).curve : null,
+        lines: seed ? seed.lines || null : null,
+        linesNote,
+      };
+    });
+    this.chartSeries = series;
+    this.chart.update(series, options);
+    nextPaint().then(() => performance.mark("rg-chart-painted"));
+  }
+
+  /**
+   * Downloads the chart (SVG or PNG, with its legend) or its aggregate (CSV:
+   * the numbers of /curves for the charted groups and the band shown).
+   * @param {string} kind  "svg", "png" or "csv"
+   */
+  async exportChart(kind) {
+    if (!this.chartSeries.length) return;
+    const stamp = `run-groups-chart-${(this.query().metric || "").replace(/[^\w.-]+/g, "_")}`;
+    if (kind === "csv") {
+      const shown = this.chartSeries.filter((s) => !this.chart.hidden.has(s.key));
+      download(`${stamp}.csv`, toCsv(aggregateRecords(shown, this.state.band, this.state.x)), "text/csv");
+    } else if (kind === "svg") {
+      download(`${stamp}.svg`, this.chart.toSvg(), "image/svg+xml");
+    } else {
+      const blob = await this.chart.toPng();
+      if (blob) download(`${stamp}.png`, blob, "image/png");
+    }
   }
 
   /**
@@ -280,6 +350,7 @@ export class App {
   async openRun(run) {
     const mine = ++this.gen.run;
     this.state = { ...this.state, run };
+    this.root.classList.add("rg-has-panel");
     const close = () => this.closeRun();
     this.panelSlot.replaceChildren(buildRunPanelMessage(run, "Loading…", close));
     let detail;
@@ -295,6 +366,7 @@ export class App {
       buildRunPanel(detail, {
         onClose: close,
         onCopyPath: (path) => this.copy(path, "Run path copied"),
+        onCopy: (text, what) => this.copy(text, what),
         onOpenRun: (r) => this.openRun(r),
       }),
     );
@@ -304,6 +376,7 @@ export class App {
     ++this.gen.run;
     this.state = { ...this.state, run: null };
     this.panelSlot.replaceChildren();
+    this.root.classList.remove("rg-has-panel");
   }
 
   copyRegex(group) {
@@ -345,6 +418,7 @@ export class App {
     this.table.setData({
       groups: this.sorted,
       by: this.answer.by,
+      columns: this._columns(),
       expanded: new Set(this.state.expanded),
       selected,
       colors: this.colors,
@@ -364,8 +438,20 @@ export class App {
     this.toolbar.setCounts(text);
   }
 
+  /** The grouping's columns shown: under the default grouping, those that vary. */
+  _columns() {
+    const by = this.answer.by;
+    return this.state.by === null ? varyingColumns(this.answer.groups, by) : by.map((_, i) => i);
+  }
+
   _updateToolbar(q, usedSplit) {
+    let constantBy = [];
+    if (this.answer && this.state.by === null) {
+      const shown = new Set(this._columns());
+      constantBy = this.answer.by.filter((_, i) => !shown.has(i));
+    }
     this.toolbar.update({
+      constantBy,
       fields: this.fields.fields,
       defaultBy: this.fields.default_by,
       tags: this.tags,
@@ -399,35 +485,100 @@ export class App {
     this.banner.hidden = !message;
   }
 
-  _chartControls() {
-    const band = select(
-      "rg-band",
+  /** Builds the chart's controls once (a slider rebuilt mid-drag would drop the drag). */
+  _buildChartControls() {
+    const redraw = (patch) => {
+      this.state = { ...this.state, ...patch };
+      this.loadChart(false);
+    };
+    this.bandSelect = select("rg-band", BANDS, this.state.band, (v) => redraw({ band: v }), "Band");
+    this.bandSelect.title = "The band around each mean: min–max of the runs, ± sample std, or the Student-t confidence interval of the mean";
+    this.axisSelect = select(
+      "rg-x-axis",
       [
-        ["minmax", "min–max"],
-        ["std", "± std"],
-        ["none", "none"],
+        ["step", "step"],
+        ["relative", "relative (hours)"],
+        ["wall", "wall time"],
       ],
-      this.state.band,
-      (v) => {
-        this.state = { ...this.state, band: v };
-        this.loadChart();
-      },
-      "Band",
+      this.state.x,
+      (v) => redraw({ x: v }),
+      "X axis",
     );
-    const log = el("input", "rg-log");
-    log.type = "checkbox";
-    log.checked = this.state.log;
-    log.addEventListener("change", () => {
-      this.state = { ...this.state, log: log.checked };
-      this.loadChart();
+    this.logBox = el("input", "rg-log");
+    this.logBox.type = "checkbox";
+    this.logBox.addEventListener("change", () => redraw({ log: this.logBox.checked }));
+    this.seedsBox = el("input", "rg-seeds");
+    this.seedsBox.type = "checkbox";
+    this.seedsBox.addEventListener("change", () => redraw({ seeds: this.seedsBox.checked }));
+    // TensorBoard's smoothing slider: 0 (none) to 0.99, default 0.6.
+    this.slider = el("input", "rg-smoothing");
+    this.slider.type = "range";
+    this.slider.min = "0";
+    this.slider.max = "0.99";
+    this.slider.step = "0.01";
+    this.slider.setAttribute("aria-label", "Smoothing");
+    this.sliderValue = el("input", "rg-input rg-smoothing-value");
+    this.sliderValue.type = "number";
+    this.sliderValue.min = "0";
+    this.sliderValue.max = String(MAX_SMOOTHING);
+    this.sliderValue.step = "0.001";
+    this.sliderValue.setAttribute("aria-label", "Smoothing weight");
+    let timer = 0;
+    const smooth = (value) => {
+      const w = Math.min(MAX_SMOOTHING, Math.max(0, Number(value)));
+      if (!Number.isFinite(w)) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => w !== this.state.smoothing && redraw({ smoothing: w }), SMOOTHING_DEBOUNCE_MS);
+    };
+    this.slider.addEventListener("input", () => {
+      this.sliderValue.value = this.slider.value;
+      smooth(this.slider.value);
     });
+    this.sliderValue.addEventListener("change", () => {
+      this.slider.value = this.sliderValue.value;
+      smooth(this.sliderValue.value);
+    });
+    const smoothing = el("label", "rg-field rg-smoothing-field");
+    smoothing.append(el("span", "rg-field-label", "Smoothing"), this.slider, this.sliderValue);
+    smoothing.title = "TensorBoard's debiased exponential moving average, applied to each run before the mean";
+    const check = (box, text, title) => {
+      const l = el("label", "rg-field");
+      l.append(box, el("span", null, ` ${text}`));
+      l.title = title;
+      return l;
+    };
     const clear = button("rg-clear-selection", "Clear", () => {
       this.state = { ...this.state, selected: [] };
       this.loadChart();
     }, "Remove every group from the chart");
-    const logLabel = el("label", "rg-field");
-    logLabel.append(log, el("span", null, " log scale"));
-    this.chartControls.replaceChildren(el("h2", "rg-section-title", "Mean curves"), labelled("Band", band), logLabel, clear);
+    const exports = el("span", "rg-chart-exports");
+    exports.append(
+      button("rg-export-svg", "SVG", () => this.exportChart("svg"), "Download the chart with its legend as SVG"),
+      button("rg-export-png", "PNG", () => this.exportChart("png"), "Download the chart with its legend as PNG"),
+      button("rg-export-curves", "CSV", () => this.exportChart("csv"), "Download the charted curves: group, x, mean, band, runs"),
+    );
+    this.chartControls.replaceChildren(
+      el("h2", "rg-section-title", "Mean curves"),
+      smoothing,
+      labelled("X axis", this.axisSelect),
+      labelled("Band", this.bandSelect),
+      check(this.logBox, "log scale", "Logarithmic y axis"),
+      check(this.seedsBox, "runs", "Draw each run of a charted group as a thin line"),
+      clear,
+      exports,
+    );
+    this._syncChartControls();
+  }
+
+  /** Shows the state in the chart's controls (without rebuilding them). */
+  _syncChartControls() {
+    const s = this.state;
+    this.bandSelect.value = s.band;
+    this.axisSelect.value = s.x;
+    this.logBox.checked = s.log;
+    this.seedsBox.checked = s.seeds;
+    if (document.activeElement !== this.slider) this.slider.value = String(Math.min(0.99, s.smoothing));
+    if (document.activeElement !== this.sliderValue) this.sliderValue.value = String(s.smoothing);
   }
 }
 

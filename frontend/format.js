@@ -124,3 +124,39 @@ export function countsLine(runs, groups) {
   const g = `${groups} group${groups === 1 ? "" : "s"}`;
   return `${r} in ${g}`;
 }
+
+/**
+ * A run name cut to the parts that tell it apart from the other names given
+ * (its group's other members): parts shared by all of them become "…", and a
+ * long distinguishing part (a timestamp) is shortened when a short one (such
+ * as `seed=2`) already tells the runs apart. Names split into parts at "/"
+ * and ",". `lr=0.1,bs=32,seed=2/run_2026_11_27-01_29_05` among its seeds
+ * reads `…seed=2/run_…`.
+ * @param {string} name
+ * @param {string[]} names  the names it must be told apart from (itself may be among them)
+ * @param {number} [longPart]  parts longer than this are shortened when possible
+ * @returns {string}
+ */
+export function shortRunName(name, names, longPart = 12) {
+  const others = (names || []).filter((n) => n !== name);
+  if (!others.length) return name;
+  const tokenize = (n) => {
+    const out = [];
+    n.split("/").forEach((seg, i) => seg.split(",").forEach((part, j) => out.push({ part, sep: j ? "," : i ? "/" : "" })));
+    return out;
+  };
+  const otherSets = others.map((n) => new Set(tokenize(n).map((t) => t.part)));
+  const tokens = tokenize(name).map((t) => ({ ...t, common: otherSets.every((s) => s.has(t.part)) }));
+  const distinct = tokens.filter((t) => !t.common);
+  if (!distinct.length) return name;
+  const anyShort = distinct.some((t) => t.part.length <= longPart);
+  let out = "";
+  for (const t of tokens) {
+    let text = t.part;
+    if (t.common) text = "…";
+    else if (anyShort && text.length > longPart) text = `${(/^[^\d_-]*[_-]?/.exec(text) || [""])[0] || text.slice(0, 4)}…`;
+    if (text === "…" && out.endsWith("…")) continue;
+    out += (out.endsWith("…") || !out ? "" : t.sep) + text;
+  }
+  return out;
+}

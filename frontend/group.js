@@ -211,3 +211,38 @@ export function legendLabels(groups, by) {
   const keep = differs.some(Boolean) ? differs : by.map(() => true);
   return groups.map((g) => by.flatMap((field, i) => (keep[i] ? [`${field}=${formatFieldValue(g.values[i])}`] : [])).join(", "));
 }
+
+/**
+ * The columns of a grouping whose value differs between groups (indices into
+ * `by`): under the default grouping, a field a filter made constant tells no
+ * rows apart and is hidden. When none differs, every column stays.
+ * @param {{values: unknown[]}[]} groups
+ * @param {string[]} by
+ * @returns {number[]}
+ */
+export function varyingColumns(groups, by) {
+  const all = by.map((_, i) => i);
+  const varying = all.filter((i) => {
+    const first = JSON.stringify(groups[0] ? groups[0].values[i] : null);
+    return groups.some((g) => JSON.stringify(g.values[i]) !== first);
+  });
+  return varying.length ? varying : all;
+}
+
+/**
+ * The groups charted when the user ticked none: the largest groups (most
+ * runs: the main experiment's repeats, not one-off runs), at most `n`, in the
+ * order given (the table's). One-run groups only when no group has more.
+ * @param {{key: string, size: number}[]} groups  in table order
+ * @param {number} n
+ * @returns {string[]}  keys
+ */
+export function defaultChartKeys(groups, n) {
+  const multi = groups.some((g) => g.size > 1);
+  const ranked = groups
+    .map((g, i) => [g, i])
+    .filter(([g]) => !multi || g.size > 1)
+    .sort((a, b) => b[0].size - a[0].size || a[1] - b[1])
+    .slice(0, n);
+  return ranked.sort((a, b) => a[1] - b[1]).map(([g]) => g.key);
+}

@@ -11,7 +11,12 @@ export const PLUGIN = "rungroups";
 const REDUCTION_NAME = /^[a-z_]{1,40}(:[^&]{1,200})?$/;
 // Split names come from the backend (/tags); any lower-case word is accepted here.
 const SPLIT_NAME = /^[a-z]{1,40}$/;
-const BANDS = ["minmax", "std", "none"];
+const BANDS = ["minmax", "std", "ci", "none"];
+const X_AXES = ["step", "relative", "wall"];
+/** TensorBoard's default smoothing weight. */
+export const DEFAULT_SMOOTHING = 0.6;
+/** The largest smoothing weight /curves accepts. */
+export const MAX_SMOOTHING = 0.999;
 // A group's key as the backend gives it (`grouping.group_key`): opaque, URL-safe.
 const GROUP_KEY = /^[A-Za-z0-9_-]{16}$/;
 
@@ -34,6 +39,9 @@ export function defaultState() {
     selected: null,
     band: "minmax",
     log: false,
+    smoothing: DEFAULT_SMOOTHING,
+    x: "step",
+    seeds: false,
     run: null,
   };
 }
@@ -94,6 +102,10 @@ export function stateFromUrlData(data) {
   }
   if (BANDS.includes(get("band"))) state.band = get("band");
   if (get("log") === "1" || get("log") === "true") state.log = true;
+  const smoothing = get("smoothing") === null ? NaN : Number(get("smoothing"));
+  if (get("smoothing") !== "" && smoothing >= 0 && smoothing <= MAX_SMOOTHING) state.smoothing = smoothing;
+  if (X_AXES.includes(get("x"))) state.x = get("x");
+  if (get("seeds") === "1" || get("seeds") === "true") state.seeds = true;
   if (get("run")) state.run = get("run");
   return state;
 }
@@ -120,6 +132,9 @@ export function stateToUrlData(state) {
   if (state.selected) out.selected = JSON.stringify(state.selected);
   if (state.band && state.band !== d.band) out.band = state.band;
   if (state.log) out.log = "1";
+  if (typeof state.smoothing === "number" && state.smoothing !== d.smoothing) out.smoothing = String(state.smoothing);
+  if (state.x && state.x !== d.x) out.x = state.x;
+  if (state.seeds) out.seeds = "1";
   if (state.run) out.run = state.run;
   return out;
 }
@@ -204,11 +219,17 @@ export function groupsQuery(state) {
  * @param {object} state
  * @param {string[]|null} keys  the groups' keys (as /groups gives them); null for every group
  * @param {number} maxPoints
+ * @param {{smoothing?: number, x?: string, lines?: boolean}} [curve]  the curves'
+ *   smoothing, x axis and per-run lines (the backend's defaults when left out:
+ *   unsmoothed, by step, no lines)
  * @returns {string}
  */
-export function curvesQuery(state, keys, maxPoints) {
+export function curvesQuery(state, keys, maxPoints, curve = {}) {
   const q = commonParams(state);
   q.set("max_points", String(maxPoints));
+  if (curve.smoothing) q.set("smoothing", String(curve.smoothing));
+  if (curve.x && curve.x !== "step") q.set("x", curve.x);
+  if (curve.lines) q.set("lines", "true");
   for (const key of keys || []) q.append("group", key);
   return q.toString();
 }

@@ -57,3 +57,18 @@ test("the counts line", () => {
   assert.equal(countsLine(1, 1), "1 run in 1 group");
   assert.equal(countsLine(0, 0), "0 runs in 0 groups");
 });
+
+test("a cut run name keeps the part that tells it from its group's runs", async () => {
+  const { shortRunName } = await import("../format.js");
+  const seeds = [0, 1, 2].map((s) => `lr=0.0003,bs=32,seed=${s}/run_2026_11_30-04_43_1${s}`);
+  assert.deepEqual(
+    seeds.map((n) => shortRunName(n, seeds)),
+    ["…seed=0/run_…", "…seed=1/run_…", "…seed=2/run_…"],
+  );
+  assert.equal(shortRunName("lr=0.1,bs=64/seed_2", ["lr=0.1,bs=64/seed_1", "lr=0.1,bs=64/seed_2"]), "…seed_2");
+  // Only a timestamp differs: it is kept whole.
+  assert.equal(shortRunName("a/2026-01-01_10-00-00", ["a/2026-01-02_10-00-00"]), "…2026-01-01_10-00-00");
+  // Alone in its group: the whole name.
+  assert.equal(shortRunName("x/y", ["x/y"]), "x/y");
+  assert.equal(shortRunName("x/y", []), "x/y");
+});

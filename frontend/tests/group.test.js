@@ -198,3 +198,23 @@ test("legend labels keep only the fields that tell the charted groups apart", ()
   ]);
   assert.deepEqual(legendLabels([g([]), g([])], []), ["full", "full"]);
 });
+
+test("under a filter, columns that tell no groups apart are hidden", async () => {
+  const { varyingColumns } = await import("../group.js");
+  const groups = [
+    { values: [0.1, 32, "adam", null] },
+    { values: [0.1, 64, "adam", null] },
+  ];
+  assert.deepEqual(varyingColumns(groups, ["lr", "bs", "opt", "job"]), [1]);
+  assert.deepEqual(varyingColumns([groups[0]], ["lr", "bs", "opt", "job"]), [0, 1, 2, 3]);
+  assert.deepEqual(varyingColumns([{ values: [1] }, { values: ["1"] }], ["a"]), [0]);
+});
+
+test("the chart's default groups are the largest, not one-run groups, in table order", async () => {
+  const { defaultChartKeys } = await import("../group.js");
+  const g = (key, size) => ({ key, size });
+  const groups = [g("a", 1), g("b", 3), g("c", 3), g("d", 1), g("e", 2), g("f", 3)];
+  assert.deepEqual(defaultChartKeys(groups, 5), ["b", "c", "e", "f"]);
+  assert.deepEqual(defaultChartKeys(groups, 2), ["b", "c"]);
+  assert.deepEqual(defaultChartKeys([g("a", 1), g("b", 1)], 5), ["a", "b"]);
+});

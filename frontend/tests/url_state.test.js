@@ -120,3 +120,28 @@ test("the plugin's keys are read from a TensorBoard hash", async () => {
   assert.deepEqual(urlDataFromHash("#timeseries"), {});
   assert.deepEqual(urlDataFromHash(""), {});
 });
+
+test("smoothing, x axis, seeds and the interval band travel in the link", async () => {
+  const { curvesQuery, defaultState, stateFromUrlData, stateToUrlData } = await import("../url_state.js");
+  const d = defaultState();
+  assert.equal(d.smoothing, 0.6);
+  assert.deepEqual(stateToUrlData(d), {});
+  const s = { ...d, smoothing: 0.85, x: "relative", seeds: true, band: "ci" };
+  const data = stateToUrlData(s);
+  assert.deepEqual(data, { smoothing: "0.85", x: "relative", seeds: "1", band: "ci" });
+  const back = stateFromUrlData(data);
+  assert.equal(back.smoothing, 0.85);
+  assert.equal(back.x, "relative");
+  assert.equal(back.seeds, true);
+  assert.equal(back.band, "ci");
+  assert.equal(stateFromUrlData({ smoothing: "0" }).smoothing, 0);
+  for (const bad of ["1", "-0.1", "x", ""]) assert.equal(stateFromUrlData({ smoothing: bad }).smoothing, 0.6, bad);
+  assert.equal(stateFromUrlData({ x: "bogus" }).x, "step");
+  const q = new URLSearchParams(curvesQuery({ ...d, metric: "loss" }, ["k"], 500, { smoothing: 0.6, x: "wall", lines: true }));
+  assert.equal(q.get("smoothing"), "0.6");
+  assert.equal(q.get("x"), "wall");
+  assert.equal(q.get("lines"), "true");
+  const plain = new URLSearchParams(curvesQuery({ ...d, metric: "loss" }, null, 40));
+  assert.equal(plain.get("smoothing"), null);
+  assert.equal(plain.get("x"), null);
+});

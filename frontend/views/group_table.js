@@ -11,6 +11,7 @@ import {
   formatParams,
   formatValue,
   formatWallTime,
+  shortRunName,
   toNumber,
 } from "../format.js";
 import { flattenRows, groupRunNames } from "../group.js";
@@ -74,12 +75,14 @@ export class GroupTable {
    * @param {{groups: object[], by: string[], expanded: Set<string>, selected: Set<string>,
    *   colors: Map<string, string>, trials: Map<string, object>|null,
    *   sparklines: Map<string, object>, sort: {key: string, dir: number},
-   *   metric: string|null}} model  `groups` already sorted
+   *   metric: string|null, columns?: number[]}} model  `groups` already sorted;
+   *   `columns` the indices of `by` shown (all when absent)
    */
   setData(model) {
     this.model = model;
+    if (!model.columns) model.columns = model.by.map((_, i) => i);
     this.rows = flattenRows(model.groups, model.expanded);
-    const template = this._template(model.by.length);
+    const template = this._template(model.columns.length);
     this.element.style.setProperty("--rg-group-columns", template);
     this._buildHead(model);
     this.body.style.height = `${this.rows.length * ROW_HEIGHT}px`;
@@ -145,10 +148,10 @@ export class GroupTable {
     };
     cell("", null);
     cell("", null, "Show in the chart");
-    if (model.by.length) model.by.forEach((field, i) => cell(field, `value.${i}`));
+    if (model.by.length) for (const i of model.columns) cell(model.by[i], `value.${i}`);
     else cell("group", "group");
     cell("runs", "runs", "Runs (trials) in the group", true);
-    cell("mean ± std", "mean", model.metric ? `${model.metric}: mean ± population std over the group's runs` : "", true);
+    cell("mean ± std", "mean", model.metric ? `${model.metric}: mean ± sample std over the group's runs` : "", true);
     cell("min", "min", "", true);
     cell("max", "max", "", true);
     cell("best run", "best", "The group's best run and its value");
@@ -239,7 +242,7 @@ export class GroupTable {
     pickCell.append(pick, swatch);
     cells.push(pickCell);
     if (m.by.length) {
-      group.values.forEach((v) => cells.push(el("span", "rg-group-value", formatFieldValue(v))));
+      for (const i of m.columns) cells.push(el("span", "rg-group-value", formatFieldValue(group.values[i])));
     } else {
       cells.push(el("span", "rg-group-value", group.label));
     }
@@ -250,7 +253,9 @@ export class GroupTable {
     cells.push(el("span", "rg-num rg-max", fmt(s.max)));
     const best = el("span", "rg-best");
     if (s.best_run) {
-      const b = el("button", "rg-linklike rg-best-run", s.best_run);
+      // Cut to the part that tells it from its group's other runs (its seed).
+      const names = (group.members || []).map((x) => x.trial);
+      const b = el("button", "rg-linklike rg-best-run", shortRunName(s.best_run, names));
       b.type = "button";
       b.title = `${s.best_run}: ${fmt(s.best_value)}`;
       b.addEventListener("click", () => this.handlers.onOpenRun(memberRun(group, s.best_run)));

@@ -1,7 +1,8 @@
-// The run detail panel: everything known about one run — status, parsed
-// fields, all metadata, the trial's runs, latest scalars — and "copy run path".
+// The run detail panel: everything known about one run, each value once —
+// status, parameters (parsed and recorded, merged), the command line, the
+// rest of the metadata, the trial's runs, latest scalars — and "copy run path".
 
-import { formatDuration, formatNumber, formatValue, formatWallTime, toNumber } from "../format.js";
+import { formatDuration, formatFieldValue, formatNumber, formatValue, formatWallTime, toNumber } from "../format.js";
 import { button, el } from "./dom.js";
 
 function table(className, rows) {
@@ -20,27 +21,114 @@ function section(title, content) {
   return s;
 }
 
-function metadataRows(metadata) {
+function flatRows(prefix, value, rows) {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const entries = Object.entries(value);
+    if (!entries.length) rows.push([prefix, "{}"]);
+    for (const [k, v] of entries) flatRows(prefix ? `${prefix}.${k}` : k, v, rows);
+  } else if (Array.isArray(value)) {
+    rows.push([prefix, value.every((x) => typeof x === "string") ? value.join(", ") : JSON.stringify(value)]);
+  } else {
+    rows.push([prefix, formatValue(value)]);
+  }
+  return rows;
+}
+
+// Metadata keys shown in their own sections (parameters, command line), not again under "Metadata".
+const OWN_SECTIONS = new Set(["hparams", "command"]);
+
+/**
+ * The recorded metadata as [key, text] rows, nested objects flattened to
+ * dotted keys; hparams and the command line are left out (they have their
+ * own sections).
+ * @param {Record<string, unknown>} metadata
+ * @returns {[string, string][]}
+ */
+export function metadataRows(metadata) {
   const rows = [];
   for (const [key, value] of Object.entries(metadata || {})) {
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      const entries = Object.entries(value);
-      if (!entries.length) rows.push([key, "{}"]);
-      for (const [k, v] of entries) rows.push([`${key}.${k}`, formatValue(v)]);
-    } else if (Array.isArray(value)) {
-      rows.push([key, value.every((x) => typeof x === "string") ? value.join(", ") : JSON.stringify(value)]);
-    } else {
-      rows.push([key, formatValue(value)]);
-    }
+    if (!OWN_SECTIONS.has(key)) flatRows(key, value, rows);
   }
   return rows;
 }
 
 /**
- * Builds the panel for a /run answer.
+ * One row per parameter, parsed from the run's name and/or recorded as an
+ * hparam, each shown once: `source` says where it comes from ("name",
+ * "hparams", or "both" when the recorded value confirms the parsed one).
+ * When they differ, the recorded value wins (as in grouping) and `parsed`
+ * keeps what the name says. Order: the name's, then the other hparams'.
+ * @param {Record<string, unknown>} params  parsed from the name
+ * @param {Record<string, unknown>} hparams  recorded
+ * @returns {{key: string, value: string, source: string, parsed?: string}[]}
+ */
+export function parameterRows(params, hparams) {
+  const p = params || {};
+  const h = hparams && typeof hparams === "object" && !Array.isArray(hparams) ? hparams : {};
+  const rows = [];
+  const same = (a, b) => a === b || formatFieldValue(a) === formatFieldValue(b);
+  for (const [key, value] of Object.entries(p)) {
+    if (!(key in h)) rows.push({ key, value: formatFieldValue(value), source: "name" });
+    else if (same(value, h[key])) rows.push({ key, value: formatFieldValue(h[key]), source: "both" });
+    else rows.push({ key, value: formatFieldValue(h[key]), source: "hparams", parsed: formatFieldValue(value) });
+  }
+  for (const [key, value] of Object.entries(h)) {
+    if (!(key in p)) rows.push({ key, value: formatFieldValue(value), source: "hparams" });
+  }
+  return rows;
+}
+
+/**
+ * A command line (a list of arguments, as recorded) as a POSIX shell would
+ * read it: arguments with spaces or shell characters single-quoted.
+ * @param {unknown} command  a list of strings, or a string kept as it is
+ * @returns {string}
+ */
+export function commandLine(command) {
+  if (typeof command === "string") return command;
+  if (!Array.isArray(command)) return "";
+  return command
+    .map((a) => {
+      const s = String(a);
+      return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+    })
+    .join(" ");
+}
+
+const SOURCE_TEXT = {
+  both: "name + hparams",
+  name: "name",
+  hparams: "hparams",
+};
+
+function parameterTable(rows) {
+  const t = el("table", "rg-kv rg-params");
+  const body = t.createTBody();
+  for (const r of rows) {
+    const tr = body.insertRow();
+    tr.dataset.source = r.source;
+    const value = el("td", "rg-kv-value", r.value);
+    const src = el("span", `rg-source rg-source-${r.source}`, SOURCE_TEXT[r.source]);
+    src.title =
+      r.source === "both"
+        ? "Parsed from the run's name and confirmed by a recorded hparam"
+        : r.source === "name"
+          ? "Parsed from the run's name"
+          : "Recorded as an hparam";
+    value.append(" ", src);
+    if (r.parsed !== undefined) value.append(el("span", "rg-source rg-source-differs", `name says ${r.parsed}`));
+    tr.append(el("th", "rg-kv-key", r.key), value);
+  }
+  return t;
+}
+
+/**
+ * Builds the panel for a /run answer. Each value shows once: parameters
+ * merged from the name and the recorded hparams, the command line as one
+ * line, the rest of the metadata, the latest scalars.
  * @param {object} detail  the /run answer
  * @param {{onClose: () => void, onCopyPath: (run: string) => void,
- *   onOpenRun: (run: string) => void}} handlers
+ *   onCopy: (text: string, what: string) => void, onOpenRun: (run: string) => void}} handlers
  * @returns {HTMLElement}
  */
 export function buildRunPanel(detail, handlers) {
@@ -48,7 +136,7 @@ export function buildRunPanel(detail, handlers) {
   panel.setAttribute("aria-label", "Run details");
   const head = el("div", "rg-panel-head");
   head.append(el("h2", "rg-panel-title", detail.run));
-  head.append(button("rg-close", "×", handlers.onClose, "Close"));
+  head.append(button("rg-close", "×", handlers.onClose, "Close (Esc)"));
   panel.append(head);
   const actions = el("div", "rg-panel-actions");
   actions.append(button("rg-copy-path", "Copy run path", () => handlers.onCopyPath(detail.run)));
@@ -65,15 +153,22 @@ export function buildRunPanel(detail, handlers) {
     ["last event", lastEvent !== null ? formatWallTime(lastEvent) : ""],
   ];
   if (started !== null && lastEvent !== null) summary.push(["duration", formatDuration(lastEvent - started)]);
-  panel.append(section("Run", table("rg-summary", summary)));
-  const parsed = [...Object.entries(detail.params || {}).map(([k, v]) => [k, formatValue(v)])];
-  if (detail.time) parsed.push(["time", detail.time]);
+  const parsed = [];
+  if (detail.time) parsed.push(["time", detail.time.replace("T", " ")]);
   if (detail.labels && detail.labels.length) parsed.push(["labels", detail.labels.join(" / ")]);
-  panel.append(section("Parsed from the name", parsed.length ? table("rg-parsed-fields", parsed) : el("p", "rg-muted", "nothing")));
+  panel.append(section("Run", table("rg-summary", [...summary, ...parsed])));
+  const params = parameterRows(detail.params, md.hparams);
+  panel.append(section("Parameters", params.length ? parameterTable(params) : el("p", "rg-muted", "none parsed or recorded")));
+  const command = commandLine(md.command);
+  if (command) {
+    const box = el("div", "rg-command-box");
+    const pre = el("pre", "rg-command");
+    pre.append(el("code", null, command));
+    box.append(pre, button("rg-copy-command", "Copy", () => handlers.onCopy(command, "Command copied"), "Copy the command line"));
+    panel.append(section("Command line", box));
+  }
   const mdRows = metadataRows(md);
   panel.append(section("Metadata", mdRows.length ? table("rg-metadata", mdRows) : el("p", "rg-muted", "none recorded")));
-  const fieldRows = Object.entries(detail.fields || {}).map(([k, v]) => [k, formatValue(v)]);
-  if (fieldRows.length) panel.append(section("Fields", table("rg-fields", fieldRows)));
   if (detail.scalars && detail.scalars.length) {
     const rows = detail.scalars.map((s) => [s.tag, `${formatNumber(toNumber(s.value))} @ step ${s.step}`]);
     panel.append(section("Latest scalars", table("rg-scalars", rows)));
@@ -103,7 +198,7 @@ export function buildRunPanel(detail, handlers) {
 export function buildRunPanelMessage(run, message, onClose) {
   const panel = el("aside", "rg-panel");
   const head = el("div", "rg-panel-head");
-  head.append(el("h2", "rg-panel-title", run), button("rg-close", "×", onClose, "Close"));
+  head.append(el("h2", "rg-panel-title", run), button("rg-close", "×", onClose, "Close (Esc)"));
   panel.append(head, el("p", "rg-muted", message));
   return panel;
 }

@@ -43,12 +43,14 @@ export class Toolbar {
   /**
    * Rebuilds the controls for new fields/tags/state.
    * @param {{fields: object[], defaultBy: string[], tags: object[], reductions: string[],
-   *   state: object, usedSplit: string|null}} model  `reductions` as /tags lists them
+   *   state: object, usedSplit: string|null, constantBy?: string[]}} model  `reductions`
+   *   as /tags lists them; `constantBy` the default grouping's fields that the
+   *   filters left constant (not shown as columns)
    */
   update(model) {
     // The same fields, tags and state as shown: nothing to rebuild (the tab
     // updates before fetching, and again when the answer names the split).
-    const shown = JSON.stringify([model.defaultBy, model.state, model.usedSplit]);
+    const shown = JSON.stringify([model.defaultBy, model.state, model.usedSplit, model.constantBy]);
     if (model.fields === this.fields && model.tags === this.tags && model.reductions === this.reductions && shown === this._shown) {
       return;
     }
@@ -58,6 +60,7 @@ export class Toolbar {
     this.tags = model.tags;
     this.reductions = model.reductions || [];
     this.state = model.state;
+    this.constantBy = model.constantBy || [];
     const s = model.state;
     const rowA = el("div", "rg-toolbar-row");
     rowA.append(this._groupBy(s));
@@ -127,7 +130,10 @@ export class Toolbar {
   _groupBy(s) {
     const box = el("div", "rg-groupby");
     box.append(el("span", "rg-field-label", "Group by"));
-    const by = s.by === null ? this.defaultBy : s.by;
+    // Under the default grouping, fields the filters left constant are hidden
+    // (they tell no groups apart); chips edit the grouping that is shown.
+    const constant = s.by === null ? this.constantBy : [];
+    const by = s.by === null ? this.defaultBy.filter((f) => !constant.includes(f)) : s.by;
     const chips = el("span", "rg-chips");
     by.forEach((field, i) => {
       const chip = el("span", "rg-chip rg-by-chip");
@@ -145,6 +151,11 @@ export class Toolbar {
     });
     if (!by.length) chips.append(el("span", "rg-muted", "nothing (one group)"));
     if (s.by === null) chips.append(el("span", "rg-muted rg-default-note", "default: repeats grouped"));
+    if (constant.length) {
+      const note = el("span", "rg-muted rg-constant-note", `(${constant.join(", ")}: constant here, hidden)`);
+      note.title = "Fields of the default grouping that have one value in the filtered runs";
+      chips.append(note);
+    }
     const options = [["", "+ add field"]];
     for (const f of this.fields) {
       if (by.includes(f.id)) continue;
