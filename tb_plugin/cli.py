@@ -11,8 +11,10 @@
 `/groups` route's own query parser and answer function (`tb_plugin.queries`,
 `tb_plugin.answers`), so it prints exactly what the tab and the HTTP API serve
 (`--format json` is that route's JSON). `annotate` writes one snapshot
-into a run directory with `tb_plugin.writer`. Both exit non-zero with one
-clear line on bad input and write nothing then.
+into a run directory with `tb_plugin.writer`. LOGDIR and RUN_DIR are local
+paths or URLs that TensorBoard's own gfile reads (``s3://BUCKET/PREFIX``
+with boto3). Both exit non-zero with one clear line on bad input and write
+nothing then.
 """
 
 from __future__ import annotations
@@ -42,11 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.command == "ls" and "://" not in args.logdir:
+    if args.command == "ls" and ("://" not in args.logdir or args.logdir.startswith("s3://")):
         # TensorBoard's Python loader imports TensorFlow when it is installed
-        # (seconds, and log noise) though a local directory needs none of it;
-        # this marker module is how TensorBoard's own no-TF build asks for its
-        # pure-Python stub instead.
+        # (seconds, and log noise) though a local directory needs none of it,
+        # and TensorFlow's gfile reads s3:// only with tensorflow-io, where
+        # TensorBoard's own reads it with boto3; this marker module is how
+        # TensorBoard's own no-TF build asks for its pure-Python stub instead.
         sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("notf"))
     try:
         if args.command == "ls":
@@ -158,8 +161,7 @@ def ls(
     """
     from tb_plugin import export
 
-    if not os.path.isdir(logdir):
-        raise CliError(f"no such directory: {logdir}")
+    _check_directory(logdir, "no such directory", loader=True)
     metrics = [metric] if isinstance(metric, str) else list(metric or [])
     reductions = [reduction] if isinstance(reduction, str) else list(reduction)
     pairs: list[tuple[str, str]] = [("metric", m) for m in metrics]
@@ -238,8 +240,7 @@ def annotate(
     """
     from tb_plugin import metadata, writer
 
-    if not os.path.isdir(run_dir):
-        raise CliError(f"no such run directory: {run_dir}")
+    _check_directory(run_dir, "no such run directory")
     if note is None and not tags and status is None:
         raise CliError("nothing to add: give --note, --tag or --status")
     if status is not None and status not in metadata.STATUSES:
@@ -248,9 +249,42 @@ def annotate(
         # Appends, adds and sets against the run as it is at the write, under a
         # lock: concurrent annotations and a live trainer lose nothing.
         path = writer.annotate_run(run_dir, note=note, tags=tags, status=status)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OSError) as e:
         raise CliError(str(e)) from None
-    return f"annotated {run_dir} ({os.path.relpath(path, run_dir)})\n"
+    if writer.is_remote(run_dir):
+        relative = path[len(writer.run_path(run_dir)) + 1 :]
+    else:
+        relative = os.path.relpath(path, run_dir)
+    return f"annotated {run_dir} ({relative})\n"
+
+
+def _check_directory(path: str, missing: str, *, loader: bool = False) -> None:
+    """Raises a one-line `CliError` unless `path` is a directory.
+
+    Local paths and URLs alike, through TensorBoard's own gfile
+    (``s3://BUCKET/PREFIX`` is a directory when objects lie under it). With
+    `loader`, a scheme that gfile lacks is asked of the gfile TensorBoard's
+    loader reads with (TensorFlow's when installed: ``gs://`` and others).
+    """
+    from tb_plugin import writer
+
+    try:
+        found = writer.isdir(path)
+    except writer.UnsupportedPathError as e:
+        if not loader:
+            raise CliError(str(e)) from None
+        from tensorboard.compat import tf
+
+        try:
+            found = bool(tf.io.gfile.isdir(path))
+        except ValueError:  # no TensorFlow: the same gfile, the same answer
+            raise CliError(str(e)) from None
+        except Exception as other:  # TensorFlow's errors: no light import to name them by
+            raise CliError(f"cannot read {path}: {' '.join(str(other).split())[:300]}") from None
+    except (ValueError, OSError) as e:
+        raise CliError(str(e)) from None
+    if not found:
+        raise CliError(f"{missing}: {path}")
 
 
 if __name__ == "__main__":

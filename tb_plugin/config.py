@@ -14,7 +14,7 @@ import os
 import re
 from typing import Any
 
-from tb_plugin import naming
+from tb_plugin import naming, writer
 
 CONFIG_FILENAME = "rungroups.json"
 
@@ -42,17 +42,26 @@ def patterns_from_flags(flags: Any) -> tuple[re.Pattern[str], ...]:
 def patterns_from_file(logdir: str) -> list[str]:
     """Reads `patterns` from `logdir/rungroups.json`; [] if there is no such file.
 
-    Only local log directories are read; remote ones use flags instead.
+    Read through TensorBoard's own gfile (`tb_plugin.writer.read_file`): a
+    local path, ``s3://`` (boto3) or a scheme fsspec reaches; a scheme it
+    lacks (``gs://`` without fsspec) is not read: patterns come from flags.
     """
-    if not logdir or "://" in logdir:
+    if not logdir:
         return []
-    path = os.path.join(os.path.expanduser(logdir), CONFIG_FILENAME)
+    if not writer.is_remote(logdir):
+        logdir = os.path.expanduser(logdir)
+    path = writer.join(logdir, CONFIG_FILENAME)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
+        data = writer.read_file(path)
+    except writer.UnsupportedPathError:
         return []
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
+        raise ValueError(str(e)) from None
+    if data is None:
+        return []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
         raise ValueError(f"cannot read {path}: {e}") from None
     try:
         parsed = json.loads(text)

@@ -9,8 +9,16 @@ write, under a file lock, each file a version-2 state that folds in
 everything the run held when it was written (see `tb_plugin.metadata` for the
 merge rule and what holds without locks).
 
-Only local directories are supported here; for remote log directories write
-with `tb_plugin.summary` through a TensorFlow or tensorboardX writer.
+Every file operation goes through TensorBoard's own `gfile`
+(`tensorboard.compat.tensorflow_stub.io.gfile`, never TensorFlow's), so a run
+directory may be a local path, an ``s3://BUCKET/PREFIX`` URL (boto3, with
+``S3_ENDPOINT`` and the usual AWS variables), or any scheme that gfile reaches
+through fsspec when fsspec is installed. Local writes are renamed into place
+under an ``fcntl`` lock. On object storage there is no rename and no lock: each
+write is one object, written whole under a name of its own (a random token
+added), so concurrent writers never overwrite each other and the join of
+their states keeps both (`tb_plugin.metadata`, "Without locks"). A path gfile
+cannot handle raises `UnsupportedPathError` (one line), never a local write.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import os
 import re
 import socket
 import struct
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,6 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
+from tensorboard.compat.tensorflow_stub import errors as tf_errors
+from tensorboard.compat.tensorflow_stub.io import gfile
 from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
 from tb_plugin import metadata
@@ -40,6 +51,13 @@ except ImportError:  # Windows: no advisory locks here; see metadata's notes on 
 _uid = itertools.count()
 _NAME = re.compile(r"events\.out\.tfevents\.(\d{10})\.(\d{8})\.")
 LOCK_NAME = ".lock"
+# Without file locks (object storage) this process's own threads still take
+# turns, so they never race each other for a name or a step.
+_remote_lock = threading.Lock()
+
+
+class UnsupportedPathError(ValueError):
+    """A run directory that TensorBoard's gfile cannot reach (an unknown scheme)."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +83,9 @@ def write_run_metadata(
     """Records metadata for the run in `logdir`, losing nothing the run holds.
 
     Args:
-      logdir: The run directory (created if missing). The metadata belongs to
-        the TensorBoard run that this directory is.
+      logdir: The run directory (created if missing): a local path or a URL
+        that TensorBoard's gfile reaches (``s3://BUCKET/PREFIX``). The
+        metadata belongs to the TensorBoard run that this directory is.
       data: Metadata to record: string keys, JSON-serialisable values.
       merge: If true (the default), the run's metadata becomes `data` for the
         keys `data` has, relative to what this call read: a key is stamped
@@ -83,6 +102,10 @@ def write_run_metadata(
     Raises:
       TypeError, ValueError: `data` is invalid (see
         `tb_plugin.metadata.encode_snapshot`); nothing is written.
+      UnsupportedPathError: TensorBoard's gfile cannot reach `logdir` (an
+        unknown URL scheme); nothing is written.
+      OSError: The storage failed (a missing bucket, no credentials, no
+        connection), in one line naming the path.
     """
     metadata.encode_snapshot(data)  # fail on bad input before reading or writing
 
@@ -135,6 +158,7 @@ def annotate_run(
 
     Raises:
       TypeError, ValueError: An invalid value, naming it; nothing is written.
+      UnsupportedPathError, OSError: As `write_run_metadata`.
     """
     tags, remove_tags = list(tags), list(remove_tags)
     data: dict[str, Any] = dict(keys or {})
@@ -165,8 +189,9 @@ def read_run_metadata(logdir: str | os.PathLike[str]) -> dict[str, Any]:
     """Returns the merged metadata of the run in `logdir`.
 
     Reads the run's own event files and its annotations directory, every
-    snapshot, unsampled. Malformed and newer-version snapshots are skipped;
-    truncated files are read up to the damage.
+    snapshot, unsampled, on a local path or a URL (see `read_snapshots`).
+    Malformed and newer-version snapshots are skipped; truncated files are
+    read up to the damage.
     """
     return read_run_state(logdir)[0]
 
@@ -180,14 +205,21 @@ def read_snapshots(logdir: str | os.PathLike[str], *, annotations: bool = True) 
     """Reads every well-formed snapshot of the run in `logdir`.
 
     Args:
-      logdir: The run directory.
+      logdir: The run directory: a local path or a URL that TensorBoard's
+        gfile reads (``s3://BUCKET/PREFIX``).
       annotations: Also read its annotations directory (`RUN/.rungroups/`).
+
+    Raises:
+      UnsupportedPathError: gfile has no filesystem for the URL's scheme.
+      OSError: The storage failed (a missing bucket, no credentials, no
+        connection): one line naming the path.
     """
-    logdir = os.fspath(logdir)
-    own = _read_dir(logdir)
-    if not annotations:
-        return own
-    return own + _read_dir(os.path.join(logdir, metadata.ANNOTATIONS_DIR))
+    logdir = run_path(logdir)
+    with storage_errors("read", logdir):
+        own = _read_dir(logdir)
+        if not annotations:
+            return own
+        return own + _read_dir(join(logdir, metadata.ANNOTATIONS_DIR))
 
 
 def write_state(logdir: str | os.PathLike[str], state: metadata.State) -> metadata.State:
@@ -221,45 +253,57 @@ def _commit(
     Returns:
       The path written and the state it holds.
     """
-    logdir = os.fspath(logdir)
-    directory = os.path.join(logdir, metadata.ANNOTATIONS_DIR)
+    logdir = run_path(logdir)
+    directory = join(logdir, metadata.ANNOTATIONS_DIR)
     # Validate the change on an empty state first: bad input writes nothing,
     # not even the directories.
     probe = metadata.new_state()
     change(probe, time.time())
     metadata.encode_state(probe)
-    os.makedirs(directory, exist_ok=True)
-    with _locked(directory):
-        own, annotations = _read_dir(logdir), _read_dir(directory)
-        _, state = metadata.view_and_state(
-            (s.wall_time, s.version, s.data) for s in own + annotations
-        )
-        now = max(time.time(), metadata.latest_time(state) + metadata.ORDER_STEP)
-        change(state, now)
-        payload = metadata.encode_state(state)
-        names = [m for m in map(_NAME.match, os.listdir(directory)) if m]
-        last = max(((int(m.group(1)), int(m.group(2))) for m in names), default=(0, -1))
-        # Names and steps both grow with every write, and the seconds in the
-        # name stay at the clock unless an existing name is ahead of it.
-        seconds = max(int(now), last[0])
-        sequence = last[1] + 1 if seconds == last[0] else 0
-        step = max((s.step for s in annotations), default=-1) + 1
-        filename = (
-            f"events.out.tfevents.{seconds:010d}.{sequence:08d}.{socket.gethostname()}"
-            f".{os.getpid()}.rungroups"
-        )
-        path = os.path.join(directory, filename)
-        events = [
-            event_pb2.Event(wall_time=now, file_version="brain.Event:2"),
-            event_pb2.Event(wall_time=now, step=step, summary=state_summary(payload)),
-        ]
-        # Written under a name no loader picks up (loaders read files whose name
-        # holds "tfevents"), then renamed: TensorBoard never sees half a file.
-        tmp = os.path.join(directory, "." + filename.replace("tfevents", "rungroups") + ".partial")
-        with open(tmp, "wb") as f:
-            for event in events:
-                f.write(_encode_record(event.SerializeToString()))
-        os.replace(tmp, path)
+    remote = is_remote(logdir)
+    with storage_errors("write", logdir):
+        if not remote:
+            gfile.makedirs(directory)
+        with _remote_lock if remote else _locked(directory):
+            own, annotations = _read_dir(logdir), _read_dir(directory)
+            _, state = metadata.view_and_state(
+                (s.wall_time, s.version, s.data) for s in own + annotations
+            )
+            now = max(time.time(), metadata.latest_time(state) + metadata.ORDER_STEP)
+            change(state, now)
+            payload = metadata.encode_state(state)
+            names = [m for m in map(_NAME.match, _listdir(directory)) if m]
+            last = max(((int(m.group(1)), int(m.group(2))) for m in names), default=(0, -1))
+            # Names and steps both grow with every write, and the seconds in the
+            # name stay at the clock unless an existing name is ahead of it.
+            seconds = max(int(now), last[0])
+            sequence = last[1] + 1 if seconds == last[0] else 0
+            step = max((s.step for s in annotations), default=-1) + 1
+            # Without a lock two writers may pick the same seconds and sequence:
+            # a token of their own keeps one object from replacing the other.
+            token = f".{uuid.uuid4().hex[:8]}" if remote else ""
+            filename = (
+                f"events.out.tfevents.{seconds:010d}.{sequence:08d}.{socket.gethostname()}"
+                f".{os.getpid()}{token}.rungroups"
+            )
+            path = join(directory, filename)
+            events = [
+                event_pb2.Event(wall_time=now, file_version="brain.Event:2"),
+                event_pb2.Event(wall_time=now, step=step, summary=state_summary(payload)),
+            ]
+            data = b"".join(_encode_record(event.SerializeToString()) for event in events)
+            if remote:
+                # One object, written whole: object stores never show half of one.
+                with gfile.GFile(path, "wb") as f:
+                    f.write(data)
+            else:
+                # Written under a name no loader picks up (loaders read files whose
+                # name holds "tfevents"), then renamed: TensorBoard never sees half a
+                # file. gfile has no rename; a local path is renamed by the OS.
+                tmp = join(directory, "." + filename.replace("tfevents", "rungroups") + ".partial")
+                with gfile.GFile(tmp, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
     return path, state
 
 
@@ -275,34 +319,12 @@ def state_summary(payload: bytes) -> summary_pb2.Summary:
     return summary
 
 
-@contextlib.contextmanager
-def _locked(directory: str) -> Iterator[None]:
-    if fcntl is None:
-        yield
-        return
-    with open(os.path.join(directory, LOCK_NAME), "a+b") as lock:
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        except OSError:  # a file system without locks: proceed (see metadata's notes)
-            yield
-            return
-        try:
-            yield
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-
-
 def _read_dir(directory: str) -> list[Snapshot]:
     found = []
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        return []
-    for name in names:
-        path = os.path.join(directory, name)
-        if "tfevents" not in name or not os.path.isfile(path):
+    for name in sorted(_listdir(directory)):
+        if "tfevents" not in name:
             continue
-        for event in _read_events(path):
+        for event in _read_events(join(directory, name)):
             for value in event.summary.value:
                 if value.tag != metadata.TAG or not value.tensor.string_val:
                     continue
@@ -321,6 +343,130 @@ def _read_dir(directory: str) -> list[Snapshot]:
     return found
 
 
+# --- paths through TensorBoard's gfile --------------------------------------------------
+
+
+def is_remote(path: str) -> bool:
+    """Whether `path` is a URL (``scheme://...``) rather than a local path."""
+    return "://" in path
+
+
+def run_path(path: str | os.PathLike[str]) -> str:
+    """Checks that TensorBoard's gfile can reach `path`; returns it as a string.
+
+    Raises:
+      UnsupportedPathError: A URL whose scheme gfile has no filesystem for,
+        or an ``s3://`` URL without a bucket; one line naming the path.
+    """
+    path = os.fspath(path)
+    if not is_remote(path):
+        return path
+    scheme = path.split("://", 1)[0]
+    try:
+        gfile.get_filesystem(path)
+    except (ValueError, ImportError):
+        hint = (
+            "install boto3" if scheme == "s3" else f"install fsspec and its package for {scheme}://"
+        )
+        raise UnsupportedPathError(
+            f"{path}: TensorBoard's gfile has no filesystem for {scheme}:// ({hint})"
+        ) from None
+    path = path.rstrip("/")
+    if scheme == "s3" and "/" not in path[len("s3://") :]:
+        raise UnsupportedPathError(f"{path}: give a folder inside the bucket, s3://BUCKET/PREFIX")
+    return path
+
+
+def join(path: str, *names: str) -> str:
+    """Joins names onto a local path (the OS's way) or a URL (with '/')."""
+    if is_remote(path):
+        return "/".join((path.rstrip("/"), *names))
+    return os.path.join(path, *names)
+
+
+def isdir(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` is a directory (on object storage: a prefix holding objects).
+
+    Raises:
+      UnsupportedPathError, OSError: As `read_snapshots`.
+    """
+    path = run_path(path)
+    with storage_errors("read", path):
+        return bool(gfile.isdir(path))
+
+
+def read_file(path: str) -> bytes | None:
+    """The bytes of a (small) file through TensorBoard's gfile; None if there is none.
+
+    Raises:
+      UnsupportedPathError, OSError: As `read_snapshots`.
+    """
+    path = run_path(path)
+    with storage_errors("read", path):
+        try:
+            with gfile.GFile(path, "rb") as f:
+                return bytes(f.read())
+        except Exception as e:
+            if _is_missing(e):
+                return None
+            raise
+
+
+@contextlib.contextmanager
+def storage_errors(action: str, path: str) -> Iterator[None]:
+    """Turns the storage's own errors (botocore's, gfile's) into one-line `OSError`s."""
+    try:
+        yield
+    except (OSError, ValueError, TypeError):
+        raise
+    except tf_errors.OpError as e:
+        raise OSError(f"cannot {action} {path}: {e.message}") from None
+    except Exception as e:
+        if type(e).__module__.split(".")[0] not in ("botocore", "boto3", "s3transfer"):
+            raise
+        raise OSError(f"cannot {action} {path}: {_one_line(e)}") from None
+
+
+def _one_line(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text[:300] or type(error).__name__
+
+
+def _listdir(directory: str) -> list[str]:
+    """A directory's entries; [] when it does not exist."""
+    try:
+        return [str(name) for name in gfile.listdir(directory)]
+    except (tf_errors.NotFoundError, FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _is_missing(error: Exception) -> bool:
+    """A file that is gone (or is a directory) since it was listed: skipped."""
+    if isinstance(error, tf_errors.NotFoundError | FileNotFoundError | IsADirectoryError):
+        return True
+    response = getattr(error, "response", None)  # botocore's ClientError
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code in ("NoSuchKey", "404")
+
+
+@contextlib.contextmanager
+def _locked(directory: str) -> Iterator[None]:
+    if fcntl is None:
+        yield
+        return
+    # A local path: the lock is the OS's, which gfile does not offer.
+    with open(os.path.join(directory, LOCK_NAME), "a+b") as lock:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: proceed (see metadata's notes)
+            yield
+            return
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
 def _encode_record(data: bytes) -> bytes:
     header = struct.pack("<Q", len(data))
     return (
@@ -332,12 +478,18 @@ def _encode_record(data: bytes) -> bytes:
 
 
 def _read_events(path: str) -> Iterator[event_pb2.Event]:
-    """Yields the events of a TFRecord file, stopping quietly at damage."""
+    """Yields the events of a TFRecord file, stopping quietly at damage.
+
+    A file gone (or a directory) since it was listed is skipped, and so is an
+    unreadable local file; other errors of remote storage propagate (a read
+    must not pass off part of a run as the whole of it).
+    """
     try:
-        with open(path, "rb") as f:
+        with gfile.GFile(path, "rb") as f:
             yield from _read_records(f)
-    except OSError:
-        return
+    except Exception as e:
+        if not (isinstance(e, OSError) and not is_remote(path)) and not _is_missing(e):
+            raise
 
 
 def _read_records(f: Any) -> Iterator[event_pb2.Event]:
