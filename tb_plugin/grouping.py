@@ -672,6 +672,8 @@ def _repeating(columns: dict[str, list[Value]], total: int, units: Sequence[Unit
             continue  # every trial differs: no repeats to put together
         if is_identifier(field_id, column, len(counts), units):
             continue
+        if all(type(v) is str and naming.parse_run_name(v).time is not None for v in counts):
+            continue  # timestamps: a date is never a default grouping
         out.append(field_id)
     return sorted(out, key=lambda f: _field_order(f, 0))
 
@@ -709,8 +711,8 @@ def is_identifier(
 
     It must differ for every trial that has it (two or more), and read as an identity: a
     key that names a directory, path, file, id, hash, time or date; or text values that
-    are paths, timestamps, ids (eight or more hex digits), or hold their trial's own
-    name or last path segment.
+    are paths, timestamps, ids (eight or more hex digits), or name their own trial (a
+    segment of its path, or text holding the trial or its last segment).
     """
     if len(column) < 2 or distinct < len(column):
         return False
@@ -726,16 +728,19 @@ def is_identifier(
         return True
     if all(naming.parse_run_name(v).time is not None for v in texts):
         return True
-    own = [unit.fields.get(field_id) for unit in units]
-    segments = [
-        (unit.trial, unit.trial.rsplit("/", 1)[-1])
-        for unit, v in zip(units, own, strict=True)
-        if v is not None
-    ]
     return all(
-        type(v) is str and (trial in v or (len(last) >= 4 and last in v))
-        for v, (trial, last) in zip([v for v in own if v is not None], segments, strict=True)
+        _names_its_trial(value, unit.trial)
+        for unit in units
+        if (value := unit.fields.get(field_id)) is not None
     )
+
+
+def _names_its_trial(value: Value, trial: str) -> bool:
+    """A text that is a segment of its trial's path, or holds the trial or its last segment."""
+    if type(value) is not str:
+        return False
+    segments = trial.split("/")
+    return value in segments or trial in value or (len(segments[-1]) >= 4 and segments[-1] in value)
 
 
 def _known_fields(units: Sequence[Unit]) -> set[str]:

@@ -8,8 +8,8 @@ TensorFlow, for PyTorch / tensorboardX writers and for tests::
     with tf.summary.create_file_writer(run_dir).as_default():
         tb_plugin.summary.run_metadata({"hparams": {"lr": 0.01}, "notes": "baseline"})
 
-    # torch.utils.tensorboard
-    writer.file_writer.add_summary(tb_plugin.summary.run_metadata_pb({...}))
+    # torch.utils.tensorboard or tensorboardX: one call for both writers
+    tb_plugin.summary.add_run_metadata(writer, {"hparams": {"lr": 0.01}})
 
 Each call writes one complete snapshot (see `tb_plugin.metadata`): pass
 everything you know about the run each time, because TensorBoard keeps only a
@@ -81,3 +81,33 @@ def run_metadata_pb(data: Mapping[str, Any]) -> summary_pb2.Summary:
     summary = summary_pb2.Summary()
     summary.value.add(tag=metadata.TAG, metadata=metadata.create_summary_metadata(), tensor=tensor)
     return summary
+
+
+def add_run_metadata(writer: Any, data: Mapping[str, Any], step: int | None = None) -> None:
+    """Writes a run-metadata snapshot through a PyTorch or tensorboardX `SummaryWriter`.
+
+    `torch.utils.tensorboard` writes TensorBoard's own protos, tensorboardX its own copies
+    of them (its `file_writer.add_summary` refuses TensorBoard's `Summary` with a
+    `TypeError`); this builds the summary the writer's own classes expect and flushes it.
+
+    Args:
+      writer: A `torch.utils.tensorboard.SummaryWriter` or `tensorboardX.SummaryWriter`
+        (anything with `file_writer.add_summary(summary, global_step)` or
+        `_get_file_writer()`).
+      data: As for `run_metadata`.
+      step: Optional step of the event (default 0).
+
+    Raises:
+      TypeError, ValueError: As for `run_metadata`; nothing is written.
+    """
+    summary: Any = run_metadata_pb(data)
+    get = getattr(writer, "_get_file_writer", None)
+    file_writer = get() if callable(get) else writer.file_writer
+    if type(writer).__module__.split(".", 1)[0] == "tensorboardX":
+        from tensorboardX.proto import summary_pb2 as tbx_summary_pb2
+
+        summary = tbx_summary_pb2.Summary.FromString(summary.SerializeToString())
+    file_writer.add_summary(summary, step)
+    flush = getattr(writer, "flush", None)
+    if callable(flush):
+        flush()
