@@ -261,19 +261,20 @@ def test_table_sorts_expands_and_shows_a_runs_metadata(page, grid):
             strict=True,
         )
     )
+    # Each value once: hparams confirm the parsed params (shown once, marked as
+    # both), so the metadata table does not repeat them.
     assert metadata == {
-        "hparams.lr": "0.1",
-        "hparams.bs": "64",
-        "hparams.seed": "1",
         "status": "finished",
         "tags": "grid",
         "notes": f"note {trial}",
         "started_at": "2026-01-01T10:00:00",
         "ended_at": "2026-01-01T10:05:00",
     }
-    assert panel.locator(".rg-parsed-fields").inner_text().split() == (
-        ["lr", "0.1", "bs", "64", "seed", "1"]
-    )
+    params = panel.locator(".rg-params tr")
+    assert params.locator(".rg-kv-key").all_inner_texts() == ["lr", "bs", "seed"]
+    assert [r.get_attribute("data-source") for r in params.all()] == ["both"] * 3
+    assert params.first.locator(".rg-kv-value").inner_text().split()[0] == "0.1"
+    assert "name + hparams" in params.first.inner_text()
     assert panel.locator(".rg-trial-runs li").all_inner_texts() == grid.trials[trial]
     panel.locator(".rg-copy-path").click()
     frame.locator(".rg-toast .rg-copied", has_text=f"{trial}/validation").wait_for()
@@ -500,14 +501,16 @@ def test_filters_and_exports_equal_the_table(page, grid):
     frame.locator('.rg-th[data-sort="mean"]').click()
     frame.locator('.rg-th[data-sort="mean"][aria-sort="descending"]').wait_for()
     shown = _table(frame)
-    assert [r["values"] for r in shown] == [["0.01", "64"], ["0.1", "64"]]
+    # bs is constant after the filter: hidden from the default grouping's columns.
+    assert [r["values"] for r in shown] == [["0.01"], ["0.1"]]
+    assert "param.bs: constant here" in frame.locator(".rg-constant-note").inner_text()
 
     records = list(csv.DictReader(io.StringIO(_download(page, frame, ".rg-export-csv"))))
     as_json = json.loads(_download(page, frame, ".rg-export-json"))
     assert len(records) == len(as_json) == len(shown)
     for row, rec, obj in zip(shown, records, as_json, strict=True):
-        assert [rec["param.lr"], rec["param.bs"]] == row["values"]
-        assert [str(obj["param.lr"]), str(obj["param.bs"])] == row["values"]
+        assert [rec["param.lr"], rec["param.bs"]] == [*row["values"], "64"]
+        assert [str(obj["param.lr"]), str(obj["param.bs"])] == [*row["values"], "64"]
         assert rec["runs"] == str(obj["runs"]) == row["runs"] == "2"
         mean_text = row["mean"].split("±")
         assert _shown(rec["mean"]) == _shown(str(obj["mean"])) == _shown(mean_text[0])
