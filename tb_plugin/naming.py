@@ -1043,7 +1043,7 @@ def _trial_above(name: str, start: int, end: int, default: str) -> str:
     """A pattern named the split only: a split that ends the name leaves the rest as trial."""
     if end != len(name):
         return default
-    return name[:start].rstrip("/") or "."
+    return name[:start].rstrip("/_-. ") or "."
 
 
 def compile_patterns(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
