@@ -342,19 +342,18 @@ def _unit_fields(
     named = {key: v for key, value in params.items() if (v := _scalar(value)) is not None}
     # Recorded hparams may come from a protobuf map (TensorBoard HParams sessions), whose
     # order changes between processes: sorted, so fields list the same everywhere.
-    if len(hparams) > 1:
-        hparams = {key: hparams[key] for key in sorted(hparams)}
+    keys = sorted(hparams) if len(hparams) > 1 else hparams
     # param.* first, parsed keys before hparams-only keys: "first appearance" order then
     # follows the run names, which is the order people wrote their grid in.
     for key, value in named.items():
         fields["param." + key] = hparams.get(key, value)
-    for key, value in hparams.items():
+    for key in keys:
         if key not in named:
-            fields["param." + key] = value
+            fields["param." + key] = hparams[key]
     for key, value in named.items():
         fields["name." + key] = value
-    for key, value in hparams.items():
-        fields["hparams." + key] = value
+    for key in keys:
+        fields["hparams." + key] = hparams[key]
 
     if time is None:
         time = _parse_started_at(metadata.get("started_at"))
@@ -680,14 +679,27 @@ def _repeating(columns: dict[str, list[Value]], total: int, units: Sequence[Unit
 
 def _stable_order(fields: list[str], units: Sequence[Unit], order: Sequence[str]) -> list[str]:
     preferred = {key: i for i, key in enumerate(order)}
-    in_names = {field_id[len("name.") :]: i for i, field_id in enumerate(_columns(units, "name."))}
+    # The order keys appear in run names: the first unit that names a key decides its place
+    # (its fields keep the name's order); usually the first unit names them all.
+    in_names: dict[str, int] = {}
+    remaining = [f for f in fields if f[len("param.") :] not in preferred]
+    for unit in units:
+        if not remaining:
+            break
+        present = [f for f in remaining if "name." + f[len("param.") :] in unit.fields]
+        if present:
+            position = {field_id: i for i, field_id in enumerate(unit.fields)}
+            present.sort(key=lambda f: position["name." + f[len("param.") :]])
+            for field_id in present:
+                in_names[field_id] = len(in_names)
+            remaining = [f for f in remaining if f not in in_names]
 
     def rank(field_id: str) -> tuple[int, int, str]:
         key = field_id[len("param.") :]
         if key in preferred:
             return (0, preferred[key], "")
-        if key in in_names:
-            return (1, in_names[key], "")
+        if field_id in in_names:
+            return (1, in_names[field_id], "")
         return (2, 0, key)
 
     return sorted(fields, key=rank)

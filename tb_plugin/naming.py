@@ -78,6 +78,7 @@ import re
 import sys
 import time as _time
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "REPEAT_KEYS",
@@ -142,7 +143,7 @@ def _run_name(
     labels: tuple[str, ...],
 ) -> RunName:
     """``RunName(run, trial, split, time, params, labels)``, faster."""
-    result = _NewRunName()
+    result: Any = _NewRunName()
     result.run = run
     result.trial = trial
     result.split = split
@@ -330,7 +331,7 @@ def _memo(maxsize: int):
                 result = cache[arg] = fn(arg)
             return result
 
-        cached.cache_clear = cache.clear
+        cached.cache_clear = cache.clear  # type: ignore[attr-defined]
         return cached
 
     return decorate
@@ -477,12 +478,12 @@ def _positions(text: str, char: str, start: int, end: int) -> list[int]:
 
 def _key_suffix_start(text: str) -> int:
     """Start of the longest run of key characters at the end of ``text``."""
-    return len(text) - _KEYCHARS_RE.match(text[::-1]).end()
+    return len(text) - _KEYCHARS_RE.match(text[::-1]).end()  # type: ignore[union-attr]
 
 
 def _last_word(text: str) -> str:
     """The last word of free text (words are split by ``_``, ``-`` and punctuation)."""
-    return text[len(text) - _WORDCHARS_RE.match(text[::-1]).end() :]
+    return text[len(text) - _WORDCHARS_RE.match(text[::-1]).end() :]  # type: ignore[union-attr]
 
 
 def _first_key_start(prefix: str) -> int:
@@ -751,7 +752,7 @@ def _bracket_spans(seg: str) -> list[tuple[int, int]]:
             closes[stack.pop()[1]] = i + 1
         else:
             stack.clear()
-    spans = []
+    spans: list[tuple[int, int]] = []
     end = 0
     for m in _VALUE_OPEN_RE.finditer(seg):
         start = m.start() + 1
@@ -774,7 +775,7 @@ def _bracketed_segment(seg: str) -> _Segment:
     spans = _bracket_spans(seg)
     if not spans or _HOLE_RE.search(seg) is not None:
         return _counted_segment(seg)
-    pieces = []
+    pieces: list[str] = []
     holes: dict[int, str] = {}
     pos = 0
     for n, (start, end) in enumerate(spans):
@@ -811,7 +812,7 @@ def _scan_segment(seg: str, ray: re.Match[str] | None) -> _Segment:
         # "date=2019-06-07" is a value; an impossible date stays text.
         if (
             not (start and seg[start - 1] == "=")
-            and (when := _match_time(m.lastgroup, seg[start:end], m)) is not None
+            and (when := _match_time(m.lastgroup, seg[start:end], m)) is not None  # type: ignore[arg-type]
         ):
             piece = seg[pos:start].rstrip(_EDGE)
             if pos:
@@ -946,7 +947,7 @@ def _parse(name: str, now: datetime.datetime | None) -> RunName:
             when = dir_when
     if type(when) is tuple:
         when = _resolve_year(when[0], now)
-    return _run_name(name, trial, split, when, dict(params), labels)
+    return _run_name(name, trial, split, when, dict(params), labels)  # type: ignore[arg-type]
 
 
 def _parse_any(name: str, now: datetime.datetime | None) -> RunName:
@@ -966,7 +967,7 @@ def _parse_any(name: str, now: datetime.datetime | None) -> RunName:
     params, labels, when = _walk(segments)
     if type(when) is tuple:
         when = _resolve_year(when[0], now)
-    return _run_name(name, trial, split, when, params, tuple(labels))
+    return _run_name(name, trial, split, when, params, tuple(labels))  # type: ignore[arg-type]
 
 
 def _parse_time(text: str, now: datetime.datetime | None) -> datetime.datetime | None:
@@ -1083,6 +1084,7 @@ _UNSAFE_STR_RE = re.compile(r"[\s/,;=+]")
 def _render(key: str, value: object) -> tuple[str, Value]:
     """The text for one value, which :func:`parse_value` reads back exactly, and the
     plain value it reads back as (an ``IntEnum`` comes back as its ``int``)."""
+    plain: Any
     if isinstance(value, bool):
         return ("true" if value else "false"), bool(value)
     if isinstance(value, int):

@@ -104,7 +104,7 @@ def add_run_metadata(writer: Any, data: Mapping[str, Any], step: int | None = No
     get = getattr(writer, "_get_file_writer", None)
     file_writer = get() if callable(get) else writer.file_writer
     if type(writer).__module__.split(".", 1)[0] == "tensorboardX":
-        from tensorboardX.proto import summary_pb2 as tbx_summary_pb2
+        from tensorboardX.proto import summary_pb2 as tbx_summary_pb2  # type: ignore[import-untyped]
 
         summary = tbx_summary_pb2.Summary.FromString(summary.SerializeToString())
     file_writer.add_summary(summary, step)
