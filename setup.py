@@ -62,6 +62,10 @@ setuptools.setup(
             # Real default run names from these libraries in the naming tests.
             "tensorboardX>=2.6",
             "hydra-core>=1.3",
+            # Log directories on s3://: a local S3 server (moto_server) and the
+            # client TensorBoard's own gfile reads S3 with.
+            "moto[server]>=5",
+            "boto3>=1.26",
         ],
     },
     entry_points={
