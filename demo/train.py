@@ -246,6 +246,38 @@ def build_model(optimizer: str, learning_rate: float) -> Any:
     return model
 
 
+def _import_keras() -> Any:
+    """Imports Keras (and TensorFlow), printing TensorFlow's start-up lines once.
+
+    TensorFlow loads two native libraries that each write the same start-up lines
+    (absl's "before InitializeLog" warning, oneDNN's notice) straight to file
+    descriptor 2, below Python's `sys.stderr`. They are caught in a temporary file
+    and written back without the repeats (equal but for the log prefix's time).
+    """
+    import re
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            import keras
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        lines = caught.read().decode("utf-8", "replace").splitlines()
+    seen = set()
+    for line in lines:
+        text = re.sub(r"^[IWEF]\d{4} [\d:.]+\s+\d+ ", "", line)
+        if text not in seen:
+            seen.add(text)
+            print(line, file=sys.stderr)
+    sys.stderr.flush()
+    return keras
+
+
 def train_all(logdir: str, grid: Grid) -> list[Result]:
     """Trains the grid and the other-convention runs into `logdir`, printing a line each.
 
@@ -256,7 +288,7 @@ def train_all(logdir: str, grid: Grid) -> list[Result]:
     Returns:
       The results, grid runs first.
     """
-    import keras
+    keras = _import_keras()
 
     from tb_plugin import keras as rg_keras
     from tb_plugin import writer

@@ -158,7 +158,9 @@ def _colors(frame) -> dict[str, str]:
         key = item.get_attribute("data-key")
         color = item.locator(".rg-swatch").evaluate("s => getComputedStyle(s).backgroundColor")
         row = frame.locator(f'.rg-group-row[data-key="{key}"]')
-        assert row.locator(".rg-swatch").evaluate("s => getComputedStyle(s).backgroundColor") == color
+        assert (
+            row.locator(".rg-swatch").evaluate("s => getComputedStyle(s).backgroundColor") == color
+        )
         spark = row.locator("svg.rg-spark path")
         assert spark.evaluate("p => getComputedStyle(p).stroke") == color
         out[key] = color
@@ -191,7 +193,9 @@ def test_svg_export_has_one_path_per_group_and_csv_equals_curves(page, grid):
     group_row(frame, DEFAULT_BY, 0.1, 64).locator(".rg-select-group").uncheck()
     frame.locator('.rg-chart[data-series="3"]').wait_for()
     keys = legend_keys(frame)
-    labels = frame.locator(".rg-legend-label").evaluate_all("bs => bs.map(b => b.title.split(':')[0])")
+    labels = frame.locator(".rg-legend-label").evaluate_all(
+        "bs => bs.map(b => b.title.split(':')[0])"
+    )
 
     svg = _download(page, frame, ".rg-export-svg")
     parsed = frame.locator("body").evaluate(

@@ -104,3 +104,22 @@ def test_an_annotation_shows_in_the_tab_after_reload(page, served):
     row.locator(".rg-tags", has_text="recheck").wait_for(timeout=20_000)
     assert row.locator(".rg-notes").inner_text().endswith("lr too high?")
     assert_clean(page)
+
+
+def test_best_run_cells_keep_each_runs_seed(page, served):
+    tb = served.tb
+    query = urllib.parse.urlencode({"metric": "epoch_loss", "regex": GRID})
+    expected = tb.get_json(f"data/plugin/rungroups/groups?{query}")
+    frame = open_run_groups(page, tb)
+    frame.locator(".rg-regex").fill(GRID)
+    wait_counts(frame, "18 runs in 6 groups (of 22)", timeout=60_000)
+    cells = frame.locator(".rg-group-row .rg-best-run")
+    assert cells.count() == 6
+    for i, group in enumerate(expected["groups"]):
+        best = group["stats"]["best_run"]
+        seed = re.search(r"seed=\d+", best).group(0)
+        text = cells.nth(i).inner_text()
+        # Cut to what tells it from its group's other runs: the seed, not lr and bs.
+        assert seed in text and "lr=" not in text, (text, best)
+        assert cells.nth(i).get_attribute("title").startswith(best)
+    assert_clean(page)
