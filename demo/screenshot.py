@@ -5,7 +5,8 @@
 
 Starts a real `tensorboard` on the log directory, opens the Run Groups tab in
 headless Chromium (Debian's `chromium`, driven by Playwright), shows the demo
-grid grouped over seeds with one group expanded, and saves a PNG. Run it again
+grid grouped over seeds with one group expanded and the mouse over the chart
+(the readout of every charted group at that step), and saves a PNG. Run it again
 whenever the tab changes.
 """
 
@@ -80,6 +81,10 @@ def take(logdir: str, out: str, regex: str) -> None:
                 frame.locator(".rg-member-row").first.wait_for()
                 frame.locator(".rg-chart canvas").first.wait_for(timeout=30_000)
                 time.sleep(1.5)  # let the chart settle
+                box = frame.locator(".rg-chart .u-over").bounding_box()
+                page.mouse.move(box["x"] + box["width"] * 0.62, box["y"] + box["height"] * 0.4)
+                frame.locator(".rg-readout-head[data-x]").wait_for()
+                time.sleep(0.3)
                 os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
                 page.screenshot(path=out)
                 browser.close()
