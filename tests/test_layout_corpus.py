@@ -566,3 +566,27 @@ def test_the_hparams_config_run_is_no_trial(apps):
     assert runs["hparam_tuning"]["trial"] is None
     assert "hparam_tuning" not in {t["trial"] for t in app.json("/runs")["trials"]}
     assert app.json("/run", run="hparam_tuning")["trial_runs"] == []
+
+
+@pytest.mark.parametrize("loader", ["python", "rust"])
+def test_the_demo_groups_its_grid_by_seeds_through_the_layout_step(quick_demo, loader):
+    """The demo's Keras grid (`<params>/run_<time>/{train,validation,.rungroups}`), its
+    tutorial, Hydra and torch runs: each grid configuration is one group of its seeds."""
+    a = App(quick_demo.logdir, loader)
+    try:
+        grid = {os.path.relpath(d, quick_demo.logdir) for d in quick_demo.grid}
+        a.wait_for(lambda: {t["trial"] for t in a.json("/runs")["trials"]} >= grid)
+        a.wait_for(lambda: "epoch_loss" in {t["tag"] for t in a.json("/tags")["tags"]})
+        body = a.json("/groups", metric="epoch_loss")
+        assert body["by"][:2] == ["param.lr", "param.bs"] and "param.seed" not in body["by"]
+        for group in body["groups"]:
+            trials = {m["trial"] for m in group["members"]}
+            assert trials <= grid or not trials & grid
+            if trials & grid:
+                assert len(trials) == 2 and group["stats"]["count"] == 2
+        assert sum(bool({m["trial"] for m in g["members"]} & grid) for g in body["groups"]) == 2
+        # The torch run's `Loss/train` and `Loss/validation` tags are the metric `Loss`.
+        loss = a.json("/groups", metric="Loss", by="")
+        assert loss["split"] == "validation" and loss["groups"][0]["stats"]["count"] == 1
+    finally:
+        a.close()
