@@ -127,6 +127,11 @@ def add_scalars_parent(run: str, tags: Iterable[str]) -> tuple[str, str, str] | 
     holding the scalar tag ``<main>``.
     """
     last = _last(run)
+    if "_" not in last:
+        # Only the tensorboardX form is possible: a tag ending in the parent's name.
+        parent_last = _last(_parent(run))
+        if not any(t == parent_last or t.endswith("/" + parent_last) for t in tags):
+            return None
     for tag in sorted(tags):
         if not tag:
             continue
@@ -213,15 +218,24 @@ def arrange(
                 break
         if not inside:
             holder_set.add(holder)
-    for run in runs:
-        head = run
-        top = None
-        while head != ROOT:
-            head = _parent(head)
-            if head in holder_set:
-                top = head
-        if top is not None:
-            owner[run] = top
+    if holder_set:
+        # The outermost holder above each directory, memoised: runs share directories.
+        tops: dict[str, str | None] = {ROOT: None}
+
+        def top_of(directory: str) -> str | None:
+            found = tops.get(directory, "")
+            if found != "":
+                return found
+            above = top_of(_parent(directory))
+            found = above if above is not None else (directory if directory in holder_set else None)
+            tops[directory] = found
+            return found
+
+        for run in runs:
+            if run != ROOT:
+                top = top_of(_parent(run))
+                if top is not None:
+                    owner[run] = top
 
     # Rule 3: add_scalars children and add_hparams time children name their parent.
     add_scalars: dict[str, tuple[str, str | None]] = {}
