@@ -298,8 +298,8 @@ class Backend:
         }
         fingerprint = (
             listing.fingerprint(),
-            tuple(sorted((run, tuple(sorted(t))) for run, t in run_tags.items())),
-            tuple(sorted(config_content.items())),
+            frozenset(run_tags.items()),  # equality is all a fingerprint needs: no sort
+            frozenset(config_content.items()),
         )
         if cached is not None and cached[0] == fingerprint:
             self._keep_view(experiment, fingerprint, cached[1], now)
