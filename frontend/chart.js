@@ -254,6 +254,11 @@ export class GroupChart {
     const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const xAxis = { ...axis, label: X_AXES[options.axis].label };
     if (options.axis === "step") xAxis.incrs = STEP_INCREMENTS; // whole-number steps only
+    if (options.axis === "relative") xAxis.values = (u, splits) => splits.map((v) => formatNumber(v));
+    const yScale = { distr: options.log ? 3 : 1 };
+    // uPlot's log range snaps to powers of ten, squashing curves that sit between
+    // 0.6 and 0.7 into a tenth of the plot: pad the data's own range instead.
+    if (options.log) yScale.range = (u, min, max) => (min > 0 && max > 0 ? [min / 1.05, max * 1.05] : [0.1, 1]);
     this.plot = new uPlot(
       {
         width,
@@ -261,7 +266,7 @@ export class GroupChart {
         legend: { show: false },
         // Drag a box to zoom; a drag along one axis zooms that axis only.
         cursor: { drag: { x: true, y: true, uni: 30, setScale: true } },
-        scales: { x: { time: options.axis === "wall" }, y: { distr: options.log ? 3 : 1 } },
+        scales: { x: { time: options.axis === "wall" }, y: yScale },
         axes: [xAxis, { ...axis, label: this._yLabel(), size: 64 }],
         series: uSeries,
         bands,
