@@ -30,7 +30,7 @@ from tensorboard.context import RequestContext
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tb_plugin import answers, backend, config, export, metadata, queries
+from tb_plugin import answers, backend, config, export, metadata, queries, warm
 
 _STATIC_PREFIX = "/static/"
 _STATIC_TYPES = {
@@ -52,6 +52,12 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         self._patterns = config.patterns_from_flags(context.flags)
         self._static = _load_static_files(_frontend_dir())
         self._backend = backend.Backend(self._data_provider, self._patterns)
+        # Only TensorBoard's own start-up (through RunGroupsLoader) defines the flag; a
+        # TBContext built by hand (tests, the CLI) warms nothing unless it asks to.
+        interval = getattr(context.flags, "rungroups_warm_interval", 0) or 0
+        self._warmer = None
+        if self._data_provider is not None and interval > 0:
+            self._warmer = warm.Warmer(self._backend, interval).start()
 
     def get_plugin_apps(self) -> dict[str, Any]:
         return {
@@ -187,7 +193,7 @@ def _load_static_files(root: str) -> dict[str, tuple[bytes, str]]:
 
 
 class RunGroupsLoader(base_plugin.TBLoader):
-    """Defines the `--rungroups_pattern` flag and loads the plugin."""
+    """Defines the `--rungroups_pattern` and `--rungroups_warm_interval` flags, loads the plugin."""
 
     def define_flags(self, parser: Any) -> None:
         parser.add_argument(
@@ -200,12 +206,26 @@ class RunGroupsLoader(base_plugin.TBLoader):
             "(`(?P<time>...)` a timestamp). Repeatable. Also read from "
             "'patterns' in LOGDIR/rungroups.json.",
         )
+        parser.add_argument(
+            "--rungroups_warm_interval",
+            metavar="SECONDS",
+            type=float,
+            default=warm.DEFAULT_INTERVAL,
+            help="Run Groups: how often (seconds) to check for new data and compute the "
+            "tab's first view in the background, so the first visit finds it ready; "
+            "0 turns warming off.",
+        )
 
     def fix_flags(self, flags: Any) -> None:
         try:
             config.patterns_from_flags(flags)
         except ValueError as e:
             raise base_plugin.FlagsError(str(e)) from None
+        interval = getattr(flags, "rungroups_warm_interval", 0)
+        if interval is not None and not 0 <= interval <= 86400:
+            raise base_plugin.FlagsError(
+                f"--rungroups_warm_interval must be between 0 and 86400 seconds, got {interval}"
+            )
 
     def load(self, context: base_plugin.TBContext) -> RunGroupsPlugin:
         return RunGroupsPlugin(context)

@@ -1,0 +1,117 @@
+"""Warming: the tab's first view is computed in the background, so the first click finds it ready.
+
+TensorBoard loads runs in the background and answers our routes on demand; without warming,
+the first visit to the tab pays for parsing every run name, reading every run's metadata,
+listing the scalars and reading the default metric's values and series (seconds at 10,000
+runs). A `Warmer` thread asks the same answer functions the tab's first view asks
+(`/fields`, `/tags`, `/runs`, `/groups` for the default metric, its sparklines from
+`/curves`) for the default experiment (a plain ``--logdir``), whenever the experiment's
+listing or the default metric's listing changed since it last did, at most every
+`interval` seconds. It only fills the caches the routes use (bounded, see `backend`), so an
+answer is never older than it would be without it: every request still checks freshness.
+
+The thread is a daemon, does nothing while nothing changes (two listing calls per
+interval), logs and carries on after any error, and is off when the TensorBoard flag
+``--rungroups_warm_interval`` is 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from tensorboard.context import RequestContext
+
+from tb_plugin import aggregate, answers, backend, queries
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 5.0
+"""Seconds between two checks for changes (TensorBoard reloads every 5 s by default)."""
+
+SPARKLINE_POINTS = 40
+"""`max_points` of the tab's sparklines (frontend/api.js asks the same)."""
+
+
+def default_metric(tags: list[str]) -> str | None:
+    """The metric the tab shows when the user chose none.
+
+    ``epoch_loss`` (Keras), else a validation loss, else any loss-like tag, else the first tag;
+    tags starting with ``_`` (TensorBoard's and ours) are never chosen.
+    """
+    names = [t for t in tags if not t.startswith("_")]
+    if "epoch_loss" in names:
+        return "epoch_loss"
+    lowered = [(t, t.lower()) for t in names]
+    for tag, low in lowered:
+        if "val" in low and "loss" in low:
+            return tag
+    for tag, low in lowered:
+        if "loss" in low:
+            return tag
+    return names[0] if names else None
+
+
+class Warmer:
+    """A daemon thread that keeps the tab's first view computed (see the module docstring)."""
+
+    def __init__(self, reader: backend.Backend, interval: float = DEFAULT_INTERVAL):
+        self._backend = reader
+        self._interval = interval
+        self._stop = threading.Event()
+        self._seen: tuple[Any, ...] | None = None
+        self.warmed = 0
+        """How many times the first view was computed (for tests)."""
+        self._thread = threading.Thread(target=self._loop, name="rungroups-warm", daemon=True)
+
+    def start(self) -> Warmer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.warm_once()
+            except Exception:  # noqa: BLE001 - a warming failure must never stop TensorBoard
+                logger.warning("Run Groups: warming the first view failed", exc_info=True)
+
+    def warm_once(self) -> bool:
+        """Computes the first view if the experiment or its default metric changed.
+
+        Returns:
+          Whether it computed anything.
+        """
+        ctx = RequestContext()
+        b = self._backend
+        view = b.view(ctx, "")
+        if not view.records:
+            return False
+        tags = answers.tags(b, ctx, "", queries.TagsQuery())
+        metric = default_metric([t["tag"] for t in tags["tags"]])
+        listed = b.list_tag(ctx, "", metric) if metric is not None else {}
+        # The view itself (not its id, which a new view may reuse once the old is freed).
+        seen = (view, metric, tuple(sorted(listed.items())))
+        if seen == self._seen:
+            return False
+        started = time.monotonic()
+        answers.fields(b, ctx, "", queries.FieldsQuery())
+        answers.runs_encoded(b, ctx, "", queries.RunsQuery())
+        if metric is not None:
+            spec = queries.MetricSpec(metric, aggregate.parse_reduction("last"))
+            answers.groups(b, ctx, "", queries.GroupsQuery(metrics=(spec,)))
+            answers.curves(
+                b, ctx, "", queries.CurvesQuery(metric=metric, max_points=SPARKLINE_POINTS)
+            )
+        self._seen = seen
+        self.warmed += 1
+        logger.info(
+            "Run Groups: first view of %d runs warmed in %.2f s",
+            len(view.records),
+            time.monotonic() - started,
+        )
+        return True
