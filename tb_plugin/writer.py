@@ -248,7 +248,7 @@ def _entry_id() -> str:
 def _commit(
     logdir: str | os.PathLike[str], change: Callable[[metadata.State, float], None]
 ) -> tuple[str, metadata.State]:
-    """Reads the run, applies `change` to its state and writes the result, under the lock.
+    """Reads the run, applies `change` to its state and writes the result (locked, locally).
 
     Returns:
       The path written and the state it holds.
