@@ -141,7 +141,9 @@ class Reduction:
     @property
     def text(self) -> str:
         """The name `parse_reduction` reads back (``k`` goes separately)."""
-        return AT_BEST_PREFIX + self.other_tag if self.kind == "at_best" else self.kind
+        if self.kind == "at_best" and self.other_tag is not None:
+            return AT_BEST_PREFIX + self.other_tag
+        return self.kind
 
     def to_json(self) -> dict[str, Any]:
         """Returns ``{"reduction": text, "k": k, "other_tag": other_tag}``."""
@@ -364,7 +366,7 @@ def reduce_runs(
     if r.kind == "last":
         out[nonempty] = values[ends[nonempty] - 1]
     elif values.size:  # mean_last_k
-        take = np.minimum(lengths, r.k)
+        take = np.minimum(lengths, r.k or 1)
         segment = np.repeat(np.arange(len(names)), lengths)
         keep = np.arange(values.size) >= (ends - take)[segment]
         # bincount adds in array order, so NaN and infinities propagate as in a plain sum.
@@ -1050,7 +1052,7 @@ def compare_groups(
     p[~np.isfinite(p)] = np.nan
     p_holm = np.full(n_groups, np.nan)
     has_p = np.flatnonzero(~np.isnan(p))
-    p_holm[has_p] = holm(p[has_p])
+    p_holm[has_p] = holm(p[has_p].tolist())
     # P(X better than Y) over all pairs: count the baseline values below (above) each x.
     below = np.searchsorted(y, v, side="left")
     not_above = np.searchsorted(y, v, side="right")

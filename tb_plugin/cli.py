@@ -97,7 +97,9 @@ def _parser() -> argparse.ArgumentParser:
         help="scalar tag to reduce, e.g. epoch_loss; repeatable (one column block each)",
     )
     ls_parser.add_argument(
-        "--split", help="train, validation, eval, test or none (default: validation first)"
+        "--split",
+        help="a split the runs have: train, validation, eval, test, none or one of its own "
+        "(train_inner, ...); default: validation first",
     )
     ls_parser.add_argument(
         "--reduction",

@@ -143,20 +143,26 @@ class RunMetadataCallback(keras.callbacks.Callback):
         latest = metadata.latest_time(metadata.join(read, self._state))
         return max(time.time(), latest + metadata.ORDER_STEP)
 
+    def _directory(self) -> str:
+        # Set by on_train_begin (from the argument or the TensorBoard callback).
+        if self._log_dir is None:
+            raise RuntimeError("RunMetadataCallback: no log directory (training has not begun)")
+        return self._log_dir
+
     def _read(self) -> metadata.State:
-        if _is_remote(self._log_dir):
+        if _is_remote(self._directory()):
             return metadata.new_state()
-        return writer.read_run_state(self._log_dir)[1]
+        return writer.read_run_state(self._directory())[1]
 
     def _write(self, read: metadata.State) -> None:
         # The callback writes where annotations go (RUN/.rungroups/), never a
         # live file beside the run's own: TensorBoard's Python loader would stop
         # reading any other live file of that directory that sorts before it.
         self._state = metadata.join(read, self._state)
-        if not _is_remote(self._log_dir):
+        if not _is_remote(self._directory()):
             # Folds in what the run holds, under the lock: the latest state of
             # the series is the run's whole record, whatever TensorBoard samples.
-            self._state = writer.write_state(self._log_dir, self._state)
+            self._state = writer.write_state(self._directory(), self._state)
         else:
             self._write_remote(metadata.encode_state(self._state))
         self.metadata = metadata.view(self._state)
@@ -165,7 +171,7 @@ class RunMetadataCallback(keras.callbacks.Callback):
         import tensorflow as tf
 
         if self._writer is None:
-            directory = self._log_dir.rstrip("/") + "/" + metadata.ANNOTATIONS_DIR
+            directory = self._directory().rstrip("/") + "/" + metadata.ANNOTATIONS_DIR
             self._writer = tf.summary.create_file_writer(directory)
         # Steps must grow across fits (the Rust loader drops the earlier
         # snapshots of a series when a step goes back); remote runs are not

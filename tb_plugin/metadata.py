@@ -243,7 +243,7 @@ def encode_snapshot(data: Mapping[str, Any]) -> bytes:
     encoded = dumps(data).encode("utf-8")
     if len(encoded) > MAX_SNAPSHOT_BYTES:
         sizes = {k: len(dumps(v).encode("utf-8")) for k, v in data.items()}
-        largest = max(sizes, key=sizes.get)
+        largest = max(sizes, key=lambda k: sizes[k])
         raise ValueError(
             f"run metadata snapshot is {len(encoded)} bytes, over the limit of "
             f"{MAX_SNAPSHOT_BYTES}; its largest key is {largest!r} ({sizes[largest]} bytes)"

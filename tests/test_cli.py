@@ -14,7 +14,7 @@ import urllib.parse
 import pytest
 from conftest import TensorBoardProcess, scalar_event, write_events
 
-from tb_plugin import writer
+from tb_plugin import export, writer
 
 QUERY = {"metric": "epoch_loss", "by": "lr,bs", "regex": "^lr=", "reduction": "min"}
 CLI_ARGS = ["--metric", "epoch_loss", "--by", "lr,bs", "--regex", "^lr=", "--reduction", "min"]
@@ -63,23 +63,27 @@ def test_ls_table_and_csv_show_the_same_numbers(served_demo):
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert len(rows) == len(route["groups"])
+    block = "epoch_loss [validation, min]"
     for row, group in zip(rows, route["groups"], strict=True):
         assert [float(row["lr"]), int(row["bs"])] == group["values"]
         assert int(row["runs"]) == group["size"]
-        for key in ("mean", "std", "min", "median", "max"):
-            assert float(row[key]) == pytest.approx(group["stats"][key], rel=1e-12)
-        assert row["best run"] == group["stats"]["best_run"]
+        for key in ("mean", "std", "min", "median", "max", "iqm", "sem"):
+            assert float(row[f"{block} {key}"]) == pytest.approx(group["stats"][key], rel=1e-12)
+        assert float(row[f"{block} ci_low (95% CI, Student t)"]) == pytest.approx(
+            group["stats"]["ci_low"], rel=1e-12
+        )
+        assert row[f"{block} best_run"] == group["stats"]["best_run"]
     table = tb_rungroups("ls", demo.logdir, *CLI_ARGS)
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
     assert lines[0].split()[:3] == ["lr", "bs", "runs"]
     for group in route["groups"]:
         stats = group["stats"]
+        mean, spread, n = export.paper_cell(stats, "t")
         assert any(
-            f"{stats['mean']:.4g} ± {stats['std']:.4g}" in line and stats["best_run"] in line
-            for line in lines
-        )
-    assert lines[-1].startswith("4 trials in 2 groups; min epoch_loss (validation)")
+            f"{mean} {spread} ({n})" in line and stats["best_run"] in line for line in lines
+        ), (mean, spread, lines)
+    assert lines[-1].startswith("4 trials in 2 groups; epoch_loss (validation, min;")
 
 
 @pytest.mark.parametrize(
