@@ -2,7 +2,7 @@
 // URLs are relative to the iframe's <base href="plugin/rungroups/">, so
 // --path_prefix and experiment-scoped URLs keep working.
 
-import { curvesQuery, groupsQuery } from "./url_state.js";
+import { curvesQuery, exportQuery, groupsQuery } from "./url_state.js";
 
 /** A failed request, with the backend's one-line message. */
 export class ApiError extends Error {
@@ -22,6 +22,18 @@ const MAX_CACHED = 64;
 // text did not change comes back as the very same object, so a reload that
 // changed nothing costs the caller one identity check.
 const last = new Map();
+
+async function fetchText(path) {
+  let response;
+  try {
+    response = await fetch(path);
+  } catch (e) {
+    throw new ApiError(`Could not reach TensorBoard (${e.message}).`);
+  }
+  const text = await response.text();
+  if (!response.ok) throw new ApiError(text.trim().slice(0, 300) || `${response.status} ${response.statusText}`, response.status);
+  return text;
+}
 
 /**
  * @param {string} path
@@ -113,4 +125,16 @@ export function fetchCurves(state, keys, maxPoints, curve = {}, mark = undefined
  */
 export function fetchRun(run) {
   return cached(`./run?${new URLSearchParams({ run }).toString()}`);
+}
+
+/**
+ * The table of a state as a file (`/export`): the same text as
+ * `tb-rungroups ls --format F` for the same view. Not cached (a copy or a
+ * download is asked for once).
+ * @param {object} state
+ * @param {string} format  csv, json, markdown or latex
+ * @returns {Promise<string>}
+ */
+export function fetchExport(state, format) {
+  return fetchText(`./export?${exportQuery(state, format)}`);
 }

@@ -10,7 +10,6 @@ import { countsLine } from "./format.js";
 import {
   defaultChartKeys,
   defaultMetric,
-  exportRecords,
   groupRunNames,
   indexTrials,
   legendLabels,
@@ -71,6 +70,7 @@ export class App {
       onSelect: (group, on) => this.select(group, on),
       onOpenRun: (run) => this.openRun(run),
       onCopyRegex: (group) => this.copyRegex(group),
+      onBaseline: (group) => this.change({ baseline: this.state.baseline === group.key ? null : group.key }),
     });
     this.chart = new GroupChart();
     this.chartControls = el("div", "rg-chart-controls");
@@ -165,6 +165,13 @@ export class App {
       answer = await this._busy(api.fetchGroups(q));
     } catch (e) {
       if (mine !== this.gen.groups) return;
+      if (e.status === 404 && q.baseline && /compare/.test(e.message)) {
+        // The filters left the baseline group out: compare with nothing, and say so.
+        this.state = { ...this.state, baseline: null };
+        await this.loadGroups();
+        if (mine + 1 === this.gen.groups) this._showBanner("The baseline group is not in this view: no comparison.", false);
+        return;
+      }
       this._showBanner(e.status >= 400 && e.status < 500 ? e.message : `The backend failed: ${e.message}`, true);
       return;
     }
@@ -319,7 +326,15 @@ export class App {
     const regroup = "by" in patch || "where" in patch || "filter" in patch || "regex" in patch;
     this.state = { ...this.state, ...patch };
     if ("by" in patch) this.state.expanded = [];
+    // A group key names a group of one grouping: a new grouping has no baseline.
+    if ("by" in patch && !("baseline" in patch)) this.state.baseline = null;
     if (regroup && "by" in patch) this.state.selected = null;
+    if (Object.keys(patch).every((k) => k === "spread")) {
+      // How the spread is shown: the same answer, drawn again.
+      this._updateToolbar(this.query(), this.answer ? this.answer.split : undefined);
+      this._renderTable();
+      return;
+    }
     this.loadGroups();
   }
 
@@ -394,12 +409,31 @@ export class App {
     this.toolbar.showLink(link, ok);
   }
 
-  exportTable(kind) {
+  /**
+   * Exports the table through `/export` with the view's arguments, so the
+   * files and texts are what `tb-rungroups ls --format F` prints for the same
+   * view: CSV/JSON as a download, Markdown/LaTeX (the paper table) copied.
+   * @param {string} kind  "csv", "json", "markdown" or "latex"
+   */
+  async exportTable(kind) {
     if (!this.answer) return;
-    const records = exportRecords(this.sorted, this.answer.by);
-    const stamp = this.answer.metric ? `-${this.answer.metric.replace(/[^\w.-]+/g, "_")}` : "";
-    if (kind === "csv") download(`run-groups${stamp}.csv`, toCsv(records), "text/csv");
-    else download(`run-groups${stamp}.json`, `${JSON.stringify(records, null, 2)}\n`, "application/json");
+    const q = this.query();
+    let text;
+    try {
+      text = await this._busy(api.fetchExport(q, kind));
+    } catch (e) {
+      this._showBanner(`Could not export: ${e.message}`, true);
+      return;
+    }
+    const stamp = q.metric ? `-${q.metric.replace(/[^\w.-]+/g, "_")}` : "";
+    if (kind === "csv") download(`run-groups${stamp}.csv`, text, "text/csv");
+    else if (kind === "json") download(`run-groups${stamp}.json`, text, "application/json");
+    else {
+      const what = kind === "latex" ? "LaTeX" : "Markdown";
+      const ok = await copyText(text);
+      this.toolbar.showExport(text, what, ok);
+      this.toast.replaceChildren(el("span", null, ok ? `${what} table copied` : `${what} table below: copy it from there`));
+    }
   }
 
   /** Follows a theme change (chart colours live in its canvas). */
@@ -426,6 +460,10 @@ export class App {
       sparklines: this.sparklines,
       sort: this.state.sort,
       metric: this.answer.metric,
+      blocks: this.answer.metrics || [],
+      spread: this.state.spread,
+      ci: this.answer.ci || null,
+      baseline: this.answer.baseline || null,
     });
     this._showCounts();
   }
@@ -444,6 +482,11 @@ export class App {
     return this.state.by === null ? varyingColumns(this.answer.groups, by) : by.map((_, i) => i);
   }
 
+  _baselineLabel() {
+    const g = this.state.baseline && this.answer ? this.byKey.get(this.state.baseline) : null;
+    return g ? g.label : null;
+  }
+
   _updateToolbar(q, usedSplit) {
     let constantBy = [];
     if (this.answer && this.state.by === null) {
@@ -458,6 +501,7 @@ export class App {
       reductions: this.reductions,
       state: { ...this.state, metric: q.metric },
       usedSplit,
+      baselineLabel: this._baselineLabel(),
     });
     this._showCounts();
   }

@@ -160,3 +160,137 @@ export function shortRunName(name, names, longPart = 12) {
   }
   return out;
 }
+
+// --- numbers a paper can report (the rule of tb_plugin/export.py's paper_cell) ---
+
+/**
+ * Decimal places that show two significant digits of a spread (an interval's
+ * half-width, a std); 4 when the spread is not a positive finite number.
+ * @param {number|null} spread
+ * @returns {number}
+ */
+export function decimalsFor(spread) {
+  if (typeof spread !== "number" || !Number.isFinite(spread) || spread <= 0) return 4;
+  return Math.max(0, 1 - Math.floor(Math.log10(spread)));
+}
+
+/**
+ * `x` with `decimals` places, ties to even like Python's `f"{x:.{d}f}"` (JS's
+ * toFixed rounds exact ties away from zero), non-finite as nan/inf/-inf.
+ * @param {number} x
+ * @param {number} decimals  0..20
+ * @returns {string}
+ */
+export function fixed(x, decimals) {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const text = x.toFixed(decimals);
+  if (Math.abs(x) >= 1e21) return text;
+  // The exact decimal expansion tells a true tie (…5 followed by zeros only).
+  const exact = Math.abs(x).toFixed(Math.min(100, decimals + 30));
+  const point = exact.indexOf(".");
+  const kept = decimals ? exact.slice(0, point + 1 + decimals) : exact.slice(0, point);
+  const rest = exact.slice(point + 1 + decimals);
+  if (!/^50*$/.test(rest) || Number(kept.slice(-1)) % 2 !== 0) return text;
+  return `${x < 0 ? "-" : ""}${kept}`;
+}
+
+/**
+ * Python's `f"{x:.4g}"`: 4 significant digits, trailing zeros dropped,
+ * scientific below 1e-4 and from 1e4.
+ * @param {number} x
+ * @returns {string}
+ */
+export function formatG4(x) {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0) return "0";
+  const [mantissa, exp] = x.toExponential(3).split("e");
+  const e = Number(exp);
+  if (e >= -4 && e < 4) return fixed(x, 3 - e).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  const m = mantissa.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  return `${m}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+}
+
+/** How the table shows a group's spread: the interval, the std or the sem. */
+export const SPREADS = ["ci", "std", "sem"];
+
+/**
+ * A group's cell for one metric: the mean rounded to the digits its spread
+ * supports (the spread to two significant digits, the mean to the same
+ * decimal place), the spread (`± h`, or `[low, high]` for a bootstrap
+ * interval, which need not be symmetric), and n. One run has no spread: its
+ * mean keeps 4 significant digits and the cell says n=1, never `± 0`.
+ * @param {object|null} stats  a group's `stats` from /groups
+ * @param {string} spread  "ci", "std" or "sem"
+ * @returns {{mean: string, spread: string, n: number, title: string}}
+ */
+export function statCell(stats, spread = "ci") {
+  const n = stats && typeof stats.count === "number" ? stats.count : 0;
+  const mean = stats ? toNumber(stats.mean) : null;
+  if (!n || mean === null || Number.isNaN(mean)) return { mean: "–", spread: "", n, title: "" };
+  let text = "";
+  let title = `mean ${mean}`;
+  let decimals = null;
+  if (spread === "ci") {
+    const low = toNumber(stats.ci_low);
+    const high = toNumber(stats.ci_high);
+    if (low !== null && high !== null && !Number.isNaN(low) && !Number.isNaN(high)) {
+      const half = (high - low) / 2;
+      const bootstrap = stats.ci_method === "bootstrap";
+      decimals = decimalsFor(bootstrap ? Math.min(mean - low, high - mean) || half : half);
+      text = bootstrap ? `[${fixed(low, decimals)}, ${fixed(high, decimals)}]` : `± ${fixed(half, decimals)}`;
+      const level = typeof stats.ci_level === "number" ? `${+(stats.ci_level * 100).toFixed(3)}% ` : "";
+      title += `; ${level}CI (${bootstrap ? "percentile bootstrap" : "Student t"}) [${low}, ${high}]`;
+    }
+  } else {
+    const s = toNumber(stats[spread]);
+    if (s !== null && !Number.isNaN(s)) {
+      decimals = decimalsFor(s);
+      text = `± ${fixed(s, decimals)}`;
+      title += `; ${spread === "std" ? "sample std" : "standard error of the mean"} ${s}`;
+    }
+  }
+  return { mean: decimals === null ? formatG4(mean) : fixed(mean, decimals), spread: text, n, title: `${title}; n=${n}` };
+}
+
+/**
+ * A comparison's difference of means, rounded like a mean by its interval's
+ * half-width, with an explicit sign: `+0.012 ± 0.008`.
+ * @param {object|null} compare  a group's `compare` from /groups
+ * @returns {string}
+ */
+export function formatDelta(compare) {
+  const d = compare ? toNumber(compare.delta) : null;
+  if (d === null || Number.isNaN(d)) return "–";
+  const low = toNumber(compare.delta_ci_low);
+  const high = toNumber(compare.delta_ci_high);
+  const ok = low !== null && high !== null && Number.isFinite(low) && Number.isFinite(high);
+  const half = ok ? (high - low) / 2 : null;
+  const decimals = ok ? decimalsFor(half) : null;
+  const text = decimals === null ? formatG4(d) : fixed(d, decimals);
+  const signed = d > 0 && !text.startsWith("+") ? `+${text}` : text;
+  return ok ? `${signed} ± ${fixed(half, decimals)}` : signed;
+}
+
+/**
+ * A p-value with two significant digits, "<0.001" below that, "–" without one.
+ * @param {unknown} p
+ * @returns {string}
+ */
+export function formatP(p) {
+  const x = toNumber(p);
+  if (x === null || Number.isNaN(x)) return "–";
+  if (x < 0.001) return "<0.001";
+  return Number(x).toPrecision(2);
+}
+
+/**
+ * A probability of improvement with two decimals ("–" without one).
+ * @param {unknown} p
+ * @returns {string}
+ */
+export function formatProbability(p) {
+  const x = toNumber(p);
+  return x === null || Number.isNaN(x) ? "–" : fixed(x, 2);
+}

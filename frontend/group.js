@@ -60,25 +60,45 @@ export function defaultMetric(tags) {
   );
 }
 
-const VALUE_KEYS = {
-  runs: (g) => g.size,
-  mean: (g) => statNumber(g, "mean"),
-  std: (g) => statNumber(g, "std"),
-  min: (g) => statNumber(g, "min"),
-  max: (g) => statNumber(g, "max"),
-  best: (g) => statNumber(g, "best_value"),
-};
+/**
+ * A group's statistics and comparison for one metric block (the first block
+ * is also the group's own `stats`/`compare`).
+ * @param {object} group  a group of /groups
+ * @param {number} i  the block's index in the answer's `metrics`
+ * @returns {{stats: object|null, compare: object|null}}
+ */
+export function groupBlock(group, i) {
+  const block = group.metrics && group.metrics[i];
+  if (block) return { stats: block.stats || null, compare: block.compare || null };
+  return i === 0 ? { stats: group.stats || null, compare: group.compare || null } : { stats: null, compare: null };
+}
 
-function statNumber(group, key) {
-  const v = group.stats ? toNumber(group.stats[key]) : null;
+const STAT_KEYS = { mean: "mean", std: "std", min: "min", max: "max", best: "best_value" };
+const COMPARE_KEYS = { delta: "delta", p: "p_value", prob: "prob_improvement" };
+const SORT_KEY = /^(mean|std|min|max|best|delta|p|prob)(?:\.(\d+))?$/;
+
+function finite(value) {
+  const v = toNumber(value);
   return v === null || Number.isNaN(v) ? null : v;
+}
+
+/** The number a sort key reads from a group, or undefined for a key that names none. */
+function sortValue(key) {
+  if (key === "runs") return (g) => g.size;
+  const m = SORT_KEY.exec(key);
+  if (!m) return undefined;
+  const i = Number(m[2] || 0);
+  if (STAT_KEYS[m[1]]) return (g) => finite((groupBlock(g, i).stats || {})[STAT_KEYS[m[1]]]);
+  return (g) => finite((groupBlock(g, i).compare || {})[COMPARE_KEYS[m[1]]]);
 }
 
 /**
  * Sorts groups by a column, stably, missing numbers last in either
  * direction. Keys: `group` (the backend's order), `value.<i>` (the i-th
  * group-by field, by the rank the backend gives its value in `ranks`),
- * `runs`, `mean`, `std`, `min`, `max`, `best`.
+ * `runs`, and a statistic `mean`, `std`, `min`, `max`, `best` or a
+ * comparison `delta`, `p`, `prob` of the first metric block, or of block i
+ * with a `.<i>` suffix (`mean.1`).
  * @param {object[]} groups
  * @param {{key: string, dir: number}} sort
  * @returns {object[]}  a new array
@@ -97,8 +117,8 @@ export function sortGroups(groups, sort) {
       if (x === Infinity || y === Infinity) return (x === Infinity) - (y === Infinity);
       return (x - y) * dir;
     };
-  } else if (VALUE_KEYS[key]) {
-    const get = VALUE_KEYS[key];
+  } else if (sortValue(key)) {
+    const get = sortValue(key);
     cmp = (a, b) => {
       const x = get(a[0]);
       const y = get(b[0]);
@@ -129,34 +149,6 @@ export function flattenRows(groups, expanded) {
     }
   });
   return rows;
-}
-
-/**
- * The table as plain records, one per group, in the order shown: what the
- * CSV and JSON exports contain.
- * @param {object[]} groups  sorted groups
- * @param {string[]} by  field ids
- * @returns {object[]}
- */
-export function exportRecords(groups, by) {
-  return groups.map((g) => {
-    const record = {};
-    by.forEach((field, i) => {
-      record[field] = g.values[i] === undefined ? null : g.values[i];
-    });
-    if (!by.length) record.group = g.label;
-    const s = g.stats || {};
-    Object.assign(record, {
-      runs: g.size,
-      mean: statNumber(g, "mean"),
-      std: statNumber(g, "std"),
-      min: statNumber(g, "min"),
-      max: statNumber(g, "max"),
-      best_run: s.best_run === undefined ? null : s.best_run,
-      best_value: statNumber(g, "best_value"),
-    });
-    return record;
-  });
 }
 
 const CSV_NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?(?:inf|nan|Infinity|NaN)$/i;

@@ -19,6 +19,14 @@ export const DEFAULT_SMOOTHING = 0.6;
 export const MAX_SMOOTHING = 0.999;
 // A group's key as the backend gives it (`grouping.group_key`): opaque, URL-safe.
 const GROUP_KEY = /^[A-Za-z0-9_-]{16}$/;
+const SPREADS = ["ci", "std", "sem"];
+const CI_METHODS = ["t", "bootstrap"];
+/** mean_last_k's default k (the backend's). */
+export const DEFAULT_K = 5;
+/** The largest k /groups accepts. */
+export const MAX_K = 1000000;
+// Extra metric blocks a link may hold (a table stays readable).
+const MAX_MORE = 8;
 
 /**
  * A fresh default state. `by: null` means the backend's default grouping and
@@ -31,6 +39,12 @@ export function defaultState() {
     metric: null,
     split: "",
     reduction: "last",
+    // More metric blocks after the first: [metric, reduction] pairs.
+    more: [],
+    k: DEFAULT_K,
+    spread: "ci",
+    ci: "t",
+    baseline: null,
     filter: "",
     regex: "",
     where: [],
@@ -80,6 +94,17 @@ export function stateFromUrlData(data) {
   if (get("metric")) state.metric = get("metric");
   if (SPLIT_NAME.test(get("split") || "")) state.split = get("split");
   if (REDUCTION_NAME.test(get("reduction") || "")) state.reduction = get("reduction");
+  if (get("more")) {
+    state.more = (parseJsonList(get("more")) || [])
+      .filter((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && p[0] && REDUCTION_NAME.test(p[1]))
+      .slice(0, MAX_MORE)
+      .map(([m, r]) => [m, r]);
+  }
+  const k = Number(get("k"));
+  if (get("k") && Number.isInteger(k) && k >= 1 && k <= MAX_K) state.k = k;
+  if (SPREADS.includes(get("spread"))) state.spread = get("spread");
+  if (CI_METHODS.includes(get("ci"))) state.ci = get("ci");
+  if (GROUP_KEY.test(get("baseline") || "")) state.baseline = get("baseline");
   if (get("filter")) state.filter = get("filter");
   if (get("regex")) state.regex = get("regex");
   if (get("where")) {
@@ -122,6 +147,11 @@ export function stateToUrlData(state) {
   if (state.metric) out.metric = state.metric;
   if (state.split) out.split = state.split;
   if (state.reduction && state.reduction !== d.reduction) out.reduction = state.reduction;
+  if (state.more && state.more.length) out.more = JSON.stringify(state.more);
+  if (state.k && state.k !== d.k) out.k = String(state.k);
+  if (state.spread && state.spread !== d.spread) out.spread = state.spread;
+  if (state.ci && state.ci !== d.ci) out.ci = state.ci;
+  if (state.baseline) out.baseline = state.baseline;
   if (state.filter) out.filter = state.filter;
   if (state.regex) out.regex = state.regex;
   if (state.where && state.where.length) out.where = JSON.stringify(state.where);
@@ -210,8 +240,30 @@ function commonParams(state) {
  */
 export function groupsQuery(state) {
   const q = commonParams(state);
-  if (state.metric) q.set("reduction", state.reduction || "last");
+  if (state.metric) {
+    const reductions = [state.reduction || "last"];
+    for (const [metric, reduction] of state.more || []) {
+      q.append("metric", metric);
+      reductions.push(reduction || "last");
+    }
+    // One reduction for every metric, or one per metric in order.
+    if (reductions.every((r) => r === reductions[0])) q.set("reduction", reductions[0]);
+    else for (const r of reductions) q.append("reduction", r);
+    if (reductions.includes("mean_last_k")) q.set("k", String(state.k || DEFAULT_K));
+    if (state.ci && state.ci !== "t") q.set("ci", state.ci);
+    if (state.baseline) q.set("baseline", state.baseline);
+  }
   return q.toString();
+}
+
+/**
+ * The query string of `/export` for a state: `/groups`' arguments and the format.
+ * @param {object} state
+ * @param {string} format  csv, json, markdown or latex
+ * @returns {string}
+ */
+export function exportQuery(state, format) {
+  return `format=${encodeURIComponent(format)}&${groupsQuery(state)}`;
 }
 
 /**

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   defaultMetric,
-  exportRecords,
   flattenRows,
   groupRunNames,
   indexTrials,
@@ -103,6 +102,22 @@ test("groups sort by any column, missing numbers last, stably", () => {
   assert.deepEqual(keys(gs), [0.1, 0.01, 1], "input untouched");
 });
 
+test("groups sort by a later metric block and by the comparison with a baseline", () => {
+  const block = (mean, delta, p, prob) => ({ stats: { mean }, compare: delta === null ? null : { delta, p_value: p, prob_improvement: prob } });
+  const gs = [
+    { key: "a", values: ["a"], size: 3, metrics: [block(1, null), block(5, null)] },
+    { key: "b", values: ["b"], size: 3, metrics: [block(2, 1, 0.2, 0.9), block(4, -1, 0.01, 0.1)] },
+    { key: "c", values: ["c"], size: 3, metrics: [block(3, 2, 0.03, 1), block("NaN", "NaN", null, null)] },
+  ];
+  const keys = (sorted) => sorted.map((g) => g.key);
+  assert.deepEqual(keys(sortGroups(gs, { key: "mean.1", dir: 1 })), ["b", "a", "c"]);
+  assert.deepEqual(keys(sortGroups(gs, { key: "mean", dir: -1 })), ["c", "b", "a"]);
+  assert.deepEqual(keys(sortGroups(gs, { key: "delta", dir: -1 })), ["c", "b", "a"], "the baseline (no compare) last");
+  assert.deepEqual(keys(sortGroups(gs, { key: "p", dir: 1 })), ["c", "b", "a"]);
+  assert.deepEqual(keys(sortGroups(gs, { key: "prob.1", dir: -1 })), ["b", "a", "c"]);
+  assert.deepEqual(keys(sortGroups(gs, { key: "mean.7", dir: 1 })), ["a", "b", "c"], "a block not there: order kept");
+});
+
 test("a field's column sorts by the backend's ranks, not by its own idea of the values", () => {
   // The backend's order: numbers, NaN after them, booleans, strings naturally, (none) last.
   const gs = [
@@ -141,25 +156,18 @@ test("flattening 10,000 members stays linear", () => {
   assert.ok(performance.now() - t0 < 200);
 });
 
-test("exports hold what the table shows, CSV quoted and formula-safe", () => {
-  const gs = [
-    group([0.1, "a,b"], 3, { mean: 0.5, std: 0.1, min: 0.4, max: 0.6, best_run: 'r "1"', best_value: 0.4 }),
-    group([null, "=cmd()"], 1, { mean: "NaN", std: "NaN", min: "NaN", max: "NaN", best_run: null, best_value: "NaN" }),
+test("CSV is quoted and formula-safe", () => {
+  const records = [
+    { "param.lr": 0.1, "param.x": "a,b", best_run: 'r "1"', best_value: 0.4 },
+    { "param.lr": null, "param.x": "=cmd()", best_run: "-1+cmd|' /C calc'!A0", best_value: -1.5 },
   ];
-  const records = exportRecords(gs, ["param.lr", "param.x"]);
-  assert.deepEqual(records[0], {
-    "param.lr": 0.1, "param.x": "a,b", runs: 3, mean: 0.5, std: 0.1, min: 0.4, max: 0.6, best_run: 'r "1"', best_value: 0.4,
-  });
-  assert.equal(records[1].mean, null);
-  const csv = toCsv(records);
   assert.equal(
-    csv,
-    'param.lr,param.x,runs,mean,std,min,max,best_run,best_value\r\n' +
-      '0.1,"a,b",3,0.5,0.1,0.4,0.6,"r ""1""",0.4\r\n' +
-      ",'=cmd(),1,,,,,,\r\n",
+    toCsv(records),
+    "param.lr,param.x,best_run,best_value\r\n" +
+      '0.1,"a,b","r ""1""",0.4\r\n' +
+      ",'=cmd(),'-1+cmd|' /C calc'!A0,-1.5\r\n",
   );
   assert.equal(toCsv([]), "");
-  assert.deepEqual(Object.keys(exportRecords([group([], 5, null)], [])[0]).slice(0, 2), ["group", "runs"]);
 });
 
 test("curves align on the union of steps with bands, and log drops non-positive values", async () => {

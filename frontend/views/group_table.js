@@ -1,23 +1,30 @@
-// The group table: one row per group (values, runs, mean ± std, min, max,
-// best run, sparkline, links), expandable to its runs. Rows are virtualised:
+// The group table: one row per group (values, runs, per metric block mean ±
+// CI/std/sem with n and, with a baseline, Δ / p / P(better); min, max and best
+// run of the first metric, sparkline, links), expandable to its runs. Rows are virtualised:
 // only the rows in view (plus a margin) exist in the DOM, so 10,000 runs
 // scroll as smoothly as 10; a row still in view after a scroll keeps its node.
 
 import {
+  formatDelta,
   formatDuration,
   formatFieldValue,
-  formatMeanStd,
   formatNumber,
+  formatP,
+  formatProbability,
   formatParams,
   formatValue,
   formatWallTime,
   shortRunName,
+  statCell,
   toNumber,
 } from "../format.js";
-import { flattenRows, groupRunNames } from "../group.js";
+import { flattenRows, groupBlock, groupRunNames } from "../group.js";
 import { timeSeriesHref } from "../regex.js";
 import { cssVar, el } from "./dom.js";
 import { buildSparkline } from "./sparkline.js";
+
+/** Fewer runs than this in a group: its interval is marked as resting on too few. */
+export const FEW_RUNS = 3;
 
 /** Height of every row in pixels (virtualisation needs a fixed height). */
 export const ROW_HEIGHT = 30;
@@ -29,7 +36,8 @@ export class GroupTable {
   /**
    * @param {{onSort: (key: string) => void, onToggle: (group: object) => void,
    *   onSelect: (group: object, on: boolean) => void,
-   *   onOpenRun: (run: string) => void, onCopyRegex: (group: object) => void}} handlers
+   *   onOpenRun: (run: string) => void, onCopyRegex: (group: object) => void,
+   *   onBaseline: (group: object) => void}} handlers
    */
   constructor(handlers) {
     this.handlers = handlers;
@@ -75,15 +83,21 @@ export class GroupTable {
    * @param {{groups: object[], by: string[], expanded: Set<string>, selected: Set<string>,
    *   colors: Map<string, string>, trials: Map<string, object>|null,
    *   sparklines: Map<string, object>, sort: {key: string, dir: number},
-   *   metric: string|null, columns?: number[]}} model  `groups` already sorted;
-   *   `columns` the indices of `by` shown (all when absent)
+   *   metric: string|null, columns?: number[], blocks?: object[], spread?: string,
+   *   ci?: {method: string, level: number}|null, baseline?: string|null}} model
+   *   `groups` already sorted; `columns` the indices of `by` shown (all when
+   *   absent); `blocks` the answer's `metrics`; `spread` "ci", "std" or "sem";
+   *   `baseline` the baseline group's key
    */
   setData(model) {
     this.model = model;
     if (!model.columns) model.columns = model.by.map((_, i) => i);
+    if (!model.blocks) model.blocks = model.metric ? [{ metric: model.metric }] : [];
+    if (!model.spread) model.spread = "ci";
     this.rows = flattenRows(model.groups, model.expanded);
-    const template = this._template(model.columns.length);
+    const { template, min } = this._template(model.columns.length, model.blocks.length, Boolean(model.baseline));
     this.element.style.setProperty("--rg-group-columns", template);
+    this.element.style.setProperty("--rg-table-min-width", `${min}px`);
     this._buildHead(model);
     this.body.style.height = `${this.rows.length * ROW_HEIGHT}px`;
     this.scroller.style.height = `min(70vh, ${Math.max(3, this.rows.length) * ROW_HEIGHT + 2}px)`;
@@ -121,9 +135,31 @@ export class GroupTable {
     if (i >= 0) this.scroller.scrollTop = this._top = i * ROW_HEIGHT;
   }
 
-  _template(nBy) {
-    const values = `repeat(${Math.max(1, nBy)}, minmax(70px, 1fr))`;
-    return `28px 28px ${values} 56px minmax(120px, 1.2fr) 76px 76px minmax(140px, 1.6fr) 84px 150px`;
+  /** The grid's columns and their least total width (the table scrolls sideways below it). */
+  _template(nBy, nBlocks, baseline) {
+    const cols = [[28], [28]];
+    for (let i = 0; i < Math.max(1, nBy); i++) cols.push([70, "1fr"]);
+    cols.push([48]);
+    const block = () => {
+      cols.push([190, "1.3fr"]);
+      if (baseline) cols.push([130, "1fr"], [92], [64]);
+    };
+    if (nBlocks) block();
+    cols.push([72], [72], [130, "1.4fr"]);
+    for (let i = 1; i < nBlocks; i++) block();
+    cols.push([84], [190]);
+    const template = cols.map(([px, fr]) => (fr ? `minmax(${px}px, ${fr})` : `${px}px`)).join(" ");
+    const min = cols.reduce((sum, [px]) => sum + px, 0) + 8 * (cols.length - 1) + 16;
+    return { template, min };
+  }
+
+  /** A block's header prefix: its metric (and reduction) when the table holds several. */
+  _blockName(i) {
+    const blocks = this.model.blocks;
+    if (blocks.length < 2) return "";
+    const b = blocks[i] || {};
+    const k = b.k !== null && b.k !== undefined ? ` k=${b.k}` : "";
+    return `${b.metric || ""} (${b.reduction || ""}${k}) `;
   }
 
   _buildHead(model) {
@@ -151,10 +187,28 @@ export class GroupTable {
     if (model.by.length) for (const i of model.columns) cell(model.by[i], `value.${i}`);
     else cell("group", "group");
     cell("runs", "runs", "Runs (trials) in the group", true);
-    cell("mean ± std", "mean", model.metric ? `${model.metric}: mean ± sample std over the group's runs` : "", true);
+    const ci = model.ci || { method: "t", level: 0.95 };
+    const level = `${+(ci.level * 100).toFixed(3)}%`;
+    const spreadText = {
+      ci: ci.method === "bootstrap" ? ["mean [CI]", `mean and ${level} percentile-bootstrap interval of the mean`] : ["mean ± CI", `mean ± half-width of the ${level} Student-t interval of the mean`],
+      std: ["mean ± std", "mean ± sample standard deviation (ddof=1) over the group's runs"],
+      sem: ["mean ± sem", "mean ± standard error of the mean (std/√n)"],
+    }[model.spread] || ["mean", ""];
+    const block = (i) => {
+      const b = model.blocks[i] || {};
+      const suffix = i ? `.${i}` : "";
+      const what = `${b.metric || ""}${b.split ? ` [${b.split}, ${b.reduction}]` : ""}`;
+      cell(`${this._blockName(i)}${spreadText[0]}`, `mean${suffix}`, `${what}: ${spreadText[1]}; n = runs with a value; marked when fewer than ${FEW_RUNS}`, true);
+      if (!model.baseline) return;
+      cell(`${this._blockName(i)}Δ`, `delta${suffix}`, `Difference of means from the baseline ± half-width of its ${level} Welch interval`, true);
+      cell("p / Holm", `p${suffix}`, "Welch two-sided t-test p-value / Holm-adjusted over the groups compared", true);
+      cell("P(better)", `prob${suffix}`, "Probability that a run of this group beats a run of the baseline (over all pairs, ties half)", true);
+    };
+    if (model.blocks.length) block(0);
     cell("min", "min", "", true);
     cell("max", "max", "", true);
     cell("best run", "best", "The group's best run and its value");
+    for (let i = 1; i < model.blocks.length; i++) block(i);
     cell("trend", null, "The group's mean curve");
     cell("", null);
     this.head.replaceChildren(row);
@@ -247,8 +301,15 @@ export class GroupTable {
       cells.push(el("span", "rg-group-value", group.label));
     }
     cells.push(el("span", "rg-num rg-size", String(group.size)));
+    const isBaseline = m.baseline === key;
+    row.classList.toggle("rg-baseline-row", isBaseline);
+    const block = (i) => {
+      const { stats, compare } = groupBlock(group, i);
+      cells.push(this._statCell(stats, i));
+      if (m.baseline) cells.push(...this._compareCells(compare, isBaseline, i));
+    };
+    if (m.blocks.length) block(0);
     const s = group.stats || {};
-    cells.push(el("span", "rg-num rg-mean", formatMeanStd(s.mean, s.std)));
     cells.push(el("span", "rg-num rg-min", fmt(s.min)));
     cells.push(el("span", "rg-num rg-max", fmt(s.max)));
     const best = el("span", "rg-best");
@@ -262,6 +323,7 @@ export class GroupTable {
       best.append(b, el("span", "rg-muted", ` ${fmt(s.best_value)}`));
     }
     cells.push(best);
+    for (let i = 1; i < m.blocks.length; i++) block(i);
     cells.push(this._spark(key));
     const links = el("span", "rg-links");
     const a = el("a", "rg-ts-link", "Time Series");
@@ -272,11 +334,58 @@ export class GroupTable {
     copy.type = "button";
     copy.title = "Copy a regular expression matching exactly this group's runs";
     copy.addEventListener("click", () => this.handlers.onCopyRegex(group));
-    links.append(a, copy);
+    const base = el("button", "rg-linklike rg-set-baseline", isBaseline ? "baseline ✓" : "baseline");
+    base.type = "button";
+    base.setAttribute("aria-pressed", String(isBaseline));
+    base.title = isBaseline ? "Stop comparing with this group" : "Compare every group with this one (Δ, p, P(better))";
+    base.addEventListener("click", () => this.handlers.onBaseline(group));
+    links.append(a, copy, base);
     cells.push(links);
     for (const c of cells) c.setAttribute("role", "cell");
     row.append(...cells);
     return row;
+  }
+
+  /** A group's mean ± spread and n for one metric block, aligned on "±". */
+  _statCell(stats, i) {
+    const c = statCell(stats, this.model.spread);
+    const node = el("span", `rg-num rg-stat${i ? "" : " rg-mean"}`);
+    node.dataset.block = String(i);
+    node.append(el("span", "rg-stat-mean", c.mean), el("span", "rg-stat-spread", c.spread));
+    const n = el("span", "rg-stat-n", `n=${c.n}`);
+    if (c.n < FEW_RUNS) {
+      node.classList.add("rg-few");
+      n.textContent = `⚠ n=${c.n}`;
+      n.title = c.n === 1 ? "One run: no interval" : `Only ${c.n} runs: an interval from fewer than ${FEW_RUNS} runs is wide and fragile`;
+    }
+    node.append(n);
+    if (c.title) node.title = c.title;
+    return node;
+  }
+
+  /** Δ, p / Holm and P(better) of a group against the baseline for one metric block. */
+  _compareCells(compare, isBaseline, i) {
+    const delta = el("span", "rg-num rg-delta");
+    const p = el("span", "rg-num rg-p");
+    const prob = el("span", "rg-num rg-prob");
+    for (const c of [delta, p, prob]) c.dataset.block = String(i);
+    if (isBaseline || !compare) {
+      delta.append(el("span", "rg-muted", isBaseline ? "baseline" : "–"));
+      return [delta, p, prob];
+    }
+    if (compare.warning) {
+      const w = el("span", "rg-warning", "⚠ ");
+      w.title = compare.warning;
+      delta.append(w);
+      delta.classList.add("rg-warned");
+    }
+    delta.append(el("span", "rg-delta-value", formatDelta(compare)));
+    delta.title = `Δ ${compare.delta} [${compare.delta_ci_low}, ${compare.delta_ci_high}]; n=${compare.n} vs ${compare.n_baseline}${compare.warning ? `; ${compare.warning}` : ""}`;
+    p.append(el("span", "rg-p-value", formatP(compare.p_value)), el("span", "rg-muted rg-p-holm", ` / ${formatP(compare.p_holm)}`));
+    p.title = `p = ${compare.p_value} (Welch, two-sided); Holm-adjusted ${compare.p_holm}`;
+    prob.textContent = formatProbability(compare.prob_improvement);
+    prob.title = `P(better) = ${compare.prob_improvement}`;
+    return [delta, p, prob];
   }
 
   /** The sparkline cell of a group: its mean curve, or empty. */

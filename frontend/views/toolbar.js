@@ -1,9 +1,12 @@
-// The toolbar: group-by fields (nested, in order), metric, split, reduction,
-// text/regex filter, field-value filters, counts, export and copy link.
+// The toolbar: group-by fields (nested, in order), metric, split, reduction
+// (and k), more metrics, the spread shown and the interval, the baseline,
+// text/regex filter, field-value filters, counts, exports (files and "Copy as
+// Markdown/LaTeX") and copy link.
 // It builds DOM and reports changes; it never fetches.
 
 import { formatFieldValue } from "../format.js";
 import { regexError } from "../regex.js";
+import { DEFAULT_K, MAX_K } from "../url_state.js";
 import { button, el, labelled, select } from "./dom.js";
 
 const DEBOUNCE_MS = 250;
@@ -32,6 +35,21 @@ export class Toolbar {
     this.linkOut.readOnly = true;
     this.linkOut.setAttribute("aria-label", "Link to this view");
     this.linkOut.hidden = true;
+    // The last "Copy as Markdown/LaTeX" text, selectable when the clipboard refused it.
+    this.exportBox = el("div", "rg-export-box");
+    this.exportBox.hidden = true;
+    this.exportOut = el("textarea", "rg-export-text");
+    this.exportOut.readOnly = true;
+    this.exportOut.rows = 6;
+    this.exportOut.setAttribute("aria-label", "Exported table");
+    this.exportNote = el("span", "rg-muted rg-export-note");
+    this.exportBox.append(
+      this.exportNote,
+      button("rg-chip-btn rg-export-close", "×", () => {
+        this.exportBox.hidden = true;
+      }, "Close"),
+      this.exportOut,
+    );
     this.fields = [];
     this.tags = [];
     this.reductions = [];
@@ -43,14 +61,15 @@ export class Toolbar {
   /**
    * Rebuilds the controls for new fields/tags/state.
    * @param {{fields: object[], defaultBy: string[], tags: object[], reductions: string[],
-   *   state: object, usedSplit: string|null, constantBy?: string[]}} model  `reductions`
-   *   as /tags lists them; `constantBy` the default grouping's fields that the
-   *   filters left constant (not shown as columns)
+   *   state: object, usedSplit: string|null, constantBy?: string[],
+   *   baselineLabel?: string|null}} model  `reductions` as /tags lists them;
+   *   `constantBy` the default grouping's fields that the filters left
+   *   constant (not shown as columns); `baselineLabel` the baseline group's label
    */
   update(model) {
     // The same fields, tags and state as shown: nothing to rebuild (the tab
     // updates before fetching, and again when the answer names the split).
-    const shown = JSON.stringify([model.defaultBy, model.state, model.usedSplit, model.constantBy]);
+    const shown = JSON.stringify([model.defaultBy, model.state, model.usedSplit, model.constantBy, model.baselineLabel]);
     if (model.fields === this.fields && model.tags === this.tags && model.reductions === this.reductions && shown === this._shown) {
       return;
     }
@@ -61,6 +80,7 @@ export class Toolbar {
     this.reductions = model.reductions || [];
     this.state = model.state;
     this.constantBy = model.constantBy || [];
+    this.baselineLabel = model.baselineLabel || null;
     const s = model.state;
     const rowA = el("div", "rg-toolbar-row");
     rowA.append(this._groupBy(s));
@@ -68,9 +88,19 @@ export class Toolbar {
     rowB.append(
       labelled("Metric", this._metric(s)),
       labelled("Split", this._split(s, model.usedSplit)),
-      labelled("Reduction", this._reduction(s)),
+      labelled("Reduction", this._reduction(s, s.metric, s.reduction, (v) => ({ reduction: v }), "rg-reduction")),
+    );
+    if (usesK(s)) rowB.append(labelled("k", this._kInput(s)));
+    rowB.append(
       labelled("Filter", this._textInput("rg-filter", s.filter, "text in run names", (v) => ({ filter: v }))),
       labelled("Regex", this._regexInput(s)),
+    );
+    const rowS = el("div", "rg-toolbar-row rg-stats-row");
+    rowS.append(
+      this._moreMetrics(s),
+      labelled("Show", select("rg-spread", [["ci", "mean ± CI"], ["std", "mean ± std"], ["sem", "mean ± sem"]], s.spread, (v) => this._change({ spread: v }), "Spread shown")),
+      labelled("Interval", select("rg-ci", [["t", "Student t"], ["bootstrap", "bootstrap"]], s.ci, (v) => this._change({ ci: v }), "Confidence interval method")),
+      this._baseline(s),
     );
     const rowC = el("div", "rg-toolbar-row");
     rowC.append(this._whereControls(s));
@@ -79,11 +109,13 @@ export class Toolbar {
       this.counts,
       button("rg-export-csv", "Export CSV", () => this.handlers.onExport("csv"), "Download the table as CSV"),
       button("rg-export-json", "Export JSON", () => this.handlers.onExport("json"), "Download the table as JSON"),
+      button("rg-copy-markdown", "Copy as Markdown", () => this.handlers.onExport("markdown"), "Copy the paper table (mean ± CI with n) as Markdown"),
+      button("rg-copy-latex", "Copy as LaTeX", () => this.handlers.onExport("latex"), "Copy the paper table (mean ± CI with n) as a LaTeX booktabs table"),
       button("rg-copy-link", "Copy link", () => this.handlers.onCopyLink(), "Copy a link to this view"),
       this.linkOut,
     );
     const focused = this._focusedInput();
-    this.element.replaceChildren(rowA, rowB, rowC, actions);
+    this.element.replaceChildren(rowA, rowB, rowS, rowC, actions, this.exportBox);
     if (focused) this._refocus(focused);
   }
 
@@ -91,7 +123,7 @@ export class Toolbar {
   _focusedInput() {
     const active = document.activeElement;
     if (!active || !this.element.contains(active) || active.tagName !== "INPUT") return null;
-    const cls = [...active.classList].find((c) => c === "rg-filter" || c === "rg-regex");
+    const cls = [...active.classList].find((c) => c === "rg-filter" || c === "rg-regex" || c === "rg-k");
     return cls ? { cls, start: active.selectionStart, end: active.selectionEnd, value: active.value } : null;
   }
 
@@ -121,6 +153,20 @@ export class Toolbar {
     this.linkOut.value = link;
     this.linkOut.title = copied ? "Copied to the clipboard" : "Select and copy this link";
     this.linkOut.select();
+  }
+
+  /**
+   * Shows an exported text (Markdown, LaTeX) in a visible, selectable box.
+   * @param {string} text
+   * @param {string} what  such as "LaTeX"
+   * @param {boolean} copied
+   */
+  showExport(text, what, copied) {
+    this.exportBox.hidden = false;
+    this.exportBox.dataset.format = what;
+    this.exportNote.textContent = copied ? `${what} copied to the clipboard:` : `${what}: select and copy it from here`;
+    this.exportOut.value = text;
+    if (!copied) this.exportOut.select();
   }
 
   _change(patch) {
@@ -174,11 +220,68 @@ export class Toolbar {
     return select("rg-metric", options, s.metric || "", (v) => this._change({ metric: v || null }), "Metric");
   }
 
-  _reduction(s) {
-    // The backend's list; a deep link's other name stays shown (the backend judges it).
-    const names = [...this.reductions];
-    if (s.reduction && !names.includes(s.reduction)) names.push(s.reduction);
-    return select("rg-reduction", names.map((r) => [r, r]), s.reduction, (v) => this._change({ reduction: v }), "Reduction");
+  /**
+   * A reduction select: the backend's list, then "at best OTHER" for every
+   * other metric; a deep link's other name stays shown (the backend judges it).
+   */
+  _reduction(s, metric, value, patchOf, className) {
+    const options = this.reductions.map((r) => [r, r === "mean_last_k" ? "mean of last k" : r]);
+    for (const t of this.tags) {
+      if (t.tag !== metric && options.length < 60) options.push([`at_best:${t.tag}`, `at best ${t.tag}`]);
+    }
+    if (value && !options.some(([v]) => v === value)) options.push([value, value.replace(/^at_best:/, "at best ")]);
+    return select(className, options, value, (v) => this._change(patchOf(v)), "Reduction");
+  }
+
+  _kInput(s) {
+    const input = el("input", "rg-input rg-k");
+    input.inputMode = "numeric";
+    input.size = 5;
+    input.value = String(s.k || DEFAULT_K);
+    input.title = "mean_last_k: how many of each run's last logged values are averaged";
+    const send = debounced(() => {
+      const k = Number(input.value);
+      const ok = Number.isInteger(k) && k >= 1 && k <= MAX_K;
+      input.classList.toggle("rg-invalid", !ok);
+      if (ok) this._change({ k });
+    });
+    input.addEventListener("input", send);
+    return input;
+  }
+
+  /** More metric blocks: a chip per metric with its own reduction, and "+ metric". */
+  _moreMetrics(s) {
+    const box = el("div", "rg-more");
+    box.append(el("span", "rg-field-label", "Also"));
+    s.more.forEach(([metric, reduction], i) => {
+      const chip = el("span", "rg-chip rg-more-chip");
+      chip.dataset.metric = metric;
+      chip.append(el("span", "rg-chip-text", metric));
+      const patch = (r) => ({ more: s.more.map((p, j) => (j === i ? [metric, r] : p)) });
+      chip.append(this._reduction(s, metric, reduction, patch, "rg-more-reduction"));
+      chip.append(button("rg-chip-btn rg-more-remove", "×", () => this._change({ more: s.more.filter((_, j) => j !== i) }), `Remove ${metric}`));
+      box.append(chip);
+    });
+    const options = [["", "+ metric"], ...this.tags.map((t) => [t.tag, t.tag])];
+    const add = select("rg-more-add", options, "", (v) => v && this._change({ more: [...s.more, [v, "last"]] }), "Add a metric column block");
+    add.title = "Add a metric (its own reduction): one more column block";
+    box.append(add);
+    return box;
+  }
+
+  _baseline(s) {
+    const box = el("span", "rg-baseline");
+    box.append(el("span", "rg-field-label", "Baseline"));
+    if (!s.baseline) {
+      const hint = el("span", "rg-muted", "none (a row's “baseline” button picks one)");
+      box.append(hint);
+      return box;
+    }
+    const chip = el("span", "rg-chip rg-baseline-chip");
+    chip.append(el("span", "rg-chip-text", this.baselineLabel || s.baseline));
+    chip.append(button("rg-chip-btn rg-baseline-remove", "×", () => this._change({ baseline: null }), "Stop comparing"));
+    box.append(chip);
+    return box;
   }
 
   _split(s, usedSplit) {
@@ -262,4 +365,8 @@ function moved(list, i, delta) {
   const [item] = out.splice(i, 1);
   out.splice(Math.max(0, i + delta), 0, item);
   return out;
+}
+
+function usesK(s) {
+  return s.reduction === "mean_last_k" || s.more.some(([, r]) => r === "mean_last_k");
 }
