@@ -3,6 +3,7 @@ import { test } from "node:test";
 import {
   curvesQuery,
   defaultState,
+  exportQuery,
   groupsQuery,
   shareLink,
   stateFromUrlData,
@@ -43,6 +44,11 @@ const FULL = {
   band: "std",
   log: true,
   run: "lr=0.01,bs=32/seed_1 ✓",
+  more: [["epoch_accuracy", "at_best:epoch_loss"], ["epoch_loss", "mean_last_k"]],
+  k: 3,
+  spread: "sem",
+  ci: "bootstrap",
+  baseline: "zz_ZZ-9900aabbcc",
 };
 
 test("the default state writes nothing", () => {
@@ -144,4 +150,40 @@ test("smoothing, x axis, seeds and the interval band travel in the link", async 
   const plain = new URLSearchParams(curvesQuery({ ...d, metric: "loss" }, null, 40));
   assert.equal(plain.get("smoothing"), null);
   assert.equal(plain.get("x"), null);
+});
+
+test("spread, interval, baseline, k and more metrics travel in the link and reach /groups", () => {
+  const data = stateToUrlData(FULL);
+  assert.equal(data.spread, "sem");
+  assert.equal(data.ci, "bootstrap");
+  assert.equal(data.baseline, "zz_ZZ-9900aabbcc");
+  assert.equal(data.k, "3");
+  assert.deepEqual(JSON.parse(data.more), FULL.more);
+  const q = new URLSearchParams(groupsQuery(FULL));
+  assert.deepEqual(q.getAll("metric"), ["epoch_loss", "epoch_accuracy", "epoch_loss"]);
+  assert.deepEqual(q.getAll("reduction"), ["best", "at_best:epoch_loss", "mean_last_k"]);
+  assert.equal(q.get("k"), "3");
+  assert.equal(q.get("ci"), "bootstrap");
+  assert.equal(q.get("baseline"), "zz_ZZ-9900aabbcc");
+  // The spread is how the tab shows the answer: not an argument of the backend.
+  assert.equal(q.has("spread"), false);
+  // One reduction for all metrics is sent once; k only for mean_last_k; t is the default.
+  const one = new URLSearchParams(groupsQuery({ ...defaultState(), metric: "a", more: [["b", "last"]] }));
+  assert.deepEqual([one.getAll("metric"), one.getAll("reduction"), one.has("k"), one.has("ci"), one.has("baseline")], [["a", "b"], ["last"], false, false, false]);
+  assert.equal(new URLSearchParams(groupsQuery({ ...defaultState(), metric: "a", reduction: "mean_last_k" })).get("k"), "5");
+  // /export gets exactly /groups' arguments and the format.
+  const e = new URLSearchParams(exportQuery(FULL, "latex"));
+  assert.equal(e.get("format"), "latex");
+  e.delete("format");
+  assert.equal(e.toString(), groupsQuery(FULL));
+  // The curves are the first metric's.
+  assert.deepEqual(new URLSearchParams(curvesQuery(FULL, null, 40)).getAll("metric"), ["epoch_loss"]);
+});
+
+test("bad statistics settings in a link are ignored", () => {
+  const s = stateFromUrlData({ spread: "var", ci: "normal", baseline: "<b>", k: "0", more: '[["a"],["b","MAX"],[1,"last"],["c","min"]]' });
+  assert.deepEqual([s.spread, s.ci, s.baseline, s.k], ["ci", "t", null, 5]);
+  assert.deepEqual(s.more, [["c", "min"]]);
+  for (const k of ["1.5", "-3", "x", "1000001"]) assert.equal(stateFromUrlData({ k }).k, 5, k);
+  assert.equal(stateFromUrlData({ k: "12" }).k, 12);
 });
