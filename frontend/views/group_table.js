@@ -355,8 +355,9 @@ export class GroupTable {
     const n = el("span", "rg-stat-n", `n=${c.n}`);
     if (c.n < FEW_RUNS) {
       node.classList.add("rg-few");
-      n.textContent = `⚠ n=${c.n}`;
-      n.title = c.n === 1 ? "One run: no interval" : `Only ${c.n} runs: an interval from fewer than ${FEW_RUNS} runs is wide and fragile`;
+      const mark = el("span", "rg-few-mark", "⚠");
+      mark.title = c.n === 1 ? "One run: no interval" : `Only ${c.n} runs: an interval from fewer than ${FEW_RUNS} runs is wide and fragile`;
+      node.append(mark);
     }
     node.append(n);
     if (c.title) node.title = c.title;
