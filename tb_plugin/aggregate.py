@@ -119,6 +119,31 @@ def is_loss_like(tag: str) -> bool:
     return any(word in LOSS_LIKE_WORDS for word in re.split(r"[^a-z]+", text))
 
 
+def default_metric(metrics: Sequence[str]) -> str | None:
+    """The metric the tab shows when the user chose none (`/tags`' ``default_metric``).
+
+    ``epoch_loss`` (Keras), else a validation loss, else any loss-like metric, else the first;
+    names starting with ``_`` (TensorBoard's and ours) are never chosen.
+
+    Args:
+        metrics: Metric names, in the order they are listed.
+
+    Returns:
+        A name from ``metrics``, or None when there is none.
+    """
+    names = [m for m in metrics if not m.startswith("_")]
+    if "epoch_loss" in names:
+        return "epoch_loss"
+    lowered = [(m, m.lower()) for m in names]
+    for name, low in lowered:
+        if "val" in low and "loss" in low:
+            return name
+    for name in names:
+        if is_loss_like(name):
+            return name
+    return names[0] if names else None
+
+
 def goal(tag: str) -> str:
     """Returns ``"min"`` for loss-like tags (`is_loss_like`), else ``"max"``."""
     return "min" if is_loss_like(tag) else "max"

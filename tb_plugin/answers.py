@@ -124,6 +124,7 @@ def tags(b: backend.Backend, ctx: Any, experiment: str, q: queries.TagsQuery) ->
             collections.Counter({split: len(runs) for split, runs in per_split.items()})
         ),
         "reductions": list(aggregate.REDUCTIONS),
+        "default_metric": aggregate.default_metric(sorted(view.metrics)),
     }
 
 
@@ -145,6 +146,11 @@ def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery
     """
     view = b.view(ctx, experiment)
     _check_split(view, q.split)
+    if q.auto_metric and not q.metrics:
+        metric = aggregate.default_metric(sorted(view.metrics))
+        if metric is not None:
+            reduction = q.reduction or aggregate.parse_reduction("last")
+            q = dataclasses.replace(q, metrics=(queries.MetricSpec(metric, reduction),))
     by_ids, units, found = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
     baseline = _baseline_index(q.baseline, by_ids, found) if q.baseline is not None else None
     blocks = [
@@ -342,7 +348,7 @@ def curves(b: backend.Backend, ctx: Any, experiment: str, q: queries.CurvesQuery
             "values": list(group.values),
             "label": group.label,
             "size": len(group.units),
-            "curve": curve.to_json(),
+            "curve": _sparkline(curve.to_json()) if q.sparkline else curve.to_json(),
         }
         if q.lines:
             lines = curves_lib.run_lines(members, max_points=q.max_points, smoothing=q.smoothing)
@@ -358,6 +364,14 @@ def curves(b: backend.Backend, ctx: Any, experiment: str, q: queries.CurvesQuery
         "ci_level": q.ci_level,
         "curves": out,
     }
+
+
+_SPARKLINE_KEYS = ("x", "steps", "mean", "count", "runs")
+
+
+def _sparkline(curve: dict[str, Any]) -> dict[str, Any]:
+    """A curve with only what a sparkline draws (a third of the JSON at 5,000 groups)."""
+    return {k: curve[k] for k in _SPARKLINE_KEYS if k in curve}
 
 
 def _x_series(arrays: tuple[Any, ...], x: str) -> tuple[Any, Any]:

@@ -327,7 +327,8 @@ class MetricSpec:
         return {"metric": self.metric, **self.reduction.to_json()}
 
 
-def _metrics(args: Args) -> tuple[MetricSpec, ...]:
+def _metrics(args: Args) -> tuple[tuple[MetricSpec, ...], Any]:
+    """The metric blocks, and the (first) reduction, which an `auto_metric` request uses."""
     from tb_plugin import aggregate
 
     metrics = [m for m in _all(args, "metric") if m != ""]
@@ -343,14 +344,16 @@ def _metrics(args: Args) -> tuple[MetricSpec, ...]:
         )
     k = _int(args, "k", DEFAULT_K, 1, aggregate.MAX_K)
     out = []
+    first = None
     for metric, text in zip(metrics or [""], reductions, strict=True):
         try:
             parsed = aggregate.parse_reduction(text, k if text == "mean_last_k" else None)
         except ValueError as e:
             raise _invalid(f"argument 'reduction': {e}") from None
+        first = first or parsed
         if metric:
             out.append(MetricSpec(metric, parsed))
-    return tuple(out)
+    return tuple(out), first
 
 
 def _ci(args: Args) -> str:
@@ -417,6 +420,8 @@ class GroupsQuery:
     answer), None (runs without one) or `AUTO`. `ci` is the interval
     method (`t` or `bootstrap`) at `ci_level`. `baseline` names the group every group is
     compared with: its key, or `FIELD=VALUE[,FIELD=VALUE...]` over the grouping's fields.
+    `auto_metric`: without `metrics`, reduce `/tags`' default metric with `reduction` (the
+    tab's first view asks this before it knows the tags).
     """
 
     by: tuple[str, ...] | None = None
@@ -427,12 +432,17 @@ class GroupsQuery:
     ci: str = "t"
     ci_level: float = 0.95
     baseline: str | None = None
+    auto_metric: bool = False
+    reduction: Any = None  # aggregate.Reduction for an auto metric; None: last
 
     @classmethod
     def from_args(cls, args: Args) -> GroupsQuery:
+        metrics, reduction = _metrics(args)
         return cls(
             by=_by(args),
-            metrics=_metrics(args),
+            auto_metric=_bool(args, "auto_metric"),
+            reduction=reduction,
+            metrics=metrics,
             split=_split(args),
             where=_filter(args),
             stale_after=_stale_after(args),
@@ -457,6 +467,7 @@ class CurvesQuery:
     x: str = "step"
     ci_level: float = 0.95
     lines: bool = False
+    sparkline: bool = False
 
     @classmethod
     def from_args(cls, args: Args) -> CurvesQuery:
@@ -472,6 +483,7 @@ class CurvesQuery:
             x=_choice(args, "x", X_AXES),
             ci_level=_ci_level(args),
             lines=_bool(args, "lines"),
+            sparkline=_bool(args, "sparkline"),
         )
 
 

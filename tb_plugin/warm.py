@@ -35,25 +35,6 @@ SPARKLINE_POINTS = 40
 """`max_points` of the tab's sparklines (frontend/api.js asks the same)."""
 
 
-def default_metric(tags: list[str]) -> str | None:
-    """The metric the tab shows when the user chose none.
-
-    ``epoch_loss`` (Keras), else a validation loss, else any loss-like tag, else the first tag;
-    tags starting with ``_`` (TensorBoard's and ours) are never chosen.
-    """
-    names = [t for t in tags if not t.startswith("_")]
-    if "epoch_loss" in names:
-        return "epoch_loss"
-    lowered = [(t, t.lower()) for t in names]
-    for tag, low in lowered:
-        if "val" in low and "loss" in low:
-            return tag
-    for tag, low in lowered:
-        if "loss" in low:
-            return tag
-    return names[0] if names else None
-
-
 class Warmer:
     """A daemon thread that keeps the tab's first view computed (see the module docstring)."""
 
@@ -92,7 +73,7 @@ class Warmer:
         if not view.records:
             return False
         tags = answers.tags(b, ctx, "", queries.TagsQuery())
-        metric = default_metric([t["tag"] for t in tags["tags"]])
+        metric = tags["default_metric"]
         listed = b.list_tag(ctx, "", metric) if metric is not None else {}
         # The view itself (not its id, which a new view may reuse once the old is freed).
         seen = (view, metric, tuple(sorted(listed.items())))
@@ -105,7 +86,10 @@ class Warmer:
             spec = queries.MetricSpec(metric, aggregate.parse_reduction("last"))
             answers.groups(b, ctx, "", queries.GroupsQuery(metrics=(spec,)))
             answers.curves(
-                b, ctx, "", queries.CurvesQuery(metric=metric, max_points=SPARKLINE_POINTS)
+                b,
+                ctx,
+                "",
+                queries.CurvesQuery(metric=metric, max_points=SPARKLINE_POINTS, sparkline=True),
             )
         self._seen = seen
         self.warmed += 1

@@ -237,6 +237,7 @@ def test_tags_route(app):
             {"split": "validation", "runs": 3},
         ],
         "reductions": list(aggregate.REDUCTIONS),
+        "default_metric": "epoch_loss",
     }
 
 
@@ -447,3 +448,19 @@ def test_both_loaders_give_the_same_json(logdir):
             a.close()
     for (route, _), python, rust in zip(ROUTES, *answers, strict=True):
         assert python == rust, route
+
+
+def test_the_first_view_shortcuts_equal_the_full_answers(app):
+    # The tab's first view asks /groups before it knows the tags, and sparklines only.
+    assert app.json("/tags")["default_metric"] == "epoch_loss"
+    assert app.json("/groups", by="lr", auto_metric="true") == app.json(
+        "/groups", by="lr", metric="epoch_loss"
+    )
+    assert app.json("/groups", by="lr", auto_metric="true", metric="epoch_accuracy")["metric"] == (
+        "epoch_accuracy"
+    )
+    full = app.json("/curves", by="lr", metric="epoch_loss", max_points=40)
+    small = app.json("/curves", by="lr", metric="epoch_loss", max_points=40, sparkline="true")
+    for a, b in zip(full["curves"], small["curves"], strict=True):
+        assert set(b["curve"]) <= {"x", "steps", "mean", "count", "runs"}
+        assert {k: a["curve"][k] for k in b["curve"]} == b["curve"]

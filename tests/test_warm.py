@@ -12,7 +12,7 @@ from tensorboard.backend.event_processing import plugin_event_multiplexer
 from tensorboard.context import RequestContext
 from tensorboard.plugins import base_plugin
 
-from tb_plugin import answers, backend, plugin, queries, warm
+from tb_plugin import aggregate, answers, backend, plugin, queries, warm
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,7 @@ from tb_plugin import answers, backend, plugin, queries, warm
     ],
 )
 def test_default_metric(tags, metric):
-    assert warm.default_metric(tags) == metric
+    assert aggregate.default_metric(tags) == metric
 
 
 class CountingProvider:
