@@ -15,6 +15,7 @@ import io
 import json
 import re
 import time
+import urllib.parse
 from types import SimpleNamespace
 
 import pytest
@@ -453,16 +454,26 @@ def test_open_in_time_series_shows_exactly_the_groups_runs(page, grid):
 def _download(page, frame, button: str) -> str:
     with page.expect_download() as info:
         frame.locator(button).click()
-    with open(info.value.path(), encoding="utf-8") as f:
+    with open(info.value.path(), encoding="utf-8", newline="") as f:  # CRLF kept
         return f.read()
 
 
 def _table(frame) -> list[dict]:
     rows = []
+    means = [
+        " ".join(
+            t.strip()
+            for t in frame.locator(".rg-group-row .rg-mean")
+            .nth(i)
+            .locator(".rg-stat-mean, .rg-stat-spread")
+            .all_inner_texts()
+        )
+        for i in range(frame.locator(".rg-group-row").count())
+    ]
     for values, size, mean, lo, hi in zip(
         group_values(frame),
         column(frame, "rg-size"),
-        column(frame, "rg-mean"),
+        means,
         column(frame, "rg-min"),
         column(frame, "rg-max"),
         strict=True,
@@ -505,20 +516,35 @@ def test_filters_and_exports_equal_the_table(page, grid):
     assert [r["values"] for r in shown] == [["0.01"], ["0.1"]]
     assert "param.bs: constant here" in frame.locator(".rg-constant-note").inner_text()
 
-    records = list(csv.DictReader(io.StringIO(_download(page, frame, ".rg-export-csv"))))
-    as_json = json.loads(_download(page, frame, ".rg-export-json"))
-    assert len(records) == len(as_json) == len(shown)
-    for row, rec, obj in zip(shown, records, as_json, strict=True):
-        assert [rec["param.lr"], rec["param.bs"]] == [*row["values"], "64"]
-        assert [str(obj["param.lr"]), str(obj["param.bs"])] == [*row["values"], "64"]
-        assert rec["runs"] == str(obj["runs"]) == row["runs"] == "2"
-        mean_text = row["mean"].split("±")
-        assert _shown(rec["mean"]) == _shown(str(obj["mean"])) == _shown(mean_text[0])
-        assert _shown(rec["std"]) == _shown(mean_text[1])
-        assert _shown(rec["min"]) == _shown(str(obj["min"])) == _shown(row["min"])
-        assert _shown(rec["max"]) == _shown(str(obj["max"])) == _shown(row["max"])
-        assert rec["best_run"] == obj["best_run"]
-        assert rec["best_run"].endswith("seed_1")
+    # The exports are /export's for the view's arguments: what `tb-rungroups ls
+    # --format csv|json` prints for the same view.
+    csv_text = _download(page, frame, ".rg-export-csv")
+    json_text = _download(page, frame, ".rg-export-json")
+    view = {"regex": "seed_[12]$", "where": "param.bs=64", "metric": "epoch_loss"}
+    view["reduction"] = "last"
+    for fmt, text in (("csv", csv_text), ("json", json_text)):
+        query = urllib.parse.urlencode({"format": fmt, **view})
+        status, _, body = grid.tb.get(f"data/plugin/rungroups/export?{query}")
+        assert status == 200 and body.decode() == text, fmt
+    answer = json.loads(json_text)
+    assert answer == grid.tb.get_json(
+        "data/plugin/rungroups/groups?" + urllib.parse.urlencode(view)
+    )
+    records = list(csv.DictReader(io.StringIO(csv_text)))
+    assert len(records) == len(answer["groups"]) == len(shown)
+    prefix = "epoch_loss [validation, last]"
+    by_lr = {rec["lr"]: rec for rec in records}
+    for row in shown:
+        rec = by_lr[row["values"][0]]
+        assert rec["bs"] == "64"
+        assert rec["runs"] == rec[f"{prefix} n"] == row["runs"] == "2"
+        mean, half = (p.strip() for p in row["mean"].split("±"))
+        low = float(rec[f"{prefix} ci_low (95% CI, Student t)"])
+        high = float(rec[f"{prefix} ci_high (95% CI, Student t)"])
+        assert (mean, half) == _half_text(float(rec[f"{prefix} mean"]), (high - low) / 2)
+        assert _shown(rec[f"{prefix} min"]) == _shown(row["min"])
+        assert _shown(rec[f"{prefix} max"]) == _shown(row["max"])
+        assert rec[f"{prefix} best_run"].endswith("seed_1")
 
     frame.locator(".rg-where-remove").click()
     wait_counts(frame, "8 runs in 4 groups (of 12)")
@@ -619,3 +645,222 @@ def test_backend_failure_shows_the_error_state(page, grid):
     # The failed request is the only console error; nothing else went wrong.
     assert page.dialogs == []
     assert all("500" in e for e in page.console_errors), page.console_errors
+
+
+# --- 7. statistics a paper can report: interval, baseline, more metrics, paper tables -----
+
+# Final validation losses per seed: noisy enough for p-values between 0.001 and 1,
+# a group of 2 runs (the comparison's warning) and one of a single run (n=1).
+STATS_GROUPS = {
+    "0.1": (0.50, 0.52, 0.55, 0.49),  # the baseline
+    "0.2": (0.47, 0.51, 0.45),
+    "0.3": (0.53, 0.48),
+    "0.4": (0.40,),
+}
+
+
+def _paper(stats: dict, method: str) -> tuple[str, str, str]:
+    """What a stat cell shows: tb_plugin.export.paper_cell's rounding, the rule of the paper table."""
+    from tb_plugin import export
+
+    mean, spread, n = export.paper_cell(stats, method)
+    return mean, spread, n
+
+
+def _half_text(x: float, half: float) -> tuple[str, str]:
+    from tb_plugin import export
+
+    d = export._decimals(half)
+    return export._fixed(x, d), export._fixed(half, d)
+
+
+def _stat_cell(row, block: int = 0) -> tuple[str, str, str]:
+    cell = row.locator(f'.rg-stat[data-block="{block}"]')
+    return tuple(
+        cell.locator(f".rg-stat-{part}").inner_text().strip() for part in ("mean", "spread", "n")
+    )
+
+
+def _copy_stub(frame) -> None:
+    """Replaces the tab's clipboard with a recorder (read back with _copied)."""
+    frame.locator("body").evaluate(
+        "b => { window.__copied = []; navigator.clipboard.writeText = async (t) => {"
+        " window.__copied.push(t); }; }"
+    )
+
+
+def _copied(frame) -> list[str]:
+    return frame.locator("body").evaluate("b => window.__copied")
+
+
+@pytest.fixture(scope="module")
+def stats_tb(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rg-stats")
+    for lr, finals in STATS_GROUPS.items():
+        for seed, final in enumerate(finals, 1):
+            write_scalars(str(root / f"lr={lr}" / f"seed_{seed}"), "epoch_loss", [1.0, 0.8, final])
+    tb = start_tensorboard(root, True, n_runs=sum(len(v) for v in STATS_GROUPS.values()))
+    yield tb
+    tb.close()
+
+
+def test_baseline_comparison_and_copy_as_latex_equal_the_backend(page, stats_tb):
+    tb = stats_tb
+    by = ["param.lr"]
+    key = {lr: grouping.group_key(by, [float(lr)]) for lr in STATS_GROUPS}
+    frame = open_run_groups(page, tb)
+    wait_counts(frame, "10 runs in 4 groups")
+    args = {"metric": "epoch_loss", "reduction": "last"}
+    plain = tb.get_json("data/plugin/rungroups/groups?" + urllib.parse.urlencode(args))
+    # mean ± half-width of the 95% t interval with n, rounded as the paper table rounds.
+    for g in plain["groups"]:
+        row = frame.locator(f'.rg-group-row[data-key="{g["key"]}"]')
+        assert _stat_cell(row) == _paper(g["stats"], "t")
+    one = frame.locator(f'.rg-group-row[data-key="{key["0.4"]}"]')
+    assert _stat_cell(one) == ("0.4", "", "n=1")  # no "± 0"
+    assert "±" not in one.locator(".rg-mean").inner_text()
+    # Too few runs: marked, not hidden.
+    assert frame.locator(".rg-group-row .rg-stat.rg-few .rg-few-mark").count() == 2
+    assert "mean ± CI" in frame.locator('.rg-th[data-sort="mean"]').inner_text()
+
+    # Pick the baseline on its row: Δ / p / Holm / P(better) equal /groups?baseline=.
+    base_row = frame.locator(f'.rg-group-row[data-key="{key["0.1"]}"]')
+    base_row.locator(".rg-set-baseline").click()
+    frame.locator('.rg-set-baseline[aria-pressed="true"]').wait_for()
+    frame.locator(".rg-group-row .rg-delta-value").first.wait_for()
+    expected = tb.get_json(
+        "data/plugin/rungroups/groups?" + urllib.parse.urlencode({**args, "baseline": key["0.1"]})
+    )
+    assert expected["baseline"] == key["0.1"]
+    assert frame.locator(".rg-baseline-chip .rg-chip-text").inner_text() == "param.lr=0.1"
+    assert base_row.locator(".rg-delta").inner_text().strip() == "baseline"
+    p_values = []
+    for g in expected["groups"]:
+        c = g["compare"]
+        if g["key"] == key["0.1"]:
+            assert c is None
+            continue
+        row = frame.locator(f'.rg-group-row[data-key="{g["key"]}"]')
+        delta = row.locator(".rg-delta-value").inner_text()
+        p_text = row.locator(".rg-p-value").inner_text()
+        holm = row.locator(".rg-p-holm").inner_text().strip(" /")
+        prob = row.locator(".rg-prob").inner_text()
+        if c["delta_ci_low"] is not None:
+            d, h = _half_text(c["delta"], (c["delta_ci_high"] - c["delta_ci_low"]) / 2)
+            assert delta == f"{'+' if c['delta'] > 0 else ''}{d} ± {h}"
+        else:  # one run: no interval of the difference, no p
+            assert delta == f"{c['delta']:+.4g}"
+        for text, p in ((p_text, c["p_value"]), (holm, c["p_holm"])):
+            if p is None:
+                assert text == "–"
+            elif p < 0.001:
+                assert text == "<0.001"
+            else:
+                assert float(text) == pytest.approx(float(f"{p:.2g}")), (text, p)
+                assert len(text.replace("0.", "").lstrip("0")) == 2  # two significant digits
+                p_values.append(p)
+        assert prob == f"{c['prob_improvement']:.2f}"
+        # Fewer than 3 runs a side: the warning is marked and says why.
+        warning = row.locator(".rg-delta .rg-warning")
+        if c["warning"]:
+            assert warning.get_attribute("title") == c["warning"]
+        else:
+            assert warning.count() == 0
+    assert p_values, "the fixture gives real p-values"
+    assert frame.locator(".rg-delta .rg-warning").count() == 2
+    frame.locator(".rg-copy-link").click()
+    assert f"p.rungroups.baseline={key['0.1']}" in frame.locator(".rg-link").input_value()
+
+    # Sort by Δ (a stat column like any other): the baseline itself goes last.
+    frame.locator('.rg-th[data-sort="delta"]').click()
+    frame.locator('.rg-th[data-sort="delta"][aria-sort="descending"]').wait_for()
+    order = [r.get_attribute("data-key") for r in frame.locator(".rg-group-row").all()]
+    deltas = {g["key"]: g["compare"]["delta"] for g in expected["groups"] if g["compare"]}
+    assert order == [*sorted(deltas, key=deltas.get, reverse=True), key["0.1"]]
+
+    # A bootstrap interval, shown as it is ([low, high]), then Copy as LaTeX / Markdown.
+    frame.locator(".rg-ci").select_option("bootstrap")
+    frame.locator(".rg-th", has_text="mean [CI]").wait_for()
+    boot_args = {**args, "ci": "bootstrap", "baseline": key["0.1"]}
+    boot = tb.get_json("data/plugin/rungroups/groups?" + urllib.parse.urlencode(boot_args))
+    for g in boot["groups"]:
+        row = frame.locator(f'.rg-group-row[data-key="{g["key"]}"]')
+        assert _stat_cell(row)[:2] == _paper(g["stats"], "bootstrap")[:2]
+    _copy_stub(frame)
+    frame.locator(".rg-copy-latex").click()
+    frame.locator('.rg-export-box[data-format="LaTeX"]').wait_for()
+    status, headers, body = tb.get(
+        "data/plugin/rungroups/export?" + urllib.parse.urlencode({"format": "latex", **boot_args})
+    )
+    assert status == 200 and headers["Content-Type"].startswith("application/x-latex")
+    latex = body.decode()
+    assert _copied(frame) == [latex]
+    assert frame.locator(".rg-export-text").input_value() == latex
+    assert "copied" in frame.locator(".rg-export-note").inner_text()
+    assert r"\begin{tabular}" in latex and "percentile bootstrap" in latex
+    frame.locator(".rg-copy-markdown").click()
+    frame.locator('.rg-export-box[data-format="Markdown"]').wait_for()
+    _, _, md = tb.get(
+        "data/plugin/rungroups/export?"
+        + urllib.parse.urlencode({"format": "markdown", **boot_args})
+    )
+    assert _copied(frame) == [latex, md.decode()]
+    assert_clean(page)
+
+
+def test_spread_choice_and_a_second_metric_block_with_k(page, stats_tb):
+    tb = stats_tb
+    frame = open_run_groups(page, tb)
+    wait_counts(frame, "10 runs in 4 groups")
+    frame.locator(".rg-spread").select_option("std")
+    frame.locator(".rg-th", has_text="mean ± std").wait_for()
+    answer = tb.get_json("data/plugin/rungroups/groups?metric=epoch_loss&reduction=last")
+    for g in answer["groups"]:
+        row = frame.locator(f'.rg-group-row[data-key="{g["key"]}"]')
+        s = g["stats"]
+        if s["std"] is None:
+            assert _stat_cell(row)[:2] == (f"{s['mean']:.4g}", "")
+        else:
+            assert _stat_cell(row)[:2] == tuple(
+                t if i == 0 else f"± {t}" for i, t in enumerate(_half_text(s["mean"], s["std"]))
+            )
+    frame.locator(".rg-spread").select_option("sem")
+    frame.locator(".rg-th", has_text="mean ± sem").wait_for()
+
+    # A second block: the same metric as the mean of the last k=2 values.
+    frame.locator(".rg-more-add").select_option("epoch_loss")
+    frame.locator(".rg-more-chip").wait_for()
+    frame.locator(".rg-more-reduction").select_option("mean_last_k")
+    k = frame.locator(".rg-k")
+    k.fill("2")
+    frame.locator('.rg-th[data-sort="mean.1"]', has_text="mean_last_k k=2").wait_for()
+    two = tb.get_json(
+        "data/plugin/rungroups/groups?metric=epoch_loss&metric=epoch_loss"
+        "&reduction=last&reduction=mean_last_k&k=2"
+    )
+    assert [m["reduction"] for m in two["metrics"]] == ["last", "mean_last_k"]
+    for g in two["groups"]:
+        row = frame.locator(f'.rg-group-row[data-key="{g["key"]}"]')
+        for i, block in enumerate(g["metrics"]):
+            s = block["stats"]
+            want = (
+                (f"{s['mean']:.4g}", "")
+                if s["sem"] is None
+                else tuple(
+                    t if j == 0 else f"± {t}" for j, t in enumerate(_half_text(s["mean"], s["sem"]))
+                )
+            )
+            assert _stat_cell(row, i)[:2] == want, (g["label"], i)
+    frame.locator(".rg-copy-link").click()
+    link = frame.locator(".rg-link").input_value()
+    for part in ("p.rungroups.spread=sem", "p.rungroups.k=2", "p.rungroups.more="):
+        assert part in link
+    # The link brings the same view back.
+    other = page.context.new_page()
+    other.goto(link)
+    again = other.frame_locator("iframe")
+    again.locator('.rg-th[data-sort="mean.1"]', has_text="mean_last_k k=2").wait_for(timeout=60_000)
+    assert again.locator(".rg-k").input_value() == "2"
+    assert again.locator(".rg-spread").input_value() == "sem"
+    other.close()
+    assert_clean(page)
