@@ -255,6 +255,10 @@ class Backend:
         )
         self._names: dict[str, naming.RunName] = {}
         self._series: collections.OrderedDict[tuple[str, str], _Series] = collections.OrderedDict()
+        self._listing_locks: dict[str, threading.Lock] = {}
+        # Experiment id to (monotonic time, list_scalars of every run and tag) of the last
+        # listing; only the experiments whose view is cached keep theirs.
+        self._scalar_listing: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
 
     @property
     def provider(self) -> provider.DataProvider:
@@ -269,14 +273,42 @@ class Backend:
     # --- runs, names, units -----------------------------------------------------------
 
     def view(self, ctx: Any, experiment: str) -> ExperimentView:
-        """Returns the experiment's current `ExperimentView` (cached on its fingerprint)."""
-        now = time.monotonic()
+        """Returns the experiment's current `ExperimentView` (cached on its fingerprint).
+
+        Requests that arrive together (the tab asks several routes at once) share one
+        listing: the first lists, the others wait for it instead of listing again.
+        """
         with self._lock:
             cached = self._views.get(experiment)
             if cached is not None:
                 self._views.move_to_end(experiment)
-        if cached is not None and now - cached[2] < LISTING_TTL:
+        if cached is not None and time.monotonic() - cached[2] < LISTING_TTL:
             return cached[1]
+        with self._listing_lock(experiment):
+            with self._lock:
+                cached = self._views.get(experiment)
+            if cached is not None and time.monotonic() - cached[2] < LISTING_TTL:
+                return cached[1]  # listed by the request this one waited for
+            return self._refresh(ctx, experiment, cached)
+
+    def _listing_lock(self, experiment: str) -> threading.Lock:
+        with self._lock:
+            lock = self._listing_locks.get(experiment)
+            if lock is None:
+                if len(self._listing_locks) > 4 * MAX_VIEWS:
+                    # Client-chosen ids: forget the locks of experiments no longer cached.
+                    for other in [e for e in self._listing_locks if e not in self._views]:
+                        del self._listing_locks[other]
+                lock = self._listing_locks[experiment] = threading.Lock()
+            return lock
+
+    def _refresh(
+        self,
+        ctx: Any,
+        experiment: str,
+        cached: tuple[tuple[Any, ...], ExperimentView, float] | None,
+    ) -> ExperimentView:
+        now = time.monotonic()
         listing = data.list_experiment(self._provider, ctx, experiment)
         # The layout step needs each run's scalar tags and its HParams experiment
         # config: two more listing calls, part of the fingerprint (a run that starts
@@ -291,6 +323,9 @@ class Backend:
             run_tag_filter=provider.RunTagFilter(tags=[hparams_metadata.EXPERIMENT_TAG]),
         )
         run_tags = {run: frozenset(t) for run, t in tags.items() if t}
+        with self._lock:
+            # What list_tag answers from while this listing is fresh (no call of its own).
+            self._scalar_listing[experiment] = (now, tags)
         config_content = {
             run: t[hparams_metadata.EXPERIMENT_TAG].plugin_content
             for run, t in configs.items()
@@ -333,7 +368,8 @@ class Backend:
             self._views.move_to_end(experiment)
             total = sum(len(v[1].records) for v in self._views.values())
             while len(self._views) > 1 and (len(self._views) > MAX_VIEWS or total > MAX_VIEW_RUNS):
-                _, (_, dropped, _) = self._views.popitem(last=False)
+                gone, (_, dropped, _) = self._views.popitem(last=False)
+                self._scalar_listing.pop(gone, None)
                 total -= len(dropped.records)
 
     def fields(self, view: ExperimentView, max_values: int | None) -> list[grouping.FieldInfo]:
@@ -481,13 +517,22 @@ class Backend:
             return {run: cached.series[run] for run in listed if run in cached.series}
 
     def list_tag(self, ctx: Any, experiment: str, tag: str) -> dict[str, tuple[int, float]]:
-        """Run to `(max_step, max_wall_time)` of `tag`, for every run that has it (one call)."""
-        listed = self._provider.list_scalars(
-            ctx,
-            experiment_id=experiment,
-            plugin_name=SCALARS_PLUGIN,
-            run_tag_filter=provider.RunTagFilter(tags=[tag]),
-        )
+        """Run to `(max_step, max_wall_time)` of `tag`, for every run that has it.
+
+        From the experiment's listing when it is fresh (`LISTING_TTL`, as `view`), else
+        one `list_scalars` call.
+        """
+        with self._lock:
+            known = self._scalar_listing.get(experiment)
+        if known is not None and time.monotonic() - known[0] < LISTING_TTL:
+            listed = known[1]
+        else:
+            listed = self._provider.list_scalars(
+                ctx,
+                experiment_id=experiment,
+                plugin_name=SCALARS_PLUGIN,
+                run_tag_filter=provider.RunTagFilter(tags=[tag]),
+            )
         return {
             run: (ts.max_step, ts.max_wall_time)
             for run, tags in listed.items()
