@@ -104,7 +104,9 @@ writes its own file, and the join keeps both. What can happen there: a
 running Python-loader TensorBoard may skip a file renamed after a later-named
 one (until restarted), and the Rust loader may drop the earlier of two states
 written with the same or crossing steps until a later write (which reads
-both) carries them again. `tb_plugin.writer` writes local directories only.
+both) carries them again. On object storage (``s3://``) `tb_plugin.writer`
+puts each snapshot as one whole object with a name no other writer can take
+(no rename, no lock); the same holds there.
 
 Reserved top-level keys (checked on write): ``hparams`` (object), ``notes``
 (string), ``tags`` (list of strings), ``status`` (one of :data:`STATUSES`),
