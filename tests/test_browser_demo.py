@@ -20,6 +20,8 @@ import pytest
 from conftest import TensorBoardProcess, open_run_groups, train_demo
 from test_browser_tab import assert_clean, column, group_values, wait_counts
 
+from tb_plugin import export
+
 GRID = "^lr="  # the grid's runs; the other conventions live under other/
 
 
@@ -68,11 +70,15 @@ def test_demo_shows_six_groups_of_three_with_validation_loss(page, served):
         ("0.03", "128"),
     ]
     assert frame.locator(".rg-metric").input_value() == "epoch_loss"
-    means = column(frame, "rg-mean")
-    for text, group in zip(means, expected["groups"], strict=True):
-        mean, std = (float(part) for part in re.split(r"\s*±\s*", text))
-        assert mean == pytest.approx(group["stats"]["mean"], rel=1e-3)
-        assert std == pytest.approx(group["stats"]["std"], rel=1e-3, abs=1e-6)
+    # mean ± half-width of the 95% t interval with n, rounded as the paper table rounds.
+    rows = frame.locator(".rg-group-row")
+    for i, group in enumerate(expected["groups"]):
+        cell = rows.nth(i).locator(".rg-mean")
+        shown = tuple(
+            cell.locator(f".rg-stat-{part}").inner_text().strip()
+            for part in ("mean", "spread", "n")
+        )
+        assert shown == export.paper_cell(group["stats"], "t")
         assert group["stats"]["count"] == 3
     assert expected["split"] == "validation"
     assert_clean(page)
