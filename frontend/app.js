@@ -169,7 +169,8 @@ export class App {
         // The filters left the baseline group out: compare with nothing, and say so.
         this.state = { ...this.state, baseline: null };
         await this.loadGroups();
-        if (mine + 1 === this.gen.groups) this._showBanner("The baseline group is not in this view: no comparison.", false);
+        const failed = this.banner.classList.contains("rg-banner-error");
+        if (mine + 1 === this.gen.groups && !failed) this._showBanner("The baseline group is not in this view: no comparison.", false);
         return;
       }
       this._showBanner(e.status >= 400 && e.status < 500 ? e.message : `The backend failed: ${e.message}`, true);

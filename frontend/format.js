@@ -56,19 +56,6 @@ export function formatNumber(x) {
 }
 
 /**
- * "0.6463 ± 0.008165" (or "" when there is no mean).
- * @param {unknown} mean
- * @param {unknown} std
- * @returns {string}
- */
-export function formatMeanStd(mean, std) {
-  const m = toNumber(mean);
-  if (m === null || Number.isNaN(m)) return "";
-  const s = toNumber(std);
-  return s === null || Number.isNaN(s) ? formatNumber(m) : `${formatNumber(m)} ± ${formatNumber(s)}`;
-}
-
-/**
  * "a=1, b=x" for a params object, in key order.
  * @param {Record<string, unknown>} params
  * @returns {string}
