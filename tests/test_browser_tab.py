@@ -864,3 +864,18 @@ def test_spread_choice_and_a_second_metric_block_with_k(page, stats_tb):
     assert again.locator(".rg-spread").input_value() == "sem"
     other.close()
     assert_clean(page)
+
+
+def test_a_baseline_outside_the_view_is_dropped_with_a_note(page, stats_tb):
+    tb = stats_tb
+    gone = grouping.group_key(["param.lr"], [9.0])  # a well-formed key of no group here
+    page.goto(tb.url + f"#rungroups&p.rungroups.baseline={gone}")
+    frame = page.frame_locator("iframe")
+    wait_counts(frame, "10 runs in 4 groups", timeout=60_000)
+    frame.locator(".rg-banner", has_text="baseline group is not in this view").wait_for()
+    assert frame.locator(".rg-th", has_text="P(better)").count() == 0
+    assert frame.locator(".rg-set-baseline[aria-pressed='true']").count() == 0
+    # The table works as without a baseline; the one request that 404'd is the only error.
+    assert frame.locator(".rg-group-row").count() == 4
+    assert page.dialogs == []
+    assert all("404" in e for e in page.console_errors), page.console_errors
