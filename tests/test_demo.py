@@ -160,7 +160,7 @@ def test_default_grouping_keeps_the_grid_groups_to_its_seeds(demo):
     for directory, _, files in os.walk(demo.logdir):
         name = _name(demo, directory)
         # RUN/.rungroups holds RUN's annotations (tb_plugin.data reads it into RUN).
-        if any("tfevents" in f for f in files) and not data.is_annotations_run(name):
+        if any("tfevents" in f for f in files) and not data.is_annotations_run(name.run):
             runs.append((name, writer.read_run_metadata(directory) or None))
     units = grouping.build_units(runs)
     assert len(units) == len(QUICK_GRID) + 4
