@@ -43,6 +43,9 @@ QUIET = 2.0
 """Seconds without a new data request after which a tab's first view is complete."""
 
 
+VERBOSE = False
+
+
 def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> float:
     """Opens TensorBoard at a tab in a fresh page; seconds from first data request to last answer."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -53,15 +56,25 @@ def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> float:
     def wanted(request) -> bool:
         return marker in request.url and "/static/" not in request.url
 
+    started: dict[int, float] = {}
+
     def on_request(request):
         if wanted(request):
             pending.add(request.url + str(id(request)))
+            started[id(request)] = time.perf_counter()
             events.append(("request", time.perf_counter()))
 
     def on_done(request):
         if wanted(request):
             pending.discard(request.url + str(id(request)))
             events.append(("answer", time.perf_counter()))
+            if VERBOSE:
+                t0 = events[0][1]
+                begin = started.get(id(request), t0)
+                path = request.url.split(marker, 1)[1][:90]
+                print(
+                    f"    {plugin} {begin - t0:6.2f} -> {time.perf_counter() - t0:6.2f} s  {path}"
+                )
 
     page.on("request", on_request)
     page.on("requestfinished", on_done)
@@ -112,7 +125,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, action="append")
     parser.add_argument("--loader", choices=("rust", "python"), action="append")
+    parser.add_argument("--verbose", action="store_true", help="print every data request")
     args = parser.parse_args()
+    global VERBOSE
+    VERBOSE = args.verbose
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")

@@ -9,7 +9,6 @@ import { BANDS, aggregateRecords } from "./curves.js";
 import { countsLine } from "./format.js";
 import {
   defaultChartKeys,
-  defaultMetric,
   groupRunNames,
   indexTrials,
   legendLabels,
@@ -26,7 +25,8 @@ import { buildEmptyState, buildErrorState } from "./views/states.js";
 import { Toolbar } from "./views/toolbar.js";
 
 const CHART_DEFAULT_GROUPS = 5;
-const SPARKLINE_MAX_GROUPS = 300;
+const SPARKLINE_MAX_GROUPS = 300; // per request
+const SPARKLINE_BATCH_MS = 30;
 const SPARKLINE_POINTS = 40;
 const CHART_POINTS = 500;
 // Per-seed lines: groups of at most this many runs, at most this many points a run.
@@ -55,6 +55,9 @@ export class App {
     this._byKey = null; // the answer's groups by key, made when first asked for
     this.sorted = [];
     this.sparklines = new Map();
+    this._sparkPending = new Set();
+    this._sparkQuery = null;
+    this._sparkTimer = 0;
     this.colors = new Map();
 
     this.toolbar = new Toolbar({
@@ -84,6 +87,7 @@ export class App {
     const chartBox = el("section", "rg-chart-section");
     chartBox.append(this.chartControls, this.chart.element);
     this.main.append(this.toolbar.element, this.banner, chartBox, this.table.element);
+    this.table.onRange = (keys) => this._wantSparklines(keys);
     const header = el("header", "rg-header");
     header.append(el("h1", null, "Run Groups"), this.toast);
     root.append(header, this.content, this.panelSlot);
@@ -95,6 +99,11 @@ export class App {
   /** Loads everything (first render, TensorBoard reloaded its data). */
   async load() {
     const mine = ++this.gen.load;
+    // The table's request goes out with the others (one round trip for the first
+    // view): without a chosen metric the backend reduces its default one.
+    const plain = !this.state.metric && !(this.state.more || []).length && !this.state.baseline;
+    const early = plain ? api.fetchGroups({ ...this.state, autoMetric: true }) : null;
+    if (early) early.catch(() => {}); // loadGroups reports errors
     let fields;
     let tags;
     try {
@@ -108,6 +117,7 @@ export class App {
     this.fields = fields;
     this.tags = tags.tags || [];
     this.reductions = tags.reductions || [];
+    this.defaultMetric = tags.default_metric || null;
     if (!fields.runs) {
       this.content.replaceChildren(buildEmptyState());
       return;
@@ -123,7 +133,7 @@ export class App {
       },
       () => {}, // the table works without /runs; members just show less
     );
-    await this.loadGroups();
+    await this.loadGroups(early);
     if (this.state.run && mine === this.gen.load) this.openRun(this.state.run);
   }
 
@@ -148,11 +158,15 @@ export class App {
   /** The state sent to the backend: the chosen metric or the default one. */
   query() {
     const known = this.tags.some((t) => t.tag === this.state.metric);
-    return { ...this.state, metric: known ? this.state.metric : defaultMetric(this.tags) };
+    return { ...this.state, metric: known ? this.state.metric : this.defaultMetric };
   }
 
-  /** Fetches and shows the groups, then sparklines and the chart. */
-  async loadGroups() {
+  /**
+   * Fetches and shows the groups, then sparklines and the chart.
+   * @param {Promise<object>|null} [early]  the first view's /groups?auto_metric
+   *   request, already under way (used when it answered for the metric wanted)
+   */
+  async loadGroups(early = null) {
     const mine = ++this.gen.groups;
     const q = this.query();
     // Until the answer names the split "auto" used, the last one for the same
@@ -162,7 +176,9 @@ export class App {
     this._updateToolbar(q, sameSplit ? last.split : undefined);
     let answer;
     try {
-      answer = await this._busy(api.fetchGroups(q));
+      answer = early ? await this._busy(early).catch(() => null) : null;
+      const same = answer && answer.metric === q.metric && !(q.more || []).length && !q.baseline;
+      if (!same) answer = await this._busy(api.fetchGroups(q));
     } catch (e) {
       if (mine !== this.gen.groups) return;
       if (e.status === 404 && q.baseline && /compare/.test(e.message)) {
@@ -189,20 +205,48 @@ export class App {
     this.loadChart(false, true);
   }
 
-  async loadSparklines(q) {
-    const mine = ++this.gen.spark;
+  /**
+   * Starts the sparklines of a new answer: only the rows the table renders ask
+   * for theirs (a 5,000-group table never shows 5,000 at once), and scrolling
+   * asks for the rest as they come into view.
+   */
+  loadSparklines(q) {
+    ++this.gen.spark;
     this.sparklines = new Map();
-    if (!q.metric || this.answer.groups.length > SPARKLINE_MAX_GROUPS) return;
+    this._sparkPending = new Set();
+    this._sparkQuery = q.metric ? q : null;
+    this.table.setSparklines(this.sparklines);
+    this._wantSparklines(this.table.visibleGroupKeys());
+  }
+
+  /** Asks for the sparklines of these groups that are neither shown nor asked for yet. */
+  _wantSparklines(keys) {
+    if (!this._sparkQuery) return;
+    const missing = keys.filter((k) => !this.sparklines.has(k) && !this._sparkPending.has(k));
+    if (!missing.length) return;
+    for (const k of missing) this._sparkPending.add(k);
+    // Scrolling asks often: gather a frame's worth of rows into one request.
+    if (!this._sparkTimer) this._sparkTimer = setTimeout(() => this._fetchSparklines(), SPARKLINE_BATCH_MS);
+  }
+
+  async _fetchSparklines() {
+    this._sparkTimer = 0;
+    const mine = this.gen.spark;
+    const q = this._sparkQuery;
+    const keys = [...this._sparkPending].slice(0, SPARKLINE_MAX_GROUPS);
+    if (!q || !keys.length) return;
     let curves;
     try {
-      curves = await this._busy(afterPaint(api.fetchCurves(q, null, SPARKLINE_POINTS)));
+      curves = await this._busy(afterPaint(api.fetchCurves(q, keys, SPARKLINE_POINTS, { sparkline: true })));
     } catch {
       return; // sparklines are decoration; the chart reports errors
+    } finally {
+      if (mine === this.gen.spark) for (const k of keys) this._sparkPending.delete(k);
     }
     if (mine !== this.gen.spark) return;
-    const lines = new Map(curves.curves.map((c) => [c.key, c.curve]));
-    this.sparklines = lines;
-    this.table.setSparklines(lines);
+    for (const c of curves.curves) this.sparklines.set(c.key, c.curve);
+    this.table.setSparklines(this.sparklines);
+    if (this._sparkPending.size && !this._sparkTimer) this._sparkTimer = setTimeout(() => this._fetchSparklines(), SPARKLINE_BATCH_MS);
   }
 
   /** @returns {Map<string, object>} the answer's groups by their backend key */

@@ -44,23 +44,6 @@ export function groupRunNames(group, trials) {
 }
 
 /**
- * Picks the metric to show when the user chose none: `epoch_loss`, else a
- * validation loss, else any loss-like tag, else the first tag (null if none).
- * @param {{tag: string}[]} tags  the `tags` of /tags
- * @returns {string|null}
- */
-export function defaultMetric(tags) {
-  const names = (tags || []).map((t) => t.tag).filter((t) => !t.startsWith("_"));
-  if (names.includes("epoch_loss")) return "epoch_loss";
-  return (
-    names.find((t) => /val/i.test(t) && /loss/i.test(t)) ||
-    names.find((t) => /loss/i.test(t)) ||
-    names[0] ||
-    null
-  );
-}
-
-/**
  * A group's statistics and comparison for one metric block (the first block
  * is also the group's own `stats`/`compare`).
  * @param {object} group  a group of /groups

@@ -240,6 +240,13 @@ function commonParams(state) {
  */
 export function groupsQuery(state) {
   const q = commonParams(state);
+  if (!state.metric && state.autoMetric) {
+    // The first view, before /tags: the backend picks its default metric.
+    q.set("auto_metric", "true");
+    if (state.reduction && state.reduction !== "last") q.set("reduction", state.reduction);
+    if (state.reduction === "mean_last_k") q.set("k", String(state.k || DEFAULT_K));
+    if (state.ci && state.ci !== "t") q.set("ci", state.ci);
+  }
   if (state.metric) {
     const reductions = [state.reduction || "last"];
     for (const [metric, reduction] of state.more || []) {
@@ -271,7 +278,7 @@ export function exportQuery(state, format) {
  * @param {object} state
  * @param {string[]|null} keys  the groups' keys (as /groups gives them); null for every group
  * @param {number} maxPoints
- * @param {{smoothing?: number, x?: string, lines?: boolean}} [curve]  the curves'
+ * @param {{smoothing?: number, x?: string, lines?: boolean, sparkline?: boolean}} [curve]  the curves'
  *   smoothing, x axis and per-run lines (the backend's defaults when left out:
  *   unsmoothed, by step, no lines)
  * @returns {string}
@@ -282,6 +289,7 @@ export function curvesQuery(state, keys, maxPoints, curve = {}) {
   if (curve.smoothing) q.set("smoothing", String(curve.smoothing));
   if (curve.x && curve.x !== "step") q.set("x", curve.x);
   if (curve.lines) q.set("lines", "true");
+  if (curve.sparkline) q.set("sparkline", "true");
   for (const key of keys || []) q.append("group", key);
   return q.toString();
 }

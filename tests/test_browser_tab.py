@@ -769,7 +769,7 @@ def test_baseline_comparison_and_copy_as_latex_equal_the_backend(page, stats_tb)
     assert p_values, "the fixture gives real p-values"
     assert frame.locator(".rg-delta .rg-warning").count() == 2
     frame.locator(".rg-copy-link").click()
-    assert f"p.rungroups.baseline={key['0.1']}" in frame.locator(".rg-link").input_value()
+    assert f"p.rungroups.baseline={key['0.1']}" in _link_value(frame)
 
     # Sort by Δ (a stat column like any other): the baseline itself goes last.
     frame.locator('.rg-th[data-sort="delta"]').click()
@@ -852,7 +852,7 @@ def test_spread_choice_and_a_second_metric_block_with_k(page, stats_tb):
             )
             assert _stat_cell(row, i)[:2] == want, (g["label"], i)
     frame.locator(".rg-copy-link").click()
-    link = frame.locator(".rg-link").input_value()
+    link = _link_value(frame)
     for part in ("p.rungroups.spread=sem", "p.rungroups.k=2", "p.rungroups.more="):
         assert part in link
     # The link brings the same view back.
@@ -879,3 +879,13 @@ def test_a_baseline_outside_the_view_is_dropped_with_a_note(page, stats_tb):
     assert frame.locator(".rg-group-row").count() == 4
     assert page.dialogs == []
     assert all("404" in e for e in page.console_errors), page.console_errors
+
+
+def _link_value(frame, timeout=30):
+    """The copy-link box's text, once the click has filled it in."""
+    deadline = time.time() + timeout
+    while True:
+        value = frame.locator(".rg-link").input_value()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(0.1)

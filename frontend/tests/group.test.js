@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  defaultMetric,
   flattenRows,
   groupRunNames,
   indexTrials,
@@ -77,13 +76,6 @@ test("a group's runs are every run of its trials", () => {
   assert.deepEqual(groupRunNames(g, null), ["a/seed_1/validation", "c"]);
 });
 
-test("the default metric prefers epoch_loss, then a validation loss, then any loss", () => {
-  assert.equal(defaultMetric([{ tag: "acc" }, { tag: "epoch_loss" }]), "epoch_loss");
-  assert.equal(defaultMetric([{ tag: "acc" }, { tag: "loss" }, { tag: "val_loss" }]), "val_loss");
-  assert.equal(defaultMetric([{ tag: "acc" }, { tag: "train/loss" }]), "train/loss");
-  assert.equal(defaultMetric([{ tag: "acc" }]), "acc");
-  assert.equal(defaultMetric([]), null);
-});
 
 test("groups sort by any column, missing numbers last, stably", () => {
   const gs = [

@@ -187,3 +187,15 @@ test("bad statistics settings in a link are ignored", () => {
   for (const k of ["1.5", "-3", "x", "1000001"]) assert.equal(stateFromUrlData({ k }).k, 5, k);
   assert.equal(stateFromUrlData({ k: "12" }).k, 12);
 });
+
+test("the first view asks /groups for the backend's default metric, sparklines ask for little", () => {
+  const auto = new URLSearchParams(groupsQuery({ by: null, autoMetric: true }));
+  assert.equal(auto.get("auto_metric"), "true");
+  assert.equal(auto.get("metric"), null);
+  const chosen = new URLSearchParams(groupsQuery({ by: null, autoMetric: true, metric: "acc" }));
+  assert.equal(chosen.get("auto_metric"), null);
+  assert.equal(chosen.get("metric"), "acc");
+  const spark = new URLSearchParams(curvesQuery({ by: null, metric: "loss" }, ["AAAAAAAAAAAAAAAA"], 40, { sparkline: true }));
+  assert.equal(spark.get("sparkline"), "true");
+  assert.deepEqual(spark.getAll("group"), ["AAAAAAAAAAAAAAAA"]);
+});

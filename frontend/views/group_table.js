@@ -261,6 +261,18 @@ export class GroupTable {
     this._nodes = nodes;
     this._first = first;
     this._last = last;
+    if (this.onRange) this.onRange(this.visibleGroupKeys());
+  }
+
+  /** The keys of the group rows rendered now (in view, plus a few beyond each edge). */
+  visibleGroupKeys() {
+    const keys = [];
+    if (!this.rows) return keys;
+    for (let i = this._first; i < this._last; i++) {
+      const row = this.rows[i];
+      if (row && row.kind === "group") keys.push(row.group.key);
+    }
+    return keys;
   }
 
   _row(row) {
