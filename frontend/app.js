@@ -104,6 +104,8 @@ export class App {
     const plain = !this.state.metric && !(this.state.more || []).length && !this.state.baseline;
     const early = plain ? api.fetchGroups({ ...this.state, autoMetric: true }) : null;
     if (early) early.catch(() => {}); // loadGroups reports errors
+    const runs = api.fetchRuns(); // /runs too, in the same round trip
+    runs.catch(() => {});
     let fields;
     let tags;
     try {
@@ -123,7 +125,7 @@ export class App {
       return;
     }
     if (this.content.firstChild !== this.main) this.content.replaceChildren(this.main);
-    this._busy(api.fetchRuns()).then(
+    this._busy(runs).then(
       (answer) => {
         if (mine !== this.gen.load) return;
         this.trials = indexTrials(answer);
