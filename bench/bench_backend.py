@@ -260,18 +260,23 @@ def wait_until_loaded(server: Server, n_runs: int, timeout: float = 1800) -> flo
     return time.perf_counter() - server.started
 
 
+def wait_until_listed(server: Server, n_runs: int) -> None:
+    """Polls our /runs until it lists every run."""
+    while True:
+        try:
+            runs = json.loads(server.get(f"{PREFIX}/runs"))["runs"]
+        except urllib.error.URLError:
+            runs = []
+        if len(runs) >= n_runs:
+            return
+        time.sleep(0.5)
+
+
 def bench_loader(logdir: Path, n_runs: int, load_fast: bool) -> dict[str, float]:
     name = "rust (--load_fast=true)" if load_fast else "python (--load_fast=false)"
     server = Server(logdir, load_fast)
     try:
-        while True:
-            try:
-                runs = json.loads(server.get(f"{PREFIX}/runs"))["runs"]
-            except urllib.error.URLError:
-                runs = []
-            if len(runs) >= n_runs:
-                break
-            time.sleep(0.5)
+        wait_until_listed(server, n_runs)
         loaded = time.perf_counter() - server.started
         # Runs are listed before their data is: the Python loader keeps reading
         # for minutes at 10,000 runs. Measure only once loading is over (every

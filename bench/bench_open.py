@@ -23,11 +23,9 @@ The Python loader needs minutes and ~4 GB at 10,000 runs; `--loader rust` alone 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import time
-import urllib.error
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
@@ -99,14 +97,7 @@ def bench(n_runs: int, load_fast: bool, browser) -> dict[str, float]:
     logdir = bench_backend.logdir_for(n_runs)
     server = bench_backend.Server(logdir, load_fast)
     try:
-        while True:
-            try:
-                runs = json.loads(server.get(f"{PREFIX}/runs"))["runs"]
-            except urllib.error.URLError:
-                runs = []
-            if len(runs) >= n_runs:
-                break
-            time.sleep(1)
+        bench_backend.wait_until_listed(server, n_runs)
         bench_backend.wait_until_loaded(server, n_runs)
         for _ in range(3):
             server.get("data/runs")

@@ -116,32 +116,27 @@ def _required(args: Args, name: str) -> str:
     return value
 
 
-def _int(args: Args, name: str, default: int, lo: int, hi: int) -> int:
+def _number(args: Args, name: str, default: float, lo: float, hi: float, kind: type) -> Any:
+    """A number argument of `kind` (int or float) in [lo, hi]; `default` when absent."""
     text = _one(args, name, 40)
     if text is None:
         return default
     try:
-        value = int(text)
+        value = kind(text)
     except ValueError:
-        raise _invalid(f"argument {name!r} must be an integer, got {_show(text)}") from None
-    if not lo <= value <= hi:
-        raise _invalid(f"argument {name!r} must be between {lo} and {hi}, got {value}")
+        what = "an integer" if kind is int else "a number"
+        raise _invalid(f"argument {name!r} must be {what}, got {_show(text)}") from None
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise _invalid(f"argument {name!r} must be between {lo:g} and {hi:g}, got {_show(text)}")
     return value
+
+
+def _int(args: Args, name: str, default: int, lo: int, hi: int) -> int:
+    return int(_number(args, name, default, lo, hi, int))
 
 
 def _float(args: Args, name: str, default: float, lo: float, hi: float) -> float:
-    text = _one(args, name, 40)
-    if text is None:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise _invalid(f"argument {name!r} must be a number, got {_show(text)}") from None
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise _invalid(
-            f"argument {name!r} must be a finite number in [{lo:g}, {hi:g}], got {_show(text)}"
-        )
-    return value
+    return float(_number(args, name, default, lo, hi, float))
 
 
 def _stale_after(args: Args) -> float:
