@@ -153,6 +153,9 @@ def logdir_for(n_runs: int) -> Path:
 class Server:
     """A real tensorboard process on a free port."""
 
+    START_TIMEOUT = 300.0
+    """Seconds to wait for tensorboard to print its URL."""
+
     def __init__(self, logdir: Path, load_fast: bool):
         self.log_path = f"/tmp/rungroups-bench-tb-{os.getpid()}-{int(load_fast)}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in close()
@@ -178,7 +181,7 @@ class Server:
     def _wait_for_url(self) -> str:
         import re
 
-        while time.perf_counter() - self.started < 300:
+        while time.perf_counter() - self.started < self.START_TIMEOUT:
             text = Path(self.log_path).read_bytes()
             m = re.search(rb"(http://127\.0\.0\.1:\d+/)", text)
             if m:
