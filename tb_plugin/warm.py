@@ -10,9 +10,9 @@ listing or the default metric's listing changed since it last did, at most every
 `interval` seconds. It only fills the caches the routes use (bounded, see `backend`), so an
 answer is never older than it would be without it: every request still checks freshness.
 
-The thread is a daemon, does nothing while nothing changes (two listing calls per
-interval), logs and carries on after any error, and is off when the TensorBoard flag
-``--rungroups_warm_interval`` is 0.
+The thread is a daemon, does nothing while nothing changes but list the experiment (and looks
+less often the longer nothing changes, up to once a minute), logs and carries on after any
+error, and is off when the TensorBoard flag ``--rungroups_warm_interval`` is 0.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 5.0
 """Seconds between two checks for changes (TensorBoard reloads every 5 s by default)."""
+
+MAX_INTERVAL = 60.0
+"""Seconds between checks after a long time without changes (the interval doubles per quiet
+check up to this, and drops back when something changed)."""
 
 SPARKLINE_POINTS = 40
 """`max_points` of the tab's sparklines (frontend/api.js asks the same)."""
@@ -55,11 +59,15 @@ class Warmer:
         self._stop.set()
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
+        wait = self._interval
+        while not self._stop.wait(wait):
+            changed = True
             try:
-                self.warm_once()
+                changed = self.warm_once()
             except Exception:  # noqa: BLE001 - a warming failure must never stop TensorBoard
                 logger.warning("Run Groups: warming the first view failed", exc_info=True)
+            # Nothing new: look less often (each look lists the experiment), up to a minute.
+            wait = self._interval if changed else min(wait * 2, max(self._interval, MAX_INTERVAL))
 
     def warm_once(self) -> bool:
         """Computes the first view if the experiment or its default metric changed.
