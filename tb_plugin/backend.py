@@ -32,6 +32,7 @@ Caching (all per experiment id, all safe to drop at any time):
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import dataclasses
 import math
 import re
@@ -65,6 +66,9 @@ NO_SPLIT = "none"
 """How a request names the runs without a split (`split=none`)."""
 
 _SERIES_CACHE_SIZE = 8
+
+# Listing calls made side by side (threads start on first use; at most this many).
+_LISTING_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="rungroups")
 
 MAX_SERIES_POINTS = 16_000_000
 """Scalar points (16 bytes each) the series cache keeps over all tags and experiments."""
@@ -309,19 +313,23 @@ class Backend:
         cached: tuple[tuple[Any, ...], ExperimentView, float] | None,
     ) -> ExperimentView:
         now = time.monotonic()
-        listing = data.list_experiment(self._provider, ctx, experiment)
         # The layout step needs each run's scalar tags and its HParams experiment
         # config: two more listing calls, part of the fingerprint (a run that starts
-        # writing scalars, or a new tag, can change which runs make one trial).
-        tags = self._provider.list_scalars(
-            ctx, experiment_id=experiment, plugin_name=SCALARS_PLUGIN
-        )
-        configs = self._provider.list_tensors(
+        # writing scalars, or a new tag, can change which runs make one trial). The
+        # calls go out together: under the Rust data server each waits on gRPC.
+        listing_call = _LISTING_POOL.submit(data.list_experiment, self._provider, ctx, experiment)
+        configs_call = _LISTING_POOL.submit(
+            self._provider.list_tensors,
             ctx,
             experiment_id=experiment,
             plugin_name=hparams_metadata.PLUGIN_NAME,
             run_tag_filter=provider.RunTagFilter(tags=[hparams_metadata.EXPERIMENT_TAG]),
         )
+        tags = self._provider.list_scalars(
+            ctx, experiment_id=experiment, plugin_name=SCALARS_PLUGIN
+        )
+        listing = listing_call.result()
+        configs = configs_call.result()
         run_tags = {run: frozenset(t) for run, t in tags.items() if t}
         with self._lock:
             # What list_tag answers from while this listing is fresh (no call of its own).
