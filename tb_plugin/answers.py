@@ -549,10 +549,18 @@ def _group(
         resolved.append((field_id, accepted))
     where = dataclasses.replace(where, where=tuple(resolved))
     stale = b.stale_units(ctx, experiment, view, stale_after)
+    # The tab asks /groups and several /curves of one grouping at once: group once per
+    # view (the memo is per view, so new runs or metadata start afresh).
+    regex = where.regex.pattern if where.regex is not None else None
+    key = ("group", tuple(by_ids), where.text, regex, where.where, tuple(sorted(stale)))
+    memo = view.memo.get(key)
+    if memo is not None:
+        return list(by_ids), memo[0], memo[1]
     units = b.with_status(view.units, stale)
     if not where.empty:
         units = [u for u in units if where.matches(u)]
     found = grouping.group_units(units, by_ids, known=view.known)
+    view.memo.put(key, (units, found))
     return by_ids, units, found
 
 

@@ -94,6 +94,9 @@ in minutes to hours, so a few seconds of lag cannot matter)."""
 class SearchPattern(Protocol):
     """A compiled regex: `re.Pattern`, or RE2's (`queries.compile_regex`)."""
 
+    @property
+    def pattern(self) -> Any: ...
+
     def search(self, text: str) -> Any: ...
 
 
