@@ -129,7 +129,7 @@ class Filter:
 
     Attributes:
       text: Case-insensitive substring of the trial name or any of its run names.
-      regex: Searched (`re.search`) in the trial name and its run names.
+      regex: Searched (RE2, `queries.compile_regex`) in the trial name and its run names.
       where: Field id to the accepted values as typed in the request (any one
         matches; several fields must all match). `(none)` matches a missing field.
     """
