@@ -25,12 +25,8 @@ from typing import Any
 from tensorboard import errors
 from tensorboard.data import provider
 
-from tb_plugin import aggregate, backend, data, grouping, metadata, queries
+from tb_plugin import aggregate, backend, data, grouping, queries
 from tb_plugin import curves as curves_lib
-
-SPLIT_ORDER = (None, "train", "validation", "eval", "test")
-"""How splits are listed: runs without a split first, then the canonical splits, then others."""
-
 
 # --- /runs ------------------------------------------------------------------------------------
 
@@ -298,11 +294,11 @@ def _value_ranks(found: Sequence[grouping.Group]) -> list[list[int]]:
     n_fields = len(found[0].values)
     out: list[list[int]] = [[0] * n_fields for _ in found]
     for f in range(n_fields):
-        order = sorted(range(len(found)), key=lambda i: grouping.value_sort_key(found[i].values[f]))
+        keys = [grouping.value_sort_key(group.values[f]) for group in found]
         rank = -1
         previous: Any = object()
-        for i in order:
-            key = grouping.value_sort_key(found[i].values[f])
+        for i in sorted(range(len(found)), key=keys.__getitem__):
+            key = keys[i]
             if key != previous:
                 rank += 1
                 previous = key
@@ -643,14 +639,4 @@ def _timestamp(value: Any) -> float | None:
 
 
 def _split_counts(counts: collections.Counter[str | None]) -> list[dict[str, Any]]:
-    def rank(split: str | None) -> tuple[int, str]:
-        if split in SPLIT_ORDER:
-            return (SPLIT_ORDER.index(split), "")
-        return (len(SPLIT_ORDER), split or "")
-
-    return [{"split": s, "runs": counts[s]} for s in sorted(counts, key=rank)]
-
-
-def metadata_text(answer: dict[str, Any]) -> str:
-    """The `/metadata` body: the stored JSON text (NaN and big integers kept exactly)."""
-    return metadata.dumps(answer)
+    return [{"split": s, "runs": counts[s]} for s in sorted(counts, key=grouping.split_rank)]

@@ -113,7 +113,8 @@ _OWN_FIELD_KEYS = frozenset({"hparams", "tags", "status", "host"})
 # Repeat fields: the families whose keys are parameters.
 _PARAM_FAMILIES = ("param.", "name.", "hparams.")
 
-_CANONICAL_SPLITS = ("train", "validation", "eval", "test")
+CANONICAL_SPLITS = ("train", "validation", "eval", "test")
+"""The canonical split names (`naming.SPLITS` maps every split word to one), in split order."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,13 +152,14 @@ class Unit:
         }
 
 
-def _split_rank(split: str | None) -> tuple[int, str]:
+def split_rank(split: str | None) -> tuple[int, str]:
+    """Sort key of the split order: no split, `CANONICAL_SPLITS` in order, others by name."""
     if split is None:
         return (0, "")
     try:
-        return (1 + _CANONICAL_SPLITS.index(split), "")
+        return (1 + CANONICAL_SPLITS.index(split), "")
     except ValueError:
-        return (1 + len(_CANONICAL_SPLITS), split)
+        return (1 + len(CANONICAL_SPLITS), split)
 
 
 def build_units(
@@ -196,7 +198,7 @@ def build_units(
     units = []
     for trial in sorted(trials, key=_natural_key):
         slots = trials[trial]
-        order = sorted(slots, key=_split_rank) if len(slots) > 1 else list(slots)
+        order = sorted(slots, key=split_rank) if len(slots) > 1 else list(slots)
         metadata: dict[str, Any] = {}
         if len(order) == 1:
             rn, meta = slots[order[0]]

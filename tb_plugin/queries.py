@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from tensorboard import errors
 
-from tb_plugin import backend, grouping
+from tb_plugin import backend, grouping, naming
 
 MAX_ARG_CHARS = 10_000
 MAX_REGEX_CHARS = 1000
@@ -62,16 +62,8 @@ X_AXES = ("step", "relative", "wall")
 AUTO = "auto"
 """`split` not given: read the metric from `backend.SPLIT_PREFERENCE`'s first split that has it."""
 
-SPLITS = ("train", "validation", "eval", "test")
+SPLITS = grouping.CANONICAL_SPLITS
 """Canonical split names a request may name (plus `none`, runs without a split)."""
-
-_SPLIT_ALIASES = {
-    "val": "validation",
-    "valid": "validation",
-    "evaluation": "eval",
-    "training": "train",
-    "testing": "test",
-}
 
 
 class Args(Protocol):
@@ -167,7 +159,7 @@ def _split(args: Args) -> str | None:
     lowered = text.lower()
     if lowered in (backend.NO_SPLIT, grouping.NONE_LABEL):
         return None
-    canonical = _SPLIT_ALIASES.get(lowered, lowered)
+    canonical = naming.SPLITS.get(lowered, lowered)
     if canonical in SPLITS:
         return canonical
     if not text.isprintable() or text != text.strip():
