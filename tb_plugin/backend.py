@@ -6,27 +6,30 @@ responds; everything here takes already-parsed values and raises `ValueError`
 for bad ones and `LookupError` for unknown runs or tags (the plugin turns them
 into TensorBoard's 400 and 404).
 
-Caching (all per experiment id, all safe to drop at any time):
+Caching (all per experiment id, all safe to drop at any time, all bounded):
 
-* **Runs, names and units.** Every request lists the experiment (three cheap
-  provider calls: `list_runs` and two `list_tensors`); their `fingerprint`
-  (run names and start times, each metadata series' `max_step`,
-  `max_wall_time` and plugin content) keys an `ExperimentView` holding the
-  records, parsed names, trial units, fields and the default grouping. Only a
-  changed fingerprint costs a `read_tensors` and a rebuild. Parsed names are
-  also kept across rebuilds (names never change meaning), so a new run costs
-  one parse.
-* **Scalar series** (for `min`/`max`/`best` and curves). Keyed on experiment
-  and tag, per run; each request calls `list_scalars` for that tag (which
-  also decides the split), and of the runs it needs (the chosen split's),
-  only those whose `max_step`/`max_wall_time` moved, or that are new, are
-  read, with one `read_scalars` call. At most `_SERIES_CACHE_SIZE` tags are
-  kept.
+* **Runs, names and units.** A request lists the experiment unless another did
+  less than `LISTING_TTL` ago (requests that arrive together wait for one
+  listing): `list_runs`, three `list_tensors` (our snapshots, HParams sessions
+  and experiment configs) and one `list_scalars` over every run, side by
+  side. Their `fingerprint` (run names and start times, each metadata series'
+  `max_step`, `max_wall_time` and plugin content, each run's scalar tags, the
+  configs) keys an `ExperimentView` holding the records, parsed names, trial
+  units, metric index, fields and the default grouping. Only a changed
+  fingerprint costs a `read_tensors` and a rebuild. Parsed names are kept
+  across rebuilds (names never change meaning), so a new run costs one parse.
+  At most `MAX_VIEWS` experiments and `MAX_VIEW_RUNS` runs are kept.
+* **Scalar series** (for `min`/`max`/`best`, `mean_last_k`, `at_best` and
+  curves). Keyed on experiment and tag, per run; each request takes the tag's
+  `max_step`/`max_wall_time` per run from the fresh listing (or one
+  `list_scalars`), and of the runs it needs only those whose listing moved, or
+  that are new, are read, with one `read_scalars` call. At most
+  `_SERIES_CACHE_SIZE` tags and `MAX_SERIES_POINTS` points are kept.
 * **Last values** (`reduction=last`): the same, per run, with
   `read_last_scalars` for the runs whose listing moved.
-* **Stale status** depends on the clock, so it is computed per request, with
-  one `list_scalars` (its `max_wall_time`) over the runs of trials recorded as
-  `running` (no call when there are none).
+* **Stale status** depends on the clock: the last event times of trials
+  recorded as `running` come from the listing (or one `list_scalars` over
+  their runs) and are reused for `STALE_TTL` seconds; nothing when none runs.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 from tensorboard.data import provider
@@ -66,6 +69,9 @@ NO_SPLIT = "none"
 """How a request names the runs without a split (`split=none`)."""
 
 _SERIES_CACHE_SIZE = 8
+
+# Inside Backend, `provider` names its property: annotations use this alias.
+_RunTagFilter: TypeAlias = provider.RunTagFilter
 
 # Listing calls made side by side (threads start on first use; at most this many).
 _LISTING_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="rungroups")
@@ -236,16 +242,12 @@ def _bisect(records: list[data.RunRecord], run: str) -> int | None:
     return lo if lo < len(records) and records[lo].run == run else None
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(eq=False)
 class _Series:
     fingerprint: dict[str, tuple[int, float]]
     series: dict[str, Any]
-    size: list[int] = dataclasses.field(default_factory=lambda: [0])
-
-    @property
-    def points(self) -> int:
-        """Points held (a last value counts one)."""
-        return self.size[0]
+    points: int = 0
+    """Points held (a last value counts one); changed under `Backend._lock`."""
 
 
 class Backend:
@@ -435,15 +437,10 @@ class Backend:
         view: ExperimentView,
         units: Iterable[grouping.Unit],
     ) -> dict[str, float]:
-        """Wall time of each unit's newest scalar or metadata event (one `list_scalars`)."""
+        """Wall time of each unit's newest scalar or metadata event (at most one `list_scalars`)."""
         units = list(units)
         runs = [run for u in units for run in u.runs.values()]
-        listed = self._provider.list_scalars(
-            ctx,
-            experiment_id=experiment,
-            plugin_name=SCALARS_PLUGIN,
-            run_tag_filter=provider.RunTagFilter(runs=runs),
-        )
+        listed = self._list_scalars(ctx, experiment, provider.RunTagFilter(runs=runs))
         out = {}
         for unit in units:
             times: list[float] = []
@@ -470,12 +467,6 @@ class Backend:
         ]
 
     # --- scalars ----------------------------------------------------------------------
-
-    def list_scalar_tags(self, ctx: Any, experiment: str) -> dict[str, dict[str, Any]]:
-        """Run to tag to `ScalarTimeSeries`: one `list_scalars` call."""
-        return self._provider.list_scalars(
-            ctx, experiment_id=experiment, plugin_name=SCALARS_PLUGIN
-        )
 
     def _stale_entries(
         self, key: tuple[str, str], listed: dict[str, tuple[int, float]]
@@ -521,29 +512,31 @@ class Backend:
                     datum = tags.get(tag)
                     if datum is not None:
                         if run not in cached.series:
-                            cached.size[0] += 1
+                            cached.points += 1
                         cached.series[run] = float(datum.value)
                         cached.fingerprint[run] = listed[run]
         with self._lock:
             return {run: cached.series[run] for run in listed if run in cached.series}
 
-    def list_tag(self, ctx: Any, experiment: str, tag: str) -> dict[str, tuple[int, float]]:
-        """Run to `(max_step, max_wall_time)` of `tag`, for every run that has it.
-
-        From the experiment's listing when it is fresh (`LISTING_TTL`, as `view`), else
-        one `list_scalars` call.
-        """
+    def _list_scalars(
+        self, ctx: Any, experiment: str, run_tag_filter: _RunTagFilter
+    ) -> dict[str, dict[str, Any]]:
+        """`list_scalars`: from the experiment's listing while it is fresh (`LISTING_TTL`,
+        as `view`), which holds every run and tag (a superset of the filter), else one call."""
         with self._lock:
             known = self._scalar_listing.get(experiment)
         if known is not None and time.monotonic() - known[0] < LISTING_TTL:
-            listed = known[1]
-        else:
-            listed = self._provider.list_scalars(
-                ctx,
-                experiment_id=experiment,
-                plugin_name=SCALARS_PLUGIN,
-                run_tag_filter=provider.RunTagFilter(tags=[tag]),
-            )
+            return known[1]
+        return self._provider.list_scalars(
+            ctx,
+            experiment_id=experiment,
+            plugin_name=SCALARS_PLUGIN,
+            run_tag_filter=run_tag_filter,
+        )
+
+    def list_tag(self, ctx: Any, experiment: str, tag: str) -> dict[str, tuple[int, float]]:
+        """Run to `(max_step, max_wall_time)` of `tag`, for every run that has it."""
+        listed = self._list_scalars(ctx, experiment, provider.RunTagFilter(tags=[tag]))
         return {
             run: (ts.max_step, ts.max_wall_time)
             for run, tags in listed.items()
@@ -588,7 +581,7 @@ class Backend:
             with self._lock:
                 for run, arrays in fresh.items():
                     old = cached.series.get(run)
-                    cached.size[0] += arrays[0].size - (old[0].size if old is not None else 0)
+                    cached.points += arrays[0].size - (old[0].size if old is not None else 0)
                     cached.series[run] = arrays
                     cached.fingerprint[run] = listed[run]
         with self._lock:
