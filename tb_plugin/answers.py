@@ -219,7 +219,7 @@ def _metric_block(
     reduction = spec.reduction
     if reduction.kind == "last":
         values = _read(b, ctx, experiment, wanted, b.last_values)
-    elif reduction.kind == "at_best":
+    elif reduction.other_tag is not None:  # at_best:TAG
         other_wanted = _wanted(units, _resolve(view, reduction.other_tag).get(split, {}))
         series = _read(b, ctx, experiment, wanted, b.series)
         other = _read(b, ctx, experiment, other_wanted, b.series)

@@ -34,6 +34,8 @@ import math
 import re
 from typing import Any
 
+from tb_plugin import answers
+
 FORMATS = ("csv", "json", "markdown", "latex")
 """What `/export` and ``tb-rungroups ls`` write besides the terminal table."""
 
@@ -351,8 +353,6 @@ def render(answer: dict[str, Any], fmt: str) -> str:
     if fmt == "latex":
         return to_latex(answer)
     if fmt == "json":
-        from tb_plugin import answers
-
         return answers.encode(answer) + "\n"
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from tensorboard import errors
 
-from tb_plugin import backend, grouping, naming
+from tb_plugin import aggregate, backend, export, grouping, naming
 
 MAX_ARG_CHARS = 10_000
 MAX_REGEX_CHARS = 1000
@@ -292,8 +292,7 @@ def _bool(args: Args, name: str) -> bool:
 
 
 def _ci_level(args: Args) -> float:
-    level = _float(args, "ci_level", 0.95, 0.5, 0.999)
-    return level
+    return _float(args, "ci_level", 0.95, 0.5, 0.999)
 
 
 DEFAULT_K = 5
@@ -308,16 +307,11 @@ class MetricSpec:
     """One metric column block of `/groups`: a scalar tag and how each run reduces to a number."""
 
     metric: str
-    reduction: Any  # aggregate.Reduction
-
-    def to_json(self) -> dict[str, Any]:
-        return {"metric": self.metric, **self.reduction.to_json()}
+    reduction: aggregate.Reduction
 
 
-def _metrics(args: Args) -> tuple[tuple[MetricSpec, ...], Any]:
+def _metrics(args: Args) -> tuple[tuple[MetricSpec, ...], aggregate.Reduction | None]:
     """The metric blocks, and the (first) reduction, which an `auto_metric` request uses."""
-    from tb_plugin import aggregate
-
     metrics = [m for m in _all(args, "metric") if m != ""]
     if len(metrics) > MAX_METRICS:
         raise _invalid(f"argument 'metric' is given more than {MAX_METRICS} times")
@@ -344,8 +338,6 @@ def _metrics(args: Args) -> tuple[tuple[MetricSpec, ...], Any]:
 
 
 def _ci(args: Args) -> str:
-    from tb_plugin import aggregate
-
     return _choice(args, "ci", aggregate.CI_METHODS)
 
 
@@ -420,7 +412,7 @@ class GroupsQuery:
     ci_level: float = 0.95
     baseline: str | None = None
     auto_metric: bool = False
-    reduction: Any = None  # aggregate.Reduction for an auto metric; None: last
+    reduction: aggregate.Reduction | None = None  # for an auto metric; None: last
 
     @classmethod
     def from_args(cls, args: Args) -> GroupsQuery:
@@ -482,8 +474,6 @@ class ExportQuery:
 
     @classmethod
     def from_args(cls, args: Args) -> ExportQuery:
-        from tb_plugin import export
-
         return cls(format=_choice(args, "format", export.FORMATS))
 
 
