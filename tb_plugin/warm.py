@@ -4,8 +4,8 @@ TensorBoard loads runs in the background and answers our routes on demand; witho
 the first visit to the tab pays for parsing every run name, reading every run's metadata,
 listing the scalars and reading the default metric's values and series (seconds at 10,000
 runs). A `Warmer` thread asks the same answer functions the tab's first view asks
-(`/fields`, `/tags`, `/runs`, `/groups` for the default metric, its sparklines from
-`/curves`) for the default experiment (a plain ``--logdir``), whenever the experiment's
+(`/fields`, `/runs`, `/groups` for the default metric, its sparklines from `/curves`;
+`/tags` is read from the view and has nothing to warm) for the default experiment (a plain ``--logdir``), whenever the experiment's
 listing or the default metric's listing changed since it last did, at most every
 `interval` seconds. It only fills the caches the routes use (bounded, see `backend`), so an
 answer is never older than it would be without it: every request still checks freshness.
@@ -80,8 +80,7 @@ class Warmer:
         view = b.view(ctx, "")
         if not view.records:
             return False
-        tags = answers.tags(b, ctx, "", queries.TagsQuery())
-        metric = tags["default_metric"]
+        metric = aggregate.default_metric(sorted(view.metrics))  # as /tags says it
         listed = b.list_tag(ctx, "", metric) if metric is not None else {}
         # The view itself (not its id, which a new view may reuse once the old is freed).
         seen = (view, metric, tuple(sorted(listed.items())))
