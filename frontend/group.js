@@ -162,16 +162,6 @@ export function toCsv(records) {
 }
 
 /**
- * Text of a group's value in one field, for the table and exports.
- * @param {object} group
- * @param {number} i
- * @returns {string}
- */
-export function groupValueText(group, i) {
-  return formatFieldValue(group.values[i]);
-}
-
-/**
  * Legend labels for the charted groups: only the fields whose values differ
  * among them ("param.lr=0.01" when lr is all that tells them apart), or every
  * field when none does. Groups of no field keep their own label.

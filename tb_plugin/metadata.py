@@ -436,7 +436,10 @@ def view_and_state(entries: Iterable[tuple[float, int, Any]]) -> tuple[dict[str,
     v1: list[tuple[float, Mapping[str, Any]]] = []
     v2: list[State] = []
     for wall_time, version, payload in entries:
-        (v1.append((wall_time, payload)) if version == 1 else v2.append(payload))
+        if version == 1:
+            v1.append((wall_time, payload))
+        else:
+            v2.append(payload)
     state = join(state_from_snapshots(v1), *v2)
     if not v2:
         return merge_snapshots(v1), state
