@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -85,3 +86,14 @@ class App:
         if self._ingester is not None:
             # The data server runs with --die-after-stdin.
             self._ingester._stdin_handle.close()
+
+
+@contextlib.contextmanager
+def serving(logdir: str, loader: str, n_runs: int) -> Iterator[App]:
+    """An `App` over `logdir` once `/runs` lists `n_runs` runs; closed afterwards."""
+    app = App(str(logdir), loader)
+    try:
+        app.wait_for(lambda: len(app.json("/runs")["runs"]) == n_runs)
+        yield app
+    finally:
+        app.close()

@@ -18,7 +18,7 @@ import subprocess
 import numpy as np
 import pytest
 import scipy.stats
-from backend_fixtures import App
+from backend_fixtures import serving
 from conftest import scalar_event, write_events
 
 from tb_plugin import cli, export, grouping
@@ -52,12 +52,8 @@ def logdir(tmp_path_factory):
 
 @pytest.fixture(scope="module", params=["python", "rust"])
 def app(request, logdir):
-    a = App(str(logdir), request.param)
-    try:
-        a.wait_for(lambda: len(a.json("/runs")["runs"]) == 18)
+    with serving(logdir, request.param, 18) as a:
         yield a
-    finally:
-        a.close()
 
 
 def holm(p):

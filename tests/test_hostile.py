@@ -13,7 +13,7 @@ import time
 import urllib.parse
 
 import pytest
-from backend_fixtures import App
+from backend_fixtures import serving
 from conftest import scalar_event, write_events
 from tensorboard import errors
 from werkzeug import test as werkzeug_test
@@ -100,12 +100,8 @@ def logdir(tmp_path_factory):
 
 @pytest.fixture(scope="module", params=["python", "rust"])
 def app(request, logdir):
-    a = App(str(logdir), request.param)
-    try:
-        a.wait_for(lambda: len(a.json("/runs")["runs"]) == 16)
+    with serving(logdir, request.param, 16) as a:
         yield a
-    finally:
-        a.close()
 
 
 def _query(route: str, arg: str, value: str) -> list[tuple[str, str]]:
