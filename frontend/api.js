@@ -2,7 +2,7 @@
 // URLs are relative to the iframe's <base href="plugin/rungroups/">, so
 // --path_prefix and experiment-scoped URLs keep working.
 
-import { curvesQuery, exportQuery, groupsQuery } from "./url_state.js";
+import { curvesQuery, exportQuery, groupsQuery, tableCurvesQuery } from "./url_state.js";
 
 /** A failed request, with the backend's one-line message. */
 export class ApiError extends Error {
@@ -102,9 +102,12 @@ export function fetchTags() {
 /**
  * Groups, members and statistics for a state (`/groups`).
  * @param {object} state
+ * @param {object} [curves]  also answer with the chart's curves and the first
+ *   rows' sparklines (see url_state.tableCurvesQuery)
  */
-export function fetchGroups(state) {
-  return cached(`./groups?${groupsQuery(state)}`, "rg-groups-data");
+export function fetchGroups(state, curves = undefined) {
+  const extra = curves ? `&${tableCurvesQuery(curves)}` : "";
+  return cached(`./groups?${groupsQuery(state)}${extra}`, "rg-groups-data");
 }
 
 /**
@@ -117,6 +120,21 @@ export function fetchGroups(state) {
  */
 export function fetchCurves(state, keys, maxPoints, curve = {}, mark = undefined) {
   return cached(`./curves?${curvesQuery(state, keys, maxPoints, curve)}`, mark);
+}
+
+/**
+ * Keeps a `/curves` answer that came with another one (`/groups` with curves) as
+ * the answer of the `fetchCurves` call with the same arguments.
+ * @param {object} state
+ * @param {string[]} keys
+ * @param {number} maxPoints
+ * @param {{smoothing?: number, x?: string, lines?: boolean}} curve
+ * @param {object} answer
+ */
+export function primeCurves(state, keys, maxPoints, curve, answer) {
+  const path = `./curves?${curvesQuery(state, keys, maxPoints, curve)}`;
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
+  cache.set(path, Promise.resolve(answer));
 }
 
 /**

@@ -29,6 +29,8 @@ const SPARKLINE_MAX_GROUPS = 300; // per request
 const SPARKLINE_BATCH_MS = 30;
 const SPARKLINE_POINTS = 40;
 const CHART_POINTS = 500;
+// Sparklines that come with the first view's /groups (more rows ask as they show).
+const FIRST_SPARKLINES = 50;
 // Per-seed lines: groups of at most this many runs, at most this many points a run.
 const SEED_MAX_RUNS = 100;
 const SEED_POINTS = 200;
@@ -100,10 +102,10 @@ export class App {
   async load() {
     const mine = ++this.gen.load;
     // The table's request goes out with the others (one round trip for the first
-    // view): without a chosen metric the backend reduces its default one.
-    const plain = !this.state.metric && !(this.state.more || []).length && !this.state.baseline;
-    const early = plain ? api.fetchGroups({ ...this.state, autoMetric: true }) : null;
-    if (early) early.catch(() => {}); // loadGroups reports errors
+    // view), and answers with the chart's curves and the first rows' sparklines:
+    // without a chosen metric the backend reduces its default one.
+    const early = api.fetchGroups({ ...this.state, autoMetric: !this.state.metric }, this.firstViewCurves());
+    early.catch(() => {}); // loadGroups reports errors
     const runs = api.fetchRuns(); // /runs too, in the same round trip
     runs.catch(() => {});
     let fields;
@@ -151,6 +153,24 @@ export class App {
     return runs.length === this.runNames.size && runs.every((r) => this.runNames.has(r));
   }
 
+  /**
+   * The curves the first view's /groups answers with (url_state.tableCurvesQuery):
+   * the chart's, as loadChart asks for them, and the first rows' sparklines. In
+   * the default state this is warm.FIRST_VIEW_GROUPS, which the backend keeps ready.
+   */
+  firstViewCurves() {
+    const selected = this.state.selected;
+    return {
+      chart: selected,
+      chartGroups: selected ? 0 : CHART_DEFAULT_GROUPS,
+      chartPoints: CHART_POINTS,
+      smoothing: this.state.smoothing,
+      x: this.state.x,
+      sparklines: FIRST_SPARKLINES,
+      sparklinePoints: SPARKLINE_POINTS,
+    };
+  }
+
   /** Forgets cached answers and loads again. */
   reload() {
     api.clearCache();
@@ -179,8 +199,11 @@ export class App {
     let answer;
     try {
       answer = early ? await this._busy(early).catch(() => null) : null;
-      const same = answer && answer.metric === q.metric && !(q.more || []).length && !q.baseline;
+      // A chosen metric was asked as is; the default one only for a plain table.
+      const asked = this.state.metric || (!(q.more || []).length && !q.baseline);
+      const same = answer && answer.metric === q.metric && asked;
       if (!same) answer = await this._busy(api.fetchGroups(q));
+      else if (answer.chart) this._primeChart(q, answer.chart);
     } catch (e) {
       if (mine !== this.gen.groups) return;
       if (e.status === 404 && q.baseline && /compare/.test(e.message)) {
@@ -215,6 +238,8 @@ export class App {
   loadSparklines(q) {
     ++this.gen.spark;
     this.sparklines = new Map();
+    const first = this.answer && this.answer.sparklines;
+    if (first && first.metric === q.metric) for (const c of first.curves) this.sparklines.set(c.key, c.curve);
     this._sparkPending = new Set();
     this._sparkQuery = q.metric ? q : null;
     this.table.setSparklines(this.sparklines);
@@ -249,6 +274,17 @@ export class App {
     for (const c of curves.curves) this.sparklines.set(c.key, c.curve);
     this.table.setSparklines(this.sparklines);
     if (this._sparkPending.size && !this._sparkTimer) this._sparkTimer = setTimeout(() => this._fetchSparklines(), SPARKLINE_BATCH_MS);
+  }
+
+  /**
+   * Keeps the chart's curves that came with /groups as the answers of the
+   * /curves requests loadChart makes for them (when it picks the same groups).
+   */
+  _primeChart(q, chart) {
+    const { smoothing: w, x } = this.state;
+    if (!chart.curves || chart.curves.smoothing !== w || chart.curves.x !== x) return;
+    api.primeCurves(q, chart.keys, CHART_POINTS, { smoothing: w, x }, chart.curves);
+    if (chart.raw) api.primeCurves(q, chart.keys, CHART_POINTS, { x }, chart.raw);
   }
 
   /** @returns {Map<string, object>} the answer's groups by their backend key */

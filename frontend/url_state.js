@@ -264,6 +264,27 @@ export function groupsQuery(state) {
 }
 
 /**
+ * The extra query string of a `/groups` request that answers with the chart's
+ * curves and the first rows' sparklines too (the first view in one round trip;
+ * the backend's `queries.TableCurves`).
+ * @param {{chart: string[]|null, chartGroups: number, chartPoints: number,
+ *   smoothing: number, x: string, sparklines: number, sparklinePoints: number}} c
+ *   `chart`: the chart's group keys, null for the default pick of `chartGroups`
+ * @returns {string}
+ */
+export function tableCurvesQuery(c) {
+  const q = new URLSearchParams();
+  for (const key of c.chart || []) q.append("chart", key);
+  q.set("chart_groups", String(c.chartGroups));
+  q.set("chart_points", String(c.chartPoints));
+  q.set("smoothing", String(c.smoothing));
+  if (c.x && c.x !== "step") q.set("x", c.x);
+  q.set("sparklines", String(c.sparklines));
+  q.set("sparkline_points", String(c.sparklinePoints));
+  return q.toString();
+}
+
+/**
  * The query string of `/export` for a state: `/groups`' arguments and the format.
  * @param {object} state
  * @param {string} format  csv, json, markdown or latex

@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
+import gzip
 import json
 import re
 import time
@@ -36,11 +37,12 @@ def runs(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) ->
     return _runs_memo(b, ctx, experiment, q)[1]
 
 
-def runs_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> str:
-    """`runs` as `encode` gives it, memoised with the answer (10,000 runs take ~0.1 s to encode)."""
+def runs_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> bytes:
+    """`runs` as `compress(encode(...))` gives it, memoised with the answer (10,000 runs
+    take ~0.1 s to encode and compress)."""
     memo = _runs_memo(b, ctx, experiment, q)
     if memo[2] is None:
-        memo[2] = encode(memo[1])
+        memo[2] = compress(encode(memo[1]))
     return memo[2]
 
 
@@ -82,7 +84,27 @@ def metadata_of_run(
 def fields(b: backend.Backend, ctx: Any, experiment: str, q: queries.FieldsQuery) -> dict[str, Any]:
     """Every field of the trials with its distinct values, and the default grouping."""
     view = b.view(ctx, experiment)
+    return _fields(b, ctx, experiment, view, q, b.stale_units(ctx, experiment, view, q.stale_after))
+
+
+def fields_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.FieldsQuery) -> bytes:
+    """`fields`, encoded and compressed (`compress`), memoised per view and stale trials."""
+    view = b.view(ctx, experiment)
     stale = b.stale_units(ctx, experiment, view, q.stale_after)
+    return view.memo.get_or_compute(
+        ("fields", q, tuple(sorted(stale))),
+        lambda: compress(encode(_fields(b, ctx, experiment, view, q, stale))),
+    )
+
+
+def _fields(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    view: backend.ExperimentView,
+    q: queries.FieldsQuery,
+    stale: dict[str, float | None],
+) -> dict[str, Any]:
     if stale:
         infos = grouping.list_fields(b.with_status(view.units, stale), max_values=q.max_values)
     else:
@@ -104,7 +126,16 @@ def tags(b: backend.Backend, ctx: Any, experiment: str, q: queries.TagsQuery) ->
     A metric is a scalar tag without its split part (`layout.metric_of`): `Loss/train` and
     `Loss/val` are the metric `Loss` in the splits `train` and `validation`.
     """
+    return _tags(b.view(ctx, experiment))
+
+
+def tags_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.TagsQuery) -> bytes:
+    """`tags`, encoded and compressed (`compress`), memoised per view."""
     view = b.view(ctx, experiment)
+    return view.memo.get_or_compute(("tags", q), lambda: compress(encode(_tags(view))))
+
+
+def _tags(view: backend.ExperimentView) -> dict[str, Any]:
     per_split: dict[str | None, set[str]] = {}
     out = []
     for metric in sorted(view.metrics):
@@ -141,12 +172,64 @@ def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery
         group is the baseline.
     """
     view = b.view(ctx, experiment)
+    return _groups(b, ctx, experiment, view, with_auto_metric(view, q))
+
+
+def groups_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery) -> bytes:
+    """`groups`, encoded and compressed (`compress`), memoised per view.
+
+    The memo key holds what else the answer depends on: the stale trials and, per
+    scalar tag the metrics read, each run's `(max_step, max_wall_time)` from the
+    listing (new points make a new answer; nothing else read can change without a
+    new view). A request that finds the warmer computing the same answer waits for it.
+    """
+    view = b.view(ctx, experiment)
+    q = with_auto_metric(view, q)
     _check_split(view, q.split)
+    stale = b.stale_units(ctx, experiment, view, q.stale_after)
+    key = ("groups", q, listing_key(b, ctx, experiment, view, q), tuple(sorted(stale)))
+    return view.memo.get_or_compute(
+        key, lambda: compress(encode(_groups(b, ctx, experiment, view, q)))
+    )
+
+
+def with_auto_metric(view: backend.ExperimentView, q: queries.GroupsQuery) -> queries.GroupsQuery:
+    """`q` with `/tags`' default metric as its metric when it asks for one (`auto_metric`)."""
     if q.auto_metric and not q.metrics:
         metric = aggregate.default_metric(sorted(view.metrics))
         if metric is not None:
             reduction = q.reduction or aggregate.parse_reduction("last")
-            q = dataclasses.replace(q, metrics=(queries.MetricSpec(metric, reduction),))
+            return dataclasses.replace(q, metrics=(queries.MetricSpec(metric, reduction),))
+    return q
+
+
+def listing_key(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    view: backend.ExperimentView,
+    q: queries.GroupsQuery,
+) -> tuple[Any, ...]:
+    """Per scalar tag the query's metrics read (any split), each run's listing."""
+    tags = set()
+    for spec in q.metrics:
+        names = [spec.metric]
+        if spec.reduction.other_tag is not None:
+            names.append(spec.reduction.other_tag)
+        for name in names:
+            for of_split in _resolve(view, name).values():
+                tags.update(tag for _, tag in of_split.values())
+    return tuple((tag, tuple(b.list_tag(ctx, experiment, tag).items())) for tag in sorted(tags))
+
+
+def _groups(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    view: backend.ExperimentView,
+    q: queries.GroupsQuery,
+) -> dict[str, Any]:
+    _check_split(view, q.split)
     by_ids, units, found = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
     baseline = _baseline_index(q.baseline, by_ids, found) if q.baseline is not None else None
     blocks = [
@@ -183,6 +266,9 @@ def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery
                 ],
             }
         )
+    chart = sparklines = None
+    if q.curves is not None and first is not None:
+        chart, sparklines = _table_curves(b, ctx, experiment, view, q, q.curves, found)
     return {
         "by": by_ids,
         "metric": first["metric"] if first else None,
@@ -198,7 +284,71 @@ def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery
         "trials": len(view.units),
         "matched": len(units),
         "groups": out_groups,
+        **({"chart": chart, "sparklines": sparklines} if q.curves is not None else {}),
     }
+
+
+def _table_curves(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    view: backend.ExperimentView,
+    q: queries.GroupsQuery,
+    want: queries.TableCurves,
+    found: Sequence[grouping.Group],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The chart's and the first rows' curves of the first metric (`queries.TableCurves`):
+    each exactly the `/curves` answer for the same groups and options."""
+    if want.chart is not None:
+        have = {g.key for g in found}
+        keys = [k for k in want.chart if k in have]
+    else:
+        keys = default_chart_keys(found, want.chart_groups)
+    base = queries.CurvesQuery(
+        metric=q.metrics[0].metric,
+        by=q.by,
+        split=q.split,
+        where=q.where,
+        max_points=want.chart_points,
+        groups=tuple(keys),
+        stale_after=q.stale_after,
+        x=want.x,
+        ci_level=q.ci_level,
+    )
+    smoothed = dataclasses.replace(base, smoothing=want.smoothing)
+    chart = {
+        "keys": keys,
+        "curves": _curves(b, ctx, experiment, view, smoothed),
+        "raw": _curves(b, ctx, experiment, view, base) if want.smoothing > 0 else None,
+    }
+    sparklines = None
+    if want.sparklines:
+        rows = queries.CurvesQuery(
+            metric=base.metric,
+            by=q.by,
+            split=q.split,
+            where=q.where,
+            max_points=want.sparkline_points,
+            groups=tuple(g.key for g in found[: want.sparklines]),
+            stale_after=q.stale_after,
+            ci_level=q.ci_level,
+            sparkline=True,
+        )
+        sparklines = _curves(b, ctx, experiment, view, rows)
+    return chart, sparklines
+
+
+def default_chart_keys(found: Sequence[grouping.Group], n: int) -> list[str]:
+    """The keys of the groups the tab charts by default, in the groups' order.
+
+    The `n` largest groups (only groups of more than one trial when there are any),
+    ties broken by order. The same rule as `defaultChartKeys` in frontend/group.js
+    over the table in the backend's order (tests/test_frontend_js.py compares them).
+    """
+    multi = any(len(g.units) > 1 for g in found)
+    ranked = [i for i, g in enumerate(found) if not multi or len(g.units) > 1]
+    ranked.sort(key=lambda i: (-len(found[i].units), i))
+    return [found[i].key for i in sorted(ranked[:n])]
 
 
 def _metric_block(
@@ -317,7 +467,16 @@ def curves(b: backend.Backend, ctx: Any, experiment: str, q: queries.CurvesQuery
       errors.NotFoundError: no run has the scalar tag `q.metric`, or no group has a
         key of `q.groups`.
     """
-    view = b.view(ctx, experiment)
+    return _curves(b, ctx, experiment, b.view(ctx, experiment), q)
+
+
+def _curves(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    view: backend.ExperimentView,
+    q: queries.CurvesQuery,
+) -> dict[str, Any]:
     _check_split(view, q.split)
     by_ids, _, found = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
     by_split = _resolve(view, q.metric)
@@ -439,6 +598,12 @@ def run(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunQuery) -> d
 
 
 # --- shared helpers ---------------------------------------------------------------------------
+
+
+def compress(text: str) -> bytes:
+    """`text` gzip-compressed as `http_util.Respond` would (level 3, no mtime), once: the
+    routes send memoised answers with ``content_encoding="gzip"``."""
+    return gzip.compress(text.encode("utf-8"), compresslevel=3, mtime=0)
 
 
 def encode(body: Any) -> str:

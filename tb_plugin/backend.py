@@ -41,7 +41,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeAlias
 
 import numpy as np
@@ -109,10 +109,40 @@ class SearchPattern(Protocol):
 class Memo:
     """A small least-recently-used dict: derived answers kept per view, bounded in entries."""
 
-    def __init__(self, max_entries: int = 8):
+    def __init__(self, max_entries: int = 16):
         self._max = max_entries
         self._items: collections.OrderedDict[Any, Any] = collections.OrderedDict()
         self._lock = threading.Lock()
+        # Keys being computed by `get_or_compute`, to the event set when they are done.
+        self._pending: dict[Any, threading.Event] = {}
+
+    def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """The value of `key`, computing and keeping it when missing.
+
+        A caller that finds `key` being computed by another thread (the warmer, or
+        the same request twice) waits for that result instead of computing it again;
+        if that computation fails, it computes its own. `compute` must not ask for
+        `key` itself.
+        """
+        while True:
+            with self._lock:
+                found = self._items.get(key)
+                if found is not None:
+                    self._items.move_to_end(key)
+                    return found
+                pending = self._pending.get(key)
+                if pending is None:
+                    done = self._pending[key] = threading.Event()
+                    break
+            pending.wait()
+        try:
+            value = compute()
+            self.put(key, value)
+            return value
+        finally:
+            with self._lock:
+                del self._pending[key]
+            done.set()
 
     def get(self, key: Any) -> Any:
         with self._lock:
@@ -268,6 +298,9 @@ class Backend:
         # Experiment id to (monotonic time, list_scalars of every run and tag) of the last
         # listing; only the experiments whose view is cached keep theirs.
         self._scalar_listing: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
+        # Experiment id to the age (s) up to which its listing is reused, for the
+        # experiments a `warm.Warmer` re-lists in the background (`keep_fresh`).
+        self._max_age: dict[str, float] = {}
 
     @property
     def provider(self) -> provider.DataProvider:
@@ -281,24 +314,50 @@ class Backend:
 
     # --- runs, names, units -----------------------------------------------------------
 
-    def view(self, ctx: Any, experiment: str) -> ExperimentView:
+    def view(self, ctx: Any, experiment: str, max_age: float | None = None) -> ExperimentView:
         """Returns the experiment's current `ExperimentView` (cached on its fingerprint).
 
-        Requests that arrive together (the tab asks several routes at once) share one
-        listing: the first lists, the others wait for it instead of listing again.
+        The experiment is listed again when its last listing is older than `max_age`
+        seconds (default: `max_listing_age`; 0 always lists). Requests that arrive
+        together (the tab asks several routes at once) share one listing: the first
+        lists, the others wait for it instead of listing again.
         """
+        if max_age is None:
+            max_age = self.max_listing_age(experiment)
         with self._lock:
             cached = self._views.get(experiment)
             if cached is not None:
                 self._views.move_to_end(experiment)
-        if cached is not None and time.monotonic() - cached[2] < LISTING_TTL:
+        if cached is not None and time.monotonic() - cached[2] < max_age:
             return cached[1]
+        started = time.monotonic()
         with self._listing_lock(experiment):
             with self._lock:
                 cached = self._views.get(experiment)
-            if cached is not None and time.monotonic() - cached[2] < LISTING_TTL:
+            if cached is not None and cached[2] >= started:
                 return cached[1]  # listed by the request this one waited for
+            if cached is not None and time.monotonic() - cached[2] < max_age:
+                return cached[1]
             return self._refresh(ctx, experiment, cached)
+
+    def max_listing_age(self, experiment: str) -> float:
+        """Seconds a listing of `experiment` is reused: `LISTING_TTL`, or longer while
+        a warmer re-lists it in the background (`keep_fresh`)."""
+        with self._lock:
+            return self._max_age.get(experiment, LISTING_TTL)
+
+    def keep_fresh(self, experiment: str, max_age: float | None) -> None:
+        """Reuses `experiment`'s listing for up to `max_age` seconds (None: `LISTING_TTL`).
+
+        For a caller that lists the experiment again itself at least that often
+        (`warm.Warmer`): requests then answer from its listing instead of waiting
+        for one of their own.
+        """
+        with self._lock:
+            if max_age is None:
+                self._max_age.pop(experiment, None)
+            else:
+                self._max_age[experiment] = max(max_age, LISTING_TTL)
 
     def _listing_lock(self, experiment: str) -> threading.Lock:
         with self._lock:
@@ -521,11 +580,11 @@ class Backend:
     def _list_scalars(
         self, ctx: Any, experiment: str, run_tag_filter: _RunTagFilter
     ) -> dict[str, dict[str, Any]]:
-        """`list_scalars`: from the experiment's listing while it is fresh (`LISTING_TTL`,
+        """`list_scalars`: from the experiment's listing while it is fresh (`max_listing_age`,
         as `view`), which holds every run and tag (a superset of the filter), else one call."""
         with self._lock:
             known = self._scalar_listing.get(experiment)
-        if known is not None and time.monotonic() - known[0] < LISTING_TTL:
+        if known is not None and time.monotonic() - known[0] < self.max_listing_age(experiment):
             return known[1]
         return self._provider.list_scalars(
             ctx,

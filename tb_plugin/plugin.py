@@ -102,8 +102,9 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
     def _serve_runs(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.RunsQuery.from_args(request.args)
-        body = answers.runs_encoded(self._backend, ctx, experiment, query)
-        return http_util.Respond(request, body, "application/json")
+        return _respond_encoded(
+            request, answers.runs_encoded(self._backend, ctx, experiment, query)
+        )
 
     def _serve_metadata(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
@@ -116,17 +117,23 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
     def _serve_fields(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.FieldsQuery.from_args(request.args)
-        return _respond(request, answers.fields(self._backend, ctx, experiment, query))
+        return _respond_encoded(
+            request, answers.fields_encoded(self._backend, ctx, experiment, query)
+        )
 
     def _serve_tags(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.TagsQuery.from_args(request.args)
-        return _respond(request, answers.tags(self._backend, ctx, experiment, query))
+        return _respond_encoded(
+            request, answers.tags_encoded(self._backend, ctx, experiment, query)
+        )
 
     def _serve_groups(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.GroupsQuery.from_args(request.args)
-        return _respond(request, answers.groups(self._backend, ctx, experiment, query))
+        return _respond_encoded(
+            request, answers.groups_encoded(self._backend, ctx, experiment, query)
+        )
 
     def _serve_curves(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
@@ -161,6 +168,12 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
 
 def _respond(request: wrappers.Request, body: Any) -> wrappers.Response:
     return http_util.Respond(request, answers.encode(body), "application/json")
+
+
+def _respond_encoded(request: wrappers.Request, gzipped: bytes) -> wrappers.Response:
+    """Sends a memoised answer (`answers.compress`) as is; `Respond` inflates it for a
+    client that does not accept gzip."""
+    return http_util.Respond(request, gzipped, "application/json", content_encoding="gzip")
 
 
 def _context(request: wrappers.Request) -> tuple[Any, str]:

@@ -258,14 +258,14 @@ def _filter(args: Args) -> backend.Filter:
 _GROUP_KEY = re.compile(rf"[A-Za-z0-9_-]{{{grouping.GROUP_KEY_LENGTH}}}")
 
 
-def _group_keys(args: Args) -> tuple[str, ...] | None:
-    keys = _all(args, "group", 100)
+def _group_keys(args: Args, name: str = "group") -> tuple[str, ...] | None:
+    keys = _all(args, name, 100)
     if not keys:
         return None
     for key in keys:
         if not _GROUP_KEY.fullmatch(key):
             raise _invalid(
-                f"argument 'group' must be a group key as /groups gives it, got {_show(key)}"
+                f"argument {name!r} must be a group key as /groups gives it, got {_show(key)}"
             )
     return tuple(dict.fromkeys(keys))
 
@@ -391,6 +391,58 @@ class TagsQuery:
         return cls()
 
 
+MAX_CHART_GROUPS = 100
+"""Groups `/groups`' `chart_groups` may pick for the chart."""
+
+MAX_SPARKLINES = 1000
+"""Groups `/groups`' `sparklines` may draw (the tab asks for the rows it shows)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TableCurves:
+    """The curves `/groups` answers with its table (the tab's first view, one round trip).
+
+    `chart` names the chart's groups by key (those the grouping has, in that order);
+    without it, `chart_groups` groups are picked as the tab picks them
+    (`answers.default_chart_keys`). Their curves come at `chart_points` points, smoothed
+    by `smoothing` (and unsmoothed too when `smoothing` > 0), along `x`. `sparklines`:
+    the first that many groups' sparklines at `sparkline_points` points.
+    """
+
+    chart: tuple[str, ...] | None = None
+    chart_groups: int = 0
+    chart_points: int = backend.DEFAULT_MAX_POINTS
+    smoothing: float = 0.0
+    x: str = "step"
+    sparklines: int = 0
+    sparkline_points: int = 40
+
+    NAMES = (
+        "chart",
+        "chart_groups",
+        "chart_points",
+        "smoothing",
+        "x",
+        "sparklines",
+        "sparkline_points",
+    )
+
+    @classmethod
+    def from_args(cls, args: Args) -> TableCurves | None:
+        """None when the request names none of these arguments (a plain table)."""
+        if not any(args.getlist(name) for name in cls.NAMES):
+            return None
+        return cls(
+            chart=_group_keys(args, "chart"),
+            chart_groups=_int(args, "chart_groups", 0, 0, MAX_CHART_GROUPS),
+            chart_points=_int(args, "chart_points", backend.DEFAULT_MAX_POINTS, 1, 100_000),
+            smoothing=_float(args, "smoothing", 0.0, 0.0, MAX_SMOOTHING),
+            x=_choice(args, "x", X_AXES),
+            sparklines=_int(args, "sparklines", 0, 0, MAX_SPARKLINES),
+            sparkline_points=_int(args, "sparkline_points", 40, 1, 100_000),
+        )
+
+
 @dataclasses.dataclass(frozen=True)
 class GroupsQuery:
     """`/groups`: trials grouped by `by` (None: the default grouping), with metrics' statistics.
@@ -400,7 +452,8 @@ class GroupsQuery:
     method (`t` or `bootstrap`) at `ci_level`. `baseline` names the group every group is
     compared with: its key, or `FIELD=VALUE[,FIELD=VALUE...]` over the grouping's fields.
     `auto_metric`: without `metrics`, reduce `/tags`' default metric with `reduction` (the
-    tab's first view asks this before it knows the tags).
+    tab's first view asks this before it knows the tags). `curves`: the first metric's
+    curves to answer with the table (`TableCurves`), or None.
     """
 
     by: tuple[str, ...] | None = None
@@ -413,11 +466,13 @@ class GroupsQuery:
     baseline: str | None = None
     auto_metric: bool = False
     reduction: aggregate.Reduction | None = None  # for an auto metric; None: last
+    curves: TableCurves | None = None
 
     @classmethod
     def from_args(cls, args: Args) -> GroupsQuery:
         metrics, reduction = _metrics(args)
         return cls(
+            curves=TableCurves.from_args(args),
             by=_by(args),
             auto_metric=_bool(args, "auto_metric"),
             reduction=reduction,

@@ -1,18 +1,24 @@
-"""Warming: the tab's first view is computed in the background, so the first click finds it ready.
+"""Warming: the tab's first view is computed in the background, so a click finds it ready.
 
 TensorBoard loads runs in the background and answers our routes on demand; without warming,
-the first visit to the tab pays for parsing every run name, reading every run's metadata,
-listing the scalars and reading the default metric's values and series (seconds at 10,000
-runs). A `Warmer` thread asks the same answer functions the tab's first view asks
-(`/fields`, `/runs`, `/groups` for the default metric, its sparklines from `/curves`;
-`/tags` is read from the view and has nothing to warm) for the default experiment (a plain ``--logdir``), whenever the experiment's
-listing or the default metric's listing changed since it last did, at most every
-`interval` seconds. It only fills the caches the routes use (bounded, see `backend`), so an
-answer is never older than it would be without it: every request still checks freshness.
+a visit to the tab pays for listing the experiment (≈0.3 s at 10,000 runs), parsing new run
+names, reading metadata and the default metric's values and series (seconds at 10,000 runs
+the first time). A `Warmer` thread lists the default experiment (a plain ``--logdir``) every
+`interval` seconds and asks the very answers the tab's first view asks (`/fields`, `/tags`,
+`/runs`, and `/groups` with its chart and sparklines: `FIRST_VIEW_GROUPS`) whenever the
+listing or the default metric's points changed. The answers are memoised per view
+(`answers.*_encoded`), so the tab's requests find them.
 
-The thread is a daemon, does nothing while nothing changes but list the experiment (and looks
-less often the longer nothing changes, up to once a minute), logs and carries on after any
-error, and is off when the TensorBoard flag ``--rungroups_warm_interval`` is 0.
+Freshness: while the thread runs, requests reuse its listing instead of listing themselves
+(`backend.Backend.keep_fresh`), so an answer reflects TensorBoard's data as of at most about
+two of the thread's periods ago (10 s by default; TensorBoard itself reads new events every
+``--reload_interval``, 5 s by default); without the thread, as of at most
+`backend.LISTING_TTL`. The period grows with the cost of a pass, so warming takes at most
+`MAX_BUSY` of one core (10,000 runs: ~0.3 s per 5 s).
+
+The thread is a daemon, logs and carries on after any error (requests then list for
+themselves until a pass succeeds), and is off when the TensorBoard flag
+``--rungroups_warm_interval`` is 0.
 """
 
 from __future__ import annotations
@@ -20,23 +26,35 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import urllib.parse
 from typing import Any
 
 from tensorboard.context import RequestContext
 
-from tb_plugin import aggregate, answers, backend, queries
+from tb_plugin import answers, backend, queries
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 5.0
-"""Seconds between two checks for changes (TensorBoard reloads every 5 s by default)."""
+"""Seconds between two passes (TensorBoard reloads every 5 s by default)."""
 
-MAX_INTERVAL = 60.0
-"""Seconds between checks after a long time without changes (the interval doubles per quiet
-check up to this, and drops back when something changed)."""
+MAX_BUSY = 0.1
+"""Largest fraction of the time a pass may take: the period is at least 1 / MAX_BUSY times
+the last pass."""
 
-SPARKLINE_POINTS = 40
-"""`max_points` of the tab's sparklines (frontend/api.js asks the same)."""
+FIRST_VIEW_GROUPS = (
+    "auto_metric=true&chart_groups=5&chart_points=500&smoothing=0.6&sparklines=50"
+    "&sparkline_points=40"
+)
+"""The query string of the tab's first `/groups` request in its default state (built by
+frontend/app.js's `firstViewCurves`; tests/test_browser_tab.py checks they agree)."""
+
+
+def first_view_query() -> queries.GroupsQuery:
+    """`FIRST_VIEW_GROUPS` parsed as the route parses it."""
+    return queries.GroupsQuery.from_args(
+        queries.multidict(urllib.parse.parse_qsl(FIRST_VIEW_GROUPS))
+    )
 
 
 class Warmer:
@@ -57,47 +75,48 @@ class Warmer:
 
     def stop(self) -> None:
         self._stop.set()
+        self._backend.keep_fresh("", None)
 
     def _loop(self) -> None:
         wait = self._interval
         while not self._stop.wait(wait):
-            changed = True
+            started = time.monotonic()
             try:
-                changed = self.warm_once()
+                self.warm_once()
             except Exception:  # noqa: BLE001 - a warming failure must never stop TensorBoard
                 logger.warning("Run Groups: warming the first view failed", exc_info=True)
-            # Nothing new: look less often (each look lists the experiment), up to a minute.
-            wait = self._interval if changed else min(wait * 2, max(self._interval, MAX_INTERVAL))
+                self._backend.keep_fresh("", None)  # requests list for themselves
+                wait = self._interval
+                continue
+            took = time.monotonic() - started
+            wait = max(self._interval, took / MAX_BUSY)
+            if not self._stop.is_set():
+                # A listing is at most one period, one pass and the next listing old.
+                self._backend.keep_fresh("", 2 * (wait + took))
 
     def warm_once(self) -> bool:
-        """Computes the first view if the experiment or its default metric changed.
+        """Lists the experiment and computes the first view if it or its metric changed.
 
         Returns:
           Whether it computed anything.
         """
         ctx = RequestContext()
         b = self._backend
-        view = b.view(ctx, "")
+        view = b.view(ctx, "", max_age=0)
         if not view.records:
             return False
-        metric = aggregate.default_metric(sorted(view.metrics))  # as /tags says it
-        listed = b.list_tag(ctx, "", metric) if metric is not None else {}
+        query = first_view_query()
+        groups_query = answers.with_auto_metric(view, query)
+        listed = answers.listing_key(b, ctx, "", view, groups_query)
         # The view itself (not its id, which a new view may reuse once the old is freed).
-        seen = (view, metric, tuple(sorted(listed.items())))
+        seen = (view, listed)
         if seen == self._seen:
             return False
         started = time.monotonic()
-        answers.fields(b, ctx, "", queries.FieldsQuery())
+        answers.fields_encoded(b, ctx, "", queries.FieldsQuery())
+        answers.tags_encoded(b, ctx, "", queries.TagsQuery())
         answers.runs_encoded(b, ctx, "", queries.RunsQuery())
-        if metric is not None:
-            spec = queries.MetricSpec(metric, aggregate.parse_reduction("last"))
-            answers.groups(b, ctx, "", queries.GroupsQuery(metrics=(spec,)))
-            answers.curves(
-                b,
-                ctx,
-                "",
-                queries.CurvesQuery(metric=metric, max_points=SPARKLINE_POINTS, sparkline=True),
-            )
+        answers.groups_encoded(b, ctx, "", query)
         self._seen = seen
         self.warmed += 1
         logger.info(

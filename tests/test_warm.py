@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import threading
 import time
 from types import SimpleNamespace
 
@@ -31,18 +34,22 @@ def test_default_metric(tags, metric):
 
 
 class CountingProvider:
-    """A real provider that counts the reads (not the listings) it serves."""
+    """A real provider that counts the reads and the listings it serves."""
 
     def __init__(self, inner):
         self._inner = inner
         self.reads = 0
+        self.lists = 0
 
     def __getattr__(self, name):
         attr = getattr(self._inner, name)
-        if name.startswith("read_"):
+        if name.startswith(("read_", "list_")):
 
             def counted(*args, **kwargs):
-                self.reads += 1
+                if name.startswith("read_"):
+                    self.reads += 1
+                else:
+                    self.lists += 1
                 return attr(*args, **kwargs)
 
             return counted
@@ -68,37 +75,80 @@ def served(tmp_path):
     )
 
 
-def test_after_warming_the_first_view_reads_nothing(served):
+def first_view(reader):
+    """The answers the tab's first view asks for, as the routes give them."""
+    ctx = RequestContext()
+    return (
+        answers.fields_encoded(reader, ctx, "", queries.FieldsQuery()),
+        answers.tags_encoded(reader, ctx, "", queries.TagsQuery()),
+        answers.runs_encoded(reader, ctx, "", queries.RunsQuery()),
+        answers.groups_encoded(reader, ctx, "", warm.first_view_query()),
+    )
+
+
+def test_after_warming_the_first_view_reads_and_lists_nothing(served):
     warmer = warm.Warmer(served.reader, interval=3600)
     assert warmer.warm_once() is True
     assert warmer.warm_once() is False  # nothing changed: nothing recomputed
-    served.provider.reads = 0
-    ctx = RequestContext()
-    spec = queries.MetricSpec("epoch_loss", warm.aggregate.parse_reduction("last"))
-    answers.groups(served.reader, ctx, "", queries.GroupsQuery(metrics=(spec,)))
-    answers.curves(served.reader, ctx, "", queries.CurvesQuery(metric="epoch_loss", max_points=40))
-    answers.fields(served.reader, ctx, "", queries.FieldsQuery())
-    answers.runs_encoded(served.reader, ctx, "", queries.RunsQuery())
-    assert served.provider.reads == 0
+    served.reader.keep_fresh("", 60)  # what the warmer's loop does after a pass
+    served.provider.reads = served.provider.lists = 0
+    first_view(served.reader)
+    assert (served.provider.reads, served.provider.lists) == (0, 0)
+    # Without a warmer keeping it fresh, a request lists once the listing is older than 1 s.
+    served.reader.keep_fresh("", None)
+    time.sleep(backend.LISTING_TTL)
+    first_view(served.reader)
+    assert served.provider.lists > 0 and served.provider.reads == 0
+
+
+def test_the_warmed_first_view_is_the_routes_answer(served):
+    warmer = warm.Warmer(served.reader, interval=3600)
+    assert warmer.warm_once() is True
+    body = json.loads(gzip.decompress(first_view(served.reader)[3]))
+    assert body["metric"] == "epoch_loss" and body["chart"]["keys"]
+    assert body["chart"]["curves"]["smoothing"] == 0.6
+    assert len(body["sparklines"]["curves"]) == len(body["groups"])
 
 
 def test_new_data_is_warmed_again_and_answers_stay_fresh(served):
     warmer = warm.Warmer(served.reader, interval=3600)
     assert warmer.warm_once() is True
+    served.reader.keep_fresh("", 60)
     write_events(
         str(served.logdir / "lr=0.1" / "seed=1" / "validation"),
         [scalar_event("epoch_loss", 9, 0.01)],
     )
     served.multiplexer.Reload()
-
-    time.sleep(backend.LISTING_TTL)
-    assert warmer.warm_once() is True
-    spec = queries.MetricSpec("epoch_loss", warm.aggregate.parse_reduction("last"))
-    body = answers.groups(
-        served.reader, RequestContext(), "", queries.GroupsQuery(by=("lr",), metrics=(spec,))
-    )
+    assert warmer.warm_once() is True  # the warmer lists whatever the age of the last listing
+    body = json.loads(gzip.decompress(first_view(served.reader)[3]))
     group = next(g for g in body["groups"] if g["values"] == [0.1])
     assert pytest.approx(0.01) in [m["value"] for m in group["members"]]  # float32 on disk
+
+
+def test_a_request_waits_for_the_same_answer_being_computed():
+    memo = backend.Memo()
+    started = threading.Event()
+    calls = []
+
+    def slow():
+        calls.append(1)
+        started.set()
+        time.sleep(0.3)
+        return "answer"
+
+    first = threading.Thread(target=memo.get_or_compute, args=("k", slow))
+    first.start()
+    started.wait(5)
+    assert memo.get_or_compute("k", slow) == "answer"
+    first.join()
+    assert calls == [1]
+
+    def broken():
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        memo.get_or_compute("j", broken)
+    assert memo.get_or_compute("j", lambda: "again") == "again"  # a failure is not kept
 
 
 def test_the_flag_starts_and_zero_disables_the_thread(served):
@@ -110,14 +160,19 @@ def test_the_flag_starts_and_zero_disables_the_thread(served):
         return plugin.RunGroupsLoader().load(context)
 
     assert load(0)._warmer is None
-    on = load(0.05)
+    on = load(1.0)
     try:
         deadline = time.time() + 10
         while on._warmer.warmed == 0 and time.time() < deadline:
             time.sleep(0.05)
         assert on._warmer.warmed == 1
+        # While it runs, requests reuse its listing for about two of its periods.
+        while on._backend.max_listing_age("") == backend.LISTING_TTL and time.time() < deadline:
+            time.sleep(0.05)
+        assert 2 <= on._backend.max_listing_age("") < 10
     finally:
         on._warmer.stop()
+    assert on._backend.max_listing_age("") == backend.LISTING_TTL
     with pytest.raises(base_plugin.FlagsError):
         plugin.RunGroupsLoader().fix_flags(
             SimpleNamespace(logdir="", rungroups_pattern=None, rungroups_warm_interval=-1)
