@@ -211,7 +211,7 @@ def listing_key(
     q: queries.GroupsQuery,
 ) -> tuple[Any, ...]:
     """Per scalar tag the query's metrics read (any split), each run's listing."""
-    tags = set()
+    tags: set[str] = set()
     for spec in q.metrics:
         names = [spec.metric]
         if spec.reduction.other_tag is not None:
