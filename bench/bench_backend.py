@@ -156,7 +156,7 @@ class Server:
     START_TIMEOUT = 300.0
     """Seconds to wait for tensorboard to print its URL."""
 
-    def __init__(self, logdir: Path, load_fast: bool):
+    def __init__(self, logdir: Path, load_fast: bool, extra_args: tuple[str, ...] = ()):
         self.log_path = f"/tmp/rungroups-bench-tb-{os.getpid()}-{int(load_fast)}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in close()
         launcher = shutil.which("tensorboard") or "tensorboard"
@@ -170,6 +170,7 @@ class Server:
                 "--port",
                 "0",
                 f"--load_fast={'true' if load_fast else 'false'}",
+                *extra_args,
             ],
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -247,10 +248,17 @@ def median_ms(fn, repeats: int = REPEATS) -> float:
 def wait_until_loaded(server: Server, n_runs: int, timeout: float = 1800) -> float:
     """Waits until every run has scalars and RSS is flat for 10 s; returns seconds taken."""
     deadline = time.perf_counter() + timeout
+    best, since = 0, time.perf_counter()
     while time.perf_counter() < deadline:
         tags = json.loads(server.get(f"{PREFIX}/tags"))["tags"]
         loss = [t for t in tags if t["tag"] == TAGS[0]]
-        if loss and sum(s["runs"] for s in loss[0]["splits"]) >= n_runs:
+        with_loss = sum(s["runs"] for s in loss[0]["splits"]) if loss else 0
+        if with_loss >= n_runs:
+            break
+        if with_loss > best:
+            best, since = with_loss, time.perf_counter()
+        elif best and time.perf_counter() - since > PLATEAU:
+            print(f"    {best} of {n_runs} runs have scalars; going on with those", flush=True)
             break
         time.sleep(2)
     previous = server.rss_mb()
@@ -263,16 +271,32 @@ def wait_until_loaded(server: Server, n_runs: int, timeout: float = 1800) -> flo
     return time.perf_counter() - server.started
 
 
-def wait_until_listed(server: Server, n_runs: int) -> None:
-    """Polls our /runs until it lists every run."""
+PLATEAU = 180.0
+"""Seconds without a new run after which waiting stops: TensorBoard lists no more. (The
+Rust data server keeps a descriptor per event file; past the open-file limit, see
+``ulimit -n``, it cannot open the rest and logs "Too many open files".)"""
+
+
+def wait_until_listed(server: Server, n_runs: int) -> int:
+    """Polls our /runs until it lists every run, or no more for `PLATEAU` seconds.
+
+    Returns:
+      How many runs it lists (fewer than `n_runs` when TensorBoard itself stopped short).
+    """
+    best, since = 0, time.perf_counter()
     while True:
         try:
-            runs = json.loads(server.get(f"{PREFIX}/runs"))["runs"]
+            runs = len(json.loads(server.get(f"{PREFIX}/runs"))["runs"])
         except urllib.error.URLError:
-            runs = []
-        if len(runs) >= n_runs:
-            return
-        time.sleep(0.5)
+            runs = 0
+        if runs >= n_runs:
+            return runs
+        if runs > best:
+            best, since = runs, time.perf_counter()
+        elif best and time.perf_counter() - since > PLATEAU:
+            print(f"    tensorboard lists {best} of {n_runs} runs; going on with those", flush=True)
+            return best
+        time.sleep(0.5 if n_runs <= 10_000 else 5)
 
 
 def bench_loader(logdir: Path, n_runs: int, load_fast: bool) -> dict[str, float]:

@@ -16,6 +16,7 @@ Goal (issue: the fast first view): at 10,000 runs, Run Groups ≤ 0.25× the HPa
 Usage::
 
     python bench/bench_open.py --runs 1000 --runs 10000 [--runs 50000] [--loader rust|python]
+        [--warm-interval 0] [--verbose]
 
 The Python loader needs minutes and ~4 GB at 10,000 runs; `--loader rust` alone is quicker.
 """
@@ -26,6 +27,8 @@ import argparse
 import shutil
 import sys
 import time
+import urllib.error
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
@@ -34,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_backend  # noqa: E402
 
 from demo.browser_flags import CHROMIUM_ARGS  # noqa: E402
+from tb_plugin import warm  # noqa: E402
 
 PREFIX = "data/plugin/rungroups"
 TABS = {"hparams": "hparams", "rungroups": "rungroups"}
@@ -93,20 +97,59 @@ def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> float:
     return max(answers) - min(requests)
 
 
-def bench(n_runs: int, load_fast: bool, browser) -> dict[str, float]:
+FIRST_RUN = "lr=0.0001,bs=16,opt=adam/seed_0/train"
+ROUTES = {
+    "runs": {},
+    "fields": {},
+    "tags": {},
+    "groups (first view)": dict(urllib.parse.parse_qsl(warm.FIRST_VIEW_GROUPS)),
+    "groups per trial": {
+        "by": "param.lr,param.bs,param.opt,param.seed",
+        "metric": "epoch_loss",
+        "reduction": "min",
+        "ci": "bootstrap",
+    },
+    "curves (all groups)": {"metric": "epoch_loss", "max_points": "500"},
+    "export csv": {"format": "csv", "metric": "epoch_loss"},
+    "run": {"run": FIRST_RUN},
+    "metadata": {"run": FIRST_RUN},
+}
+"""Every route once after the tab opened, with arguments the bench's log directory has."""
+
+
+def route_times(server) -> dict[str, tuple[int, float]]:
+    """Each of `ROUTES` asked once: route name to (HTTP status, seconds)."""
+    out = {}
+    for name, params in ROUTES.items():
+        path = f"{PREFIX}/{name.split(' ')[0]}"
+        started = time.perf_counter()
+        try:
+            server.get(path, params)
+            status = 200
+        except urllib.error.HTTPError as e:
+            status = e.code
+        out[name] = (status, time.perf_counter() - started)
+    return out
+
+
+def bench(
+    n_runs: int, load_fast: bool, browser, extra_args: tuple[str, ...] = ()
+) -> dict[str, float]:
     logdir = bench_backend.logdir_for(n_runs)
-    server = bench_backend.Server(logdir, load_fast)
+    server = bench_backend.Server(logdir, load_fast, extra_args)
     try:
-        bench_backend.wait_until_listed(server, n_runs)
-        bench_backend.wait_until_loaded(server, n_runs)
+        listed = bench_backend.wait_until_listed(server, n_runs)
+        bench_backend.wait_until_loaded(server, listed)
         for _ in range(3):
             server.get("data/runs")
         rss_core = server.rss_mb()
-        out = {"rss_core": rss_core}
+        out = {"rss_core": rss_core, "listed": listed}
         for phase in ("cold", "warm"):
             for tab in ("hparams", "rungroups"):
                 out[f"{tab}_{phase}"] = open_tab(browser, server.url, tab)
                 out[f"rss_{tab}_{phase}"] = server.rss_mb()
+        out["routes"] = route_times(server)
+        out["rss_routes"] = server.rss_mb()
         return out
     finally:
         server.close()
@@ -117,7 +160,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, action="append")
     parser.add_argument("--loader", choices=("rust", "python"), action="append")
     parser.add_argument("--verbose", action="store_true", help="print every data request")
+    parser.add_argument(
+        "--warm-interval",
+        type=float,
+        help="pass --rungroups_warm_interval to tensorboard (0: no warming, every answer "
+        "computed when the tab asks)",
+    )
     args = parser.parse_args()
+    extra = (
+        () if args.warm_interval is None else (f"--rungroups_warm_interval={args.warm_interval:g}",)
+    )
     global VERBOSE
     VERBOSE = args.verbose
     from playwright.sync_api import sync_playwright
@@ -135,7 +187,7 @@ def main() -> None:
         try:
             for n_runs in args.runs or [1000, 10_000]:
                 for loader in args.loader or ["rust", "python"]:
-                    r = bench(n_runs, loader == "rust", browser)
+                    r = bench(n_runs, loader == "rust", browser, extra)
                     print(
                         f"{n_runs:>6} {loader:<7} {r['hparams_cold']:>11.2f}s "
                         f"{r['rungroups_cold']:>7.2f}s {r['rungroups_cold'] / r['hparams_cold']:>6.2f} "
@@ -144,6 +196,17 @@ def main() -> None:
                         f"{r['rss_core']:>7.0f}MB {r['rss_hparams_warm']:>7.0f}MB "
                         f"{r['rss_rungroups_warm']:>9.0f}MB "
                         f"(plugin +{(r['rss_rungroups_warm'] - r['rss_hparams_warm']) / r['rss_core']:.1%})",
+                        flush=True,
+                    )
+                    if r["listed"] < n_runs:
+                        print(f"{'':>15}(tensorboard listed {r['listed']} of them)")
+                    print(
+                        f"{'':>15}routes once after that (status, s): "
+                        + ", ".join(
+                            f"{name} {status} {seconds:.2f}"
+                            for name, (status, seconds) in r["routes"].items()
+                        )
+                        + f"; RSS after them {r['rss_routes']:.0f}MB",
                         flush=True,
                     )
         finally:

@@ -199,3 +199,15 @@ test("the first view asks /groups for the backend's default metric, sparklines a
   assert.equal(spark.get("sparkline"), "true");
   assert.deepEqual(spark.getAll("group"), ["AAAAAAAAAAAAAAAA"]);
 });
+
+test("the first view's /groups also asks for the chart's curves and the first sparklines", async () => {
+  const { tableCurvesQuery } = await import("../url_state.js");
+  const base = { chart: null, chartGroups: 5, chartPoints: 500, smoothing: 0.6, x: "step", sparklines: 50, sparklinePoints: 40 };
+  // The default tab's request: tb_plugin/warm.py's FIRST_VIEW_GROUPS (the backend keeps it ready).
+  assert.equal(tableCurvesQuery(base), "chart_groups=5&chart_points=500&smoothing=0.6&sparklines=50&sparkline_points=40");
+  const q = new URLSearchParams(tableCurvesQuery({ ...base, chart: ["Ab3_-xYz0123456Q", "zz_ZZ-9900aabbcc"], chartGroups: 0, smoothing: 0, x: "wall" }));
+  assert.deepEqual(q.getAll("chart"), ["Ab3_-xYz0123456Q", "zz_ZZ-9900aabbcc"]);
+  assert.equal(q.get("chart_groups"), "0");
+  assert.equal(q.get("smoothing"), "0");
+  assert.equal(q.get("x"), "wall");
+});
