@@ -48,12 +48,28 @@ QUIET = 2.0
 VERBOSE = False
 
 
+FAILURES: list[str] = []
+"""Data requests of the tabs that failed or answered an error, as `tab status path`."""
+
+
 def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> float:
-    """Opens TensorBoard at a tab in a fresh page; seconds from first data request to last answer."""
+    """Opens TensorBoard at a tab in a fresh page; seconds from first data request to last answer.
+
+    A request that fails or answers an error status is added to `FAILURES`.
+    """
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     marker = f"/data/plugin/{plugin}/"
     events: list[tuple[str, float]] = []
     pending: set[str] = set()
+
+    def on_response(response):
+        if wanted(response.request) and response.status >= 400:
+            FAILURES.append(f"{plugin} {response.status} {response.url.split(marker, 1)[1][:90]}")
+
+    def on_failed(request):
+        if wanted(request):
+            FAILURES.append(f"{plugin} failed {request.url.split(marker, 1)[1][:90]}")
+        on_done(request)
 
     def wanted(request) -> bool:
         return marker in request.url and "/static/" not in request.url
@@ -80,7 +96,8 @@ def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> float:
 
     page.on("request", on_request)
     page.on("requestfinished", on_done)
-    page.on("requestfailed", on_done)
+    page.on("requestfailed", on_failed)
+    page.on("response", on_response)
     page.goto(f"{url}#{plugin}", wait_until="domcontentloaded")
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
@@ -198,6 +215,9 @@ def main() -> None:
                         f"(plugin +{(r['rss_rungroups_warm'] - r['rss_hparams_warm']) / r['rss_core']:.1%})",
                         flush=True,
                     )
+                    if FAILURES:
+                        print(f"{'':>15}failed data requests: {'; '.join(FAILURES)}")
+                        FAILURES.clear()
                     if r["listed"] < n_runs:
                         print(f"{'':>15}(tensorboard listed {r['listed']} of them)")
                     print(

@@ -176,7 +176,8 @@ def groups(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery
 
 
 def groups_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.GroupsQuery) -> bytes:
-    """`groups`, encoded and compressed (`compress`), memoised per view.
+    """`groups`, encoded and compressed (`compress`), memoised per view: `/groups` with
+    table curves (the tab's first view, which the warmer keeps computed).
 
     The memo key holds what else the answer depends on: the stale trials and, per
     scalar tag the metrics read, each run's `(max_step, max_wall_time)` from the

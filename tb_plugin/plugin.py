@@ -131,6 +131,10 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
     def _serve_groups(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.GroupsQuery.from_args(request.args)
+        if query.curves is None:
+            # A table the user asked for (a regrouping, a filter): computed per request
+            # (tens of ms at 10,000 runs), so the memo keeps the first view's answer.
+            return _respond(request, answers.groups(self._backend, ctx, experiment, query))
         return _respond_encoded(
             request, answers.groups_encoded(self._backend, ctx, experiment, query)
         )
