@@ -567,12 +567,14 @@ def _check_level(ci_level: Any, name: str = "ci_level") -> float:
 
 def _moments(
     g: np.ndarray, v: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Count, mean and sample variance (``ddof=1``) per group of values without ``NaN``.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Count, mean, sample variance (``ddof=1``) and constancy per group of values without
+    ``NaN``.
 
-    Two passes (mean, then squared deviations). A group whose values are all equal gets its
-    value as mean and a variance of exactly 0, not the rounding noise of the sums (three
-    times 0.1 has a mean of 0.10000000000000002). The variance is ``NaN`` below two values.
+    Two passes (mean, then squared deviations). A group whose values are all equal
+    (``constant``) gets its value as mean and a variance of exactly 0, not the rounding noise
+    of the sums (three times 0.1 has a mean of 0.10000000000000002). The variance is ``NaN``
+    below two values; it can underflow to 0 for values that differ by less than ~1e-162.
     """
     count = np.bincount(g, minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -586,7 +588,7 @@ def _moments(
         var = np.bincount(g, weights=dev * dev, minlength=n_groups) / (count - 1)
     var[count < 2] = np.nan
     var[constant & (count >= 2)] = 0.0
-    return count, mean, var
+    return count, mean, var, constant
 
 
 def _t_quantile(p: float, df: np.ndarray) -> np.ndarray:
@@ -705,7 +707,7 @@ def _stats_batch(
     position = np.flatnonzero(~nan)  # ties for best resolve to the earliest position
     g = group_index[position]
     v = values[position]
-    count, mean, var = _moments(g, v, n_groups)
+    count, mean, var, _ = _moments(g, v, n_groups)
     starts = np.cumsum(count) - count
     has = count > 0
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1037,7 +1039,7 @@ def compare_groups(
     keep = ~np.isnan(flat)
     g = index[keep]
     v = flat[keep]
-    count, mean, var = _moments(g, v, n_groups)
+    count, mean, var, constant = _moments(g, v, n_groups)
     y = np.sort(v[g == baseline])
     ny = int(count[baseline])
     others = np.arange(n_groups) != baseline
@@ -1051,8 +1053,12 @@ def compare_groups(
         scale = np.maximum(a, b)
         a1, b1 = a / scale, b / scale
         df = (a1 + b1) ** 2 / (a1 * a1 / (count - 1) + b1 * b1 / (ny - 1))
+    # Both variances underflowed to 0 though values differ: 0/0, which scipy's
+    # ttest_ind takes as 1 degree of freedom (`_unequal_var_ttest_denom`); so do we.
+    df[np.isnan(df)] = 1.0
     defined = others & (count >= 2) & (ny >= 2)
-    flat_both = defined & (var == 0) & (var[baseline] == 0)
+    # "Neither side varies": all values equal on both sides (not a variance that underflowed).
+    flat_both = defined & constant & constant[baseline]
     tested = defined & ~flat_both
     ci_low = np.full(n_groups, np.nan)
     ci_high = np.full(n_groups, np.nan)

@@ -492,3 +492,15 @@ def test_values_by_group_feeds_compare_groups():
     assert grouped[1] == [3.0, 4.0] and grouped[0][0] == 1.0 and math.isnan(grouped[0][1])
     comp = aggregate.compare_groups(grouped, 0, "max")[1]
     assert (comp.n, comp.n_baseline, comp.delta) == (2, 1, 2.5)
+
+
+def test_a_variance_that_underflows_is_not_a_flat_side():
+    # The sample variance of [0, 1.7e-172] underflows to 0, yet the values differ: a test
+    # is defined (scipy's Welch t-test gives p = 0 with 1 degree of freedom), not "flat".
+    x, y = [0.0, 1.6968324623063492e-172], [0.0, 0.0]
+    (comp, none) = aggregate.compare_groups([x, y], 1, "min", ci_level=0.5)
+    ref = sps.ttest_ind(x, y, equal_var=False)
+    assert none is None
+    assert comp.p_value == pytest.approx(float(ref.pvalue), abs=1e-12)
+    interval = ref.confidence_interval(0.5)
+    assert (comp.delta_ci_low, comp.delta_ci_high) == (float(interval.low), float(interval.high))
