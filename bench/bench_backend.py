@@ -150,19 +150,39 @@ def logdir_for(n_runs: int) -> Path:
 # --- measuring a real tensorboard ---------------------------------------------------
 
 
+NO_TF_LAUNCHER = """\
+import sys, types
+# TensorBoard's own marker for its no-TensorFlow build (what `pip install tensorboard`
+# without TensorFlow gives, as PyTorch users have): it then reads through its own stub
+# gfile and record reader, even where TensorFlow is installed.
+sys.modules["tensorboard.compat.notf"] = types.ModuleType("notf")
+from tensorboard.main import run_main
+run_main()
+"""
+
+
 class Server:
-    """A real tensorboard process on a free port."""
+    """A real tensorboard process on a free port (`no_tf`: as TensorBoard without TensorFlow)."""
 
     START_TIMEOUT = 300.0
     """Seconds to wait for tensorboard to print its URL."""
 
-    def __init__(self, logdir: Path, load_fast: bool, extra_args: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        logdir: Path,
+        load_fast: bool,
+        extra_args: tuple[str, ...] = (),
+        no_tf: bool = False,
+    ):
         self.log_path = f"/tmp/rungroups-bench-tb-{os.getpid()}-{int(load_fast)}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in close()
-        launcher = shutil.which("tensorboard") or "tensorboard"
+        if no_tf:
+            launcher = [sys.executable, "-c", NO_TF_LAUNCHER]
+        else:
+            launcher = [shutil.which("tensorboard") or "tensorboard"]
         self.proc = subprocess.Popen(
             [
-                launcher,
+                *launcher,
                 "--logdir",
                 str(logdir),
                 "--host",

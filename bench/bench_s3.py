@@ -47,12 +47,6 @@ import bench_backend  # noqa: E402
 
 PREFIX = bench_backend.PREFIX
 METRIC = "epoch_loss"
-LAUNCHER = """\
-import sys, types
-sys.modules["tensorboard.compat.notf"] = types.ModuleType("notf")
-from tensorboard.main import run_main
-run_main()
-"""
 
 
 def free_port() -> int:
@@ -223,7 +217,7 @@ def main() -> None:
     local = bench_backend.logdir_for(args.runs)
     home = Path(tempfile.mkdtemp(prefix="rungroups-bench-s3-"))
     launcher = home / "launch_tensorboard.py"
-    launcher.write_text(LAUNCHER)
+    launcher.write_text(bench_backend.NO_TF_LAUNCHER)
     moto = MotoServer(home)
     servers: list[Server] = []
     try:

@@ -12,9 +12,9 @@ listing or the default metric's points changed. The answers are memoised per vie
 Freshness: while the thread runs, requests reuse its listing instead of listing themselves
 (`backend.Backend.keep_fresh`), so an answer reflects TensorBoard's data as of at most about
 two of the thread's periods ago (10 s by default; TensorBoard itself reads new events every
-``--reload_interval``, 5 s by default); without the thread, as of at most
-`backend.LISTING_TTL`. The period grows with the cost of a pass, so warming takes at most
-`MAX_BUSY` of one core (10,000 runs: ~0.3 s per 5 s).
+``--reload_interval``, 5 s by default), and never more than `MAX_REUSE`; without the
+thread, as of at most `backend.LISTING_TTL`. The period grows with the cost of a pass, so
+warming takes at most `MAX_BUSY` of one core (10,000 runs: ~0.3 s per 5 s).
 
 The thread is a daemon, logs and carries on after any error (requests then list for
 themselves until a pass succeeds), and is off when the TensorBoard flag
@@ -41,6 +41,10 @@ DEFAULT_INTERVAL = 5.0
 MAX_BUSY = 0.1
 """Largest fraction of the time a pass may take: the period is at least 1 / MAX_BUSY times
 the last pass."""
+
+MAX_REUSE = 30.0
+"""Seconds a request may reuse the warmer's listing at most, however long its passes take
+(TensorBoard's own tabs refresh every 30 s): past it, a request lists for itself."""
 
 FIRST_VIEW_GROUPS = (
     "auto_metric=true&chart_groups=5&chart_points=500&smoothing=0.6&sparklines=50"
@@ -92,7 +96,7 @@ class Warmer:
             wait = max(self._interval, took / MAX_BUSY)
             if not self._stop.is_set():
                 # A listing is at most one period, one pass and the next listing old.
-                self._backend.keep_fresh("", 2 * (wait + took))
+                self._backend.keep_fresh("", min(2 * (wait + took), MAX_REUSE))
 
     def warm_once(self) -> bool:
         """Lists the experiment and computes the first view if it or its metric changed.
