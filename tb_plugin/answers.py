@@ -330,15 +330,11 @@ def _table_curves(
     }
     sparklines = None
     if want.sparklines:
-        rows = queries.CurvesQuery(
-            metric=base.metric,
-            by=q.by,
-            split=q.split,
-            where=q.where,
+        rows = dataclasses.replace(
+            base,
             max_points=want.sparkline_points,
             groups=tuple(g.key for g in found[: want.sparklines]),
-            stale_after=q.stale_after,
-            ci_level=q.ci_level,
+            x="step",  # the tab's sparklines are by step, whatever the chart's axis
             sparkline=True,
         )
         sparklines = _curves(b, ctx, experiment, view, rows)
