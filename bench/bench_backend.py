@@ -265,20 +265,37 @@ def median_ms(fn, repeats: int = REPEATS) -> float:
     return statistics.median(times) * 1000
 
 
+PLATEAU = 180.0
+"""Seconds without a new run after which waiting stops: TensorBoard lists no more. (The
+Rust data server keeps a descriptor per event file; past the open-file limit, see
+``ulimit -n``, it cannot open the rest and logs "Too many open files".)"""
+
+
+class _Plateau:
+    """Tells when a count that grows while TensorBoard loads has stopped for `PLATEAU` s."""
+
+    def __init__(self) -> None:
+        self._best, self._since = 0, time.perf_counter()
+
+    def stalled(self, count: int) -> bool:
+        if count > self._best:
+            self._best, self._since = count, time.perf_counter()
+            return False
+        return self._best > 0 and time.perf_counter() - self._since > PLATEAU
+
+
 def wait_until_loaded(server: Server, n_runs: int, timeout: float = 1800) -> float:
     """Waits until every run has scalars and RSS is flat for 10 s; returns seconds taken."""
     deadline = time.perf_counter() + timeout
-    best, since = 0, time.perf_counter()
+    plateau = _Plateau()
     while time.perf_counter() < deadline:
         # TensorBoard's own scalars plugin: every run with the metric, the plugin not asked.
         tags = json.loads(server.get("data/plugin/scalars/tags"))
         with_loss = sum(1 for run_tags in tags.values() if TAGS[0] in run_tags)
         if with_loss >= n_runs:
             break
-        if with_loss > best:
-            best, since = with_loss, time.perf_counter()
-        elif best and time.perf_counter() - since > PLATEAU:
-            print(f"    {best} of {n_runs} runs have scalars; going on with those", flush=True)
+        if plateau.stalled(with_loss):
+            print(f"    {with_loss} of {n_runs} runs have scalars; going on with those", flush=True)
             break
         time.sleep(2)
     previous = server.rss_mb()
@@ -291,19 +308,13 @@ def wait_until_loaded(server: Server, n_runs: int, timeout: float = 1800) -> flo
     return time.perf_counter() - server.started
 
 
-PLATEAU = 180.0
-"""Seconds without a new run after which waiting stops: TensorBoard lists no more. (The
-Rust data server keeps a descriptor per event file; past the open-file limit, see
-``ulimit -n``, it cannot open the rest and logs "Too many open files".)"""
-
-
 def wait_until_listed(server: Server, n_runs: int) -> int:
     """Polls TensorBoard's run list until it has every run, or no more for `PLATEAU` seconds.
 
     Returns:
       How many runs it lists (fewer than `n_runs` when TensorBoard itself stopped short).
     """
-    best, since = 0, time.perf_counter()
+    plateau = _Plateau()
     while True:
         try:
             # TensorBoard's own run list: waiting costs the plugin nothing (bench_open.py
@@ -313,11 +324,9 @@ def wait_until_listed(server: Server, n_runs: int) -> int:
             runs = 0
         if runs >= n_runs:
             return runs
-        if runs > best:
-            best, since = runs, time.perf_counter()
-        elif best and time.perf_counter() - since > PLATEAU:
-            print(f"    tensorboard lists {best} of {n_runs} runs; going on with those", flush=True)
-            return best
+        if plateau.stalled(runs):
+            print(f"    tensorboard lists {runs} of {n_runs} runs; going on with those", flush=True)
+            return runs
         time.sleep(0.5 if n_runs <= 10_000 else 5)
 
 
