@@ -37,11 +37,14 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import dataclasses
+import functools
+import hashlib
 import math
 import re
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias
 
 import numpy as np
@@ -280,6 +283,69 @@ class _Series:
     """Points held (a last value counts one); changed under `Backend._lock`."""
 
 
+@dataclasses.dataclass(frozen=True)
+class ScalarListing:
+    """An experiment's `list_scalars` answer, kept as a few arrays per tag.
+
+    TensorBoard's answer holds one `ScalarTimeSeries` per run and tag (≈11 MB at
+    10,000 runs × 4 tags); this keeps what the routes read from it, `max_step` and
+    `max_wall_time`, in ≈1 MB, so the listing kept between requests costs little.
+
+    Attributes:
+      taken: `time.monotonic()` when the listing was made.
+      runs: Run names, in the listing's order.
+      by_tag: Tag to `(rows, max_steps, max_wall_times)`: indices into `runs` (int64)
+        of the runs that have the tag, with their int64 `max_step` and float64
+        `max_wall_time` (seconds since the epoch).
+    """
+
+    taken: float
+    runs: tuple[str, ...]
+    by_tag: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+    @classmethod
+    def of(cls, listed: Mapping[str, Mapping[str, Any]], taken: float) -> ScalarListing:
+        """From a `list_scalars` answer (run to tag to `ScalarTimeSeries`)."""
+        # Interned: the same string objects as the view's records (`data.read_runs`).
+        runs = tuple(map(sys.intern, listed))
+        columns: dict[str, tuple[list[int], list[int], list[float]]] = {}
+        for row, tags in enumerate(listed.values()):
+            for tag, ts in tags.items():
+                rows, steps, walls = columns.setdefault(tag, ([], [], []))
+                rows.append(row)
+                steps.append(ts.max_step)
+                walls.append(ts.max_wall_time)
+        by_tag = {
+            tag: (
+                np.array(rows, dtype=np.int64),
+                np.array(steps, dtype=np.int64),
+                np.array(walls, dtype=np.float64),
+            )
+            for tag, (rows, steps, walls) in columns.items()
+        }
+        return cls(taken=taken, runs=runs, by_tag=by_tag)
+
+    def tag(self, tag: str) -> dict[str, tuple[int, float]]:
+        """Run to `(max_step, max_wall_time)` of `tag`, for every run that has it."""
+        found = self.by_tag.get(tag)
+        if found is None:
+            return {}
+        rows, steps, walls = found
+        runs = self.runs
+        return {
+            runs[row]: (step, wall)
+            for row, step, wall in zip(rows.tolist(), steps.tolist(), walls.tolist(), strict=True)
+        }
+
+    def last_wall_times(self) -> dict[str, float]:
+        """Run to the newest `max_wall_time` over its tags (NaN ignored), for runs with tags."""
+        newest = np.full(len(self.runs), -np.inf)
+        for rows, _, walls in self.by_tag.values():
+            np.fmax.at(newest, rows, walls)
+        has = np.flatnonzero(newest > -np.inf)
+        return {self.runs[row]: float(newest[row]) for row in has.tolist()}
+
+
 class Backend:
     """Reads an experiment through a DataProvider and answers the routes' questions."""
 
@@ -289,15 +355,15 @@ class Backend:
         self._lock = threading.Lock()
         # Experiment id to (fingerprint, view, monotonic time of the listing), least
         # recently used first: a plain --logdir serves any id, so ids are client input.
-        self._views: collections.OrderedDict[str, tuple[tuple[Any, ...], ExperimentView, float]] = (
+        self._views: collections.OrderedDict[str, tuple[bytes, ExperimentView, float]] = (
             collections.OrderedDict()
         )
         self._names: dict[str, naming.RunName] = {}
         self._series: collections.OrderedDict[tuple[str, str], _Series] = collections.OrderedDict()
         self._listing_locks: dict[str, threading.Lock] = {}
-        # Experiment id to (monotonic time, list_scalars of every run and tag) of the last
-        # listing; only the experiments whose view is cached keep theirs.
-        self._scalar_listing: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
+        # Experiment id to the last listing of every run's scalars; only the experiments
+        # whose view is cached keep theirs.
+        self._scalar_listing: dict[str, ScalarListing] = {}
         # Experiment id to the age (s) up to which its listing is reused, for the
         # experiments a `warm.Warmer` re-lists in the background (`keep_fresh`).
         self._max_age: dict[str, float] = {}
@@ -374,7 +440,7 @@ class Backend:
         self,
         ctx: Any,
         experiment: str,
-        cached: tuple[tuple[Any, ...], ExperimentView, float] | None,
+        cached: tuple[bytes, ExperimentView, float] | None,
     ) -> ExperimentView:
         now = time.monotonic()
         # The layout step needs each run's scalar tags and its HParams experiment
@@ -389,24 +455,36 @@ class Backend:
             plugin_name=hparams_metadata.PLUGIN_NAME,
             run_tag_filter=provider.RunTagFilter(tags=[hparams_metadata.EXPERIMENT_TAG]),
         )
+        with self._lock:
+            # Not kept alive beside the new one: at 10,000 runs each listing is ≈11 MB
+            # of small objects while it exists.
+            self._scalar_listing.pop(experiment, None)
         tags = self._provider.list_scalars(
             ctx, experiment_id=experiment, plugin_name=SCALARS_PLUGIN
         )
+        scalars = ScalarListing.of(tags, now)
+        # One frozenset per distinct tag set (runs of one experiment mostly share theirs).
+        tag_sets: dict[frozenset[str], frozenset[str]] = {}
+        run_tags = {}
+        for run, t in zip(scalars.runs, tags.values(), strict=True):
+            if t:
+                tag_set = frozenset(t)
+                run_tags[run] = tag_sets.setdefault(tag_set, tag_set)
+        del tags
         listing = listing_call.result()
         configs = configs_call.result()
-        run_tags = {run: frozenset(t) for run, t in tags.items() if t}
         with self._lock:
             # What list_tag answers from while this listing is fresh (no call of its own).
-            self._scalar_listing[experiment] = (now, tags)
+            self._scalar_listing[experiment] = scalars
         config_content = {
             run: t[hparams_metadata.EXPERIMENT_TAG].plugin_content
             for run, t in configs.items()
             if hparams_metadata.EXPERIMENT_TAG in t
         }
-        fingerprint = (
+        fingerprint = _digest(
             listing.fingerprint(),
-            frozenset(run_tags.items()),  # equality is all a fingerprint needs: no sort
-            frozenset(config_content.items()),
+            sorted((run, _sorted_tags(tag_set)) for run, tag_set in run_tags.items()),
+            sorted(config_content.items()),
         )
         if cached is not None and cached[0] == fingerprint:
             self._keep_view(experiment, fingerprint, cached[1], now)
@@ -432,7 +510,7 @@ class Backend:
         return view
 
     def _keep_view(
-        self, experiment: str, fingerprint: tuple[Any, ...], view: ExperimentView, now: float
+        self, experiment: str, fingerprint: bytes, view: ExperimentView, now: float
     ) -> None:
         """Caches a view, dropping the least recently used ones past the bounds."""
         with self._lock:
@@ -499,12 +577,15 @@ class Backend:
         """Wall time of each unit's newest scalar or metadata event (at most one `list_scalars`)."""
         units = list(units)
         runs = [run for u in units for run in u.runs.values()]
-        listed = self._list_scalars(ctx, experiment, provider.RunTagFilter(runs=runs))
+        newest = self._list_scalars(
+            ctx, experiment, provider.RunTagFilter(runs=runs)
+        ).last_wall_times()
         out = {}
         for unit in units:
             times: list[float] = []
             for run in unit.runs.values():
-                times.extend(ts.max_wall_time for ts in listed.get(run, {}).values())
+                if run in newest:
+                    times.append(newest[run])
                 record = view.record(run)
                 if record is not None and record.last_metadata_time is not None:
                     times.append(record.last_metadata_time)
@@ -579,28 +660,25 @@ class Backend:
 
     def _list_scalars(
         self, ctx: Any, experiment: str, run_tag_filter: _RunTagFilter
-    ) -> dict[str, dict[str, Any]]:
+    ) -> ScalarListing:
         """`list_scalars`: from the experiment's listing while it is fresh (`max_listing_age`,
         as `view`), which holds every run and tag (a superset of the filter), else one call."""
         with self._lock:
             known = self._scalar_listing.get(experiment)
-        if known is not None and time.monotonic() - known[0] < self.max_listing_age(experiment):
-            return known[1]
-        return self._provider.list_scalars(
+        if known is not None and time.monotonic() - known.taken < self.max_listing_age(experiment):
+            return known
+        now = time.monotonic()
+        listed = self._provider.list_scalars(
             ctx,
             experiment_id=experiment,
             plugin_name=SCALARS_PLUGIN,
             run_tag_filter=run_tag_filter,
         )
+        return ScalarListing.of(listed, now)
 
     def list_tag(self, ctx: Any, experiment: str, tag: str) -> dict[str, tuple[int, float]]:
         """Run to `(max_step, max_wall_time)` of `tag`, for every run that has it."""
-        listed = self._list_scalars(ctx, experiment, provider.RunTagFilter(tags=[tag]))
-        return {
-            run: (ts.max_step, ts.max_wall_time)
-            for run, tags in listed.items()
-            if (ts := tags.get(tag)) is not None
-        }
+        return self._list_scalars(ctx, experiment, provider.RunTagFilter(tags=[tag])).tag(tag)
 
     def series(
         self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
@@ -645,6 +723,22 @@ class Backend:
                     cached.fingerprint[run] = listed[run]
         with self._lock:
             return {run: cached.series[run] for run in listed if run in cached.series}
+
+
+def _digest(*parts: Any) -> bytes:
+    """A 128-bit BLAKE2b digest of `parts`' reprs (ordered values of str, bytes and numbers):
+    what the view cache compares instead of keeping the listing it describes (megabytes at
+    10,000 runs); a collision would take ~2**64 listings."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.digest()
+
+
+@functools.lru_cache(maxsize=256)
+def _sorted_tags(tags: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(tags))
 
 
 def build_view(
@@ -697,10 +791,11 @@ def build_view(
             shape = arranged.add_scalars.get(run)
             for tag in sorted(run_tags.get(run, ())):
                 metric, tag_split = layout.metric_of(tag, split, shape)
+                source = (run, tag)  # one tuple for both indexes (80,000 at 10,000 runs)
                 metrics.setdefault(metric, {}).setdefault(tag_split, {}).setdefault(
-                    unit.trial, (run, tag)
+                    unit.trial, source
                 )
-                raw.setdefault(tag, {}).setdefault(tag_split, {}).setdefault(unit.trial, (run, tag))
+                raw.setdefault(tag, {}).setdefault(tag_split, {}).setdefault(unit.trial, source)
     order = hparams_order(config_content)
     known = frozenset(f for unit in units for f in unit.fields)
     return ExperimentView(

@@ -189,7 +189,7 @@ def group_curve(
         ValueError: if ``max_points`` is below 1, ``smoothing`` is outside ``[0, 1)``,
             ``ci_level`` outside ``(0, 1)``, or a series' arrays differ in length (naming it).
         ImportError: if scipy is missing and some point has two or more runs behind it (the
-            Student-t quantile comes from ``scipy.stats.t.ppf``).
+            Student-t quantile is scipy's, ``scipy.special.stdtrit`` as in ``t.ppf``).
     """
     max_points = _check_max_points(max_points)
     weight = _check_smoothing(smoothing)
@@ -578,14 +578,15 @@ def _t_quantile(level: float, count: np.ndarray) -> np.ndarray:
     table = _T_TABLES.get(level)
     if table is None or table.size <= top:
         try:
-            from scipy import stats
+            # t.ppf's own function (see aggregate._t_quantile), without scipy.stats' memory.
+            from scipy.special import stdtrit
         except ImportError as err:  # pragma: no cover - scipy is installed with the package
             raise ImportError(
                 "confidence intervals of group curves need scipy (pip install scipy)"
             ) from err
         size = max(64, 2 * top)
         table = np.full(size, np.nan)
-        table[2:] = stats.t.ppf(0.5 + level / 2, np.arange(1, size - 1))
+        table[2:] = stdtrit(np.arange(1, size - 1), 0.5 + level / 2)
         with _T_LOCK:
             _T_TABLES[level] = table
     return table[count]

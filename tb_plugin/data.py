@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import sys
 from typing import Any
 
 from tensorboard.data import provider
@@ -191,7 +192,8 @@ def read_runs(
 
     records = [
         RunRecord(
-            run=r.run_name,
+            # Interned: one string per run name for the records and every listing of them.
+            run=sys.intern(r.run_name),
             start_time=_finite_or_none(r.start_time),
             metadata=merged.get(r.run_name, {}),
             error=errors.get(r.run_name),
