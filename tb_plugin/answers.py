@@ -34,35 +34,47 @@ from tb_plugin import curves as curves_lib
 
 def runs(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> dict[str, Any]:
     """Every run with its parsed name fields, merged metadata and status, and every trial."""
-    return _runs_memo(b, ctx, experiment, q)[1]
+    view, stale, last, _ = _runs_state(b, ctx, experiment, q)
+    return _runs(view, q, stale, last)
 
 
 def runs_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> bytes:
-    """`runs` as `compress(encode(...))` gives it, memoised with the answer (10,000 runs
-    take ~0.1 s to encode and compress)."""
-    memo = _runs_memo(b, ctx, experiment, q)
-    if memo[2] is None:
-        memo[2] = compress(encode(memo[1]))
-    return memo[2]
+    """`runs` as `compress(encode(...))` gives it, memoised per view, stale set, running
+    trials' last events and `stale_after` (10,000 runs take ~0.1 s to encode and compress).
+    Only the compressed text is kept (the answer's dicts are ≈7 MB at 10,000 runs)."""
+    view, stale, last, key = _runs_state(b, ctx, experiment, q)
+    # One slot per view: running trials' new events make new keys, which must not push the
+    # other answers out of the memo.
+    found = view.memo.get("runs")
+    if found is None or found[0] != key:
+        found = (key, compress(encode(_runs(view, q, stale, last))))
+        view.memo.put("runs", found)
+    return found[1]
 
 
-def _runs_memo(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> list[Any]:
-    """`[key, answer, encoded answer or None]`, memoised per view, stale set and `stale_after`."""
+def _runs_state(
+    b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery
+) -> tuple[backend.ExperimentView, dict[str, float | None], dict[str, float], tuple[Any, ...]]:
+    """The view, stale trials and running trials' last event times `/runs` shows, and its
+    memo key (the times themselves: a refreshed dict may reuse a freed one's id)."""
     view = b.view(ctx, experiment)
     stale = b.stale_units(ctx, experiment, view, q.stale_after)
     last = b.running_last_events(ctx, experiment, view)
-    # The times themselves, not id(last): a refreshed dict may reuse a freed one's id.
-    key = (q.stale_after, tuple(sorted(stale)), last)
-    memo = view.memo.get("runs")
-    if memo is None or memo[0] != key:
-        body = {
-            "runs": [_run_json(view, record, stale, last) for record in view.records],
-            "trials": [_trial_json(view, unit, stale, last) for unit in view.units],
-            "stale_after": q.stale_after,
-        }
-        memo = [key, body, None]
-        view.memo.put("runs", memo)
-    return memo
+    key = (q.stale_after, tuple(sorted(stale)), tuple(sorted(last.items())))
+    return view, stale, last, key
+
+
+def _runs(
+    view: backend.ExperimentView,
+    q: queries.RunsQuery,
+    stale: dict[str, float | None],
+    last: dict[str, float],
+) -> dict[str, Any]:
+    return {
+        "runs": [_run_json(view, record, stale, last) for record in view.records],
+        "trials": [_trial_json(view, unit, stale, last) for unit in view.units],
+        "stale_after": q.stale_after,
+    }
 
 
 # --- /metadata --------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ Caching (all per experiment id, all safe to drop at any time, all bounded):
   curves). Keyed on experiment and tag, per run; each request takes the tag's
   `max_step`/`max_wall_time` per run from the fresh listing (or one
   `list_scalars`), and of the runs it needs only those whose listing moved, or
-  that are new, are read, with one `read_scalars` call. At most
+  that are new, are read, with `read_scalars` calls of about `READ_BATCH_POINTS`
+  points each (one call for most tags). At most
   `_SERIES_CACHE_SIZE` tags and `MAX_SERIES_POINTS` points are kept.
 * **Last values** (`reduction=last`): the same, per run, with
   `read_last_scalars` for the runs whose listing moved.
@@ -686,7 +687,7 @@ class Backend:
         """Run to `(steps, values)` of `tag` for the runs in `listed` (from `list_tag`).
 
         int64 steps, float64 values. Only runs whose listing moved since they were
-        cached are read, in one `read_scalars` call.
+        cached are read, in `read_scalars` calls of about `READ_BATCH_POINTS` points.
         """
         return {
             run: (a[0], a[1]) for run, a in self.timed_series(ctx, experiment, tag, listed).items()
@@ -698,13 +699,13 @@ class Backend:
         """Run to `(steps, values, wall_times)` of `tag`, as `series` (wall times in POSIX s)."""
         key = (experiment, tag)
         cached, changed = self._stale_entries(key, listed)
-        if changed:
+        for runs in _read_batches(changed, listed):
             read = self._provider.read_scalars(
                 ctx,
                 experiment_id=experiment,
                 plugin_name=SCALARS_PLUGIN,
                 downsample=SERIES_DOWNSAMPLE,
-                run_tag_filter=provider.RunTagFilter(runs=changed, tags=[tag]),
+                run_tag_filter=provider.RunTagFilter(runs=runs, tags=[tag]),
             )
             fresh = {}
             for run, tags in read.items():
@@ -715,6 +716,7 @@ class Backend:
                     np.fromiter((d.value for d in datums), dtype=np.float64, count=n),
                     np.fromiter((d.wall_time for d in datums), dtype=np.float64, count=n),
                 )
+            del read  # one `ScalarDatum` object per point: let them go before the next batch
             with self._lock:
                 for run, arrays in fresh.items():
                     old = cached.series.get(run)
@@ -723,6 +725,34 @@ class Backend:
                     cached.fingerprint[run] = listed[run]
         with self._lock:
             return {run: cached.series[run] for run in listed if run in cached.series}
+
+
+READ_BATCH_POINTS = 100_000
+"""Points one `read_scalars` call is expected to return at most (by the listing's
+`max_step`, up to `SERIES_DOWNSAMPLE` per run): TensorBoard answers with one Python
+object per point, so a tag of 10,000 runs read at once holds ≈50 MB of them at its peak."""
+
+
+def _read_batches(
+    runs: Sequence[str], listed: Mapping[str, tuple[int, float]]
+) -> Iterable[list[str]]:
+    """`runs` in batches of about `READ_BATCH_POINTS` expected points each (at least one run).
+
+    The expected points of a run are ``max_step + 1`` from its listing, capped at
+    `SERIES_DOWNSAMPLE`: exact for steps 0, 1, 2, ...; only the batch size depends on it.
+    """
+    batch: list[str] = []
+    points = 0
+    for run in runs:
+        max_step = listed[run][0]
+        expected = min(max(max_step + 1, 1), SERIES_DOWNSAMPLE)
+        if batch and points + expected > READ_BATCH_POINTS:
+            yield batch
+            batch, points = [], 0
+        batch.append(run)
+        points += expected
+    if batch:
+        yield batch
 
 
 def _digest(*parts: Any) -> bytes:
