@@ -259,7 +259,10 @@ def _read_hparams(listed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
             except Exception as e:  # HParamsError or a protobuf DecodeError
                 logger.warning("Unreadable HParams session in run %r: %s", run, e)
             else:
-                record["hparams"] = {k: _hparam_value(v) for k, v in info.hparams.items()}
+                # Names (and string values) interned: a grid's runs share them.
+                record["hparams"] = {
+                    sys.intern(k): _hparam_value(v) for k, v in info.hparams.items()
+                }
         end = tags.get(hparams_metadata.SESSION_END_INFO_TAG)
         if end is not None:
             try:
@@ -284,7 +287,7 @@ def _hparam_value(value: Any) -> Any:
             return int(number)
         return number
     if kind == "string_value":
-        return value.string_value
+        return sys.intern(value.string_value)
     if kind == "bool_value":
         return value.bool_value
     return None

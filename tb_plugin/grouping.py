@@ -76,6 +76,7 @@ import hashlib
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, TypeGuard
 
@@ -347,15 +348,16 @@ def _unit_fields(
     keys = sorted(hparams) if len(hparams) > 1 else hparams
     # param.* first, parsed keys before hparams-only keys: "first appearance" order then
     # follows the run names, which is the order people wrote their grid in.
+    # Field ids interned: every trial of a grid has the same ones (≈4 MB at 10,000 runs).
     for key, value in named.items():
-        fields["param." + key] = hparams.get(key, value)
+        fields[sys.intern("param." + key)] = hparams.get(key, value)
     for key in keys:
         if key not in named:
-            fields["param." + key] = hparams[key]
+            fields[sys.intern("param." + key)] = hparams[key]
     for key, value in named.items():
-        fields["name." + key] = value
+        fields[sys.intern("name." + key)] = value
     for key in keys:
-        fields["hparams." + key] = hparams[key]
+        fields[sys.intern("hparams." + key)] = hparams[key]
 
     if time is None:
         time = _parse_started_at(metadata.get("started_at"))
