@@ -7,8 +7,9 @@ headless Chromium page (Debian's ``chromium`` under Playwright) and measures, fr
 first data request to its last data answer (requests under ``/data/plugin/<name>/``, the
 static files excluded), once cold (the first time after start) and once warm (opened again in
 a new page). It prints both tabs' times and their ratios, and TensorBoard's RSS (with its Rust
-data server) after core's ``/data/runs`` only, after the HParams tab and after the Run Groups
-tab (the last step, relative to core's, is what the plugin adds).
+data server) alone — after loading and the HParams tab, the plugin never asked; with warming
+on (the default) that is a second tensorboard started with ``--rungroups_warm_interval=0`` —
+against the RSS after both tabs, and after every route once (what the plugin adds).
 
 Goal (issue: the fast first view): at 10,000 runs, Run Groups ≤ 0.25× the HParams tab cold and
 ≤ 0.1× warm, under both loaders, the plugin adding ≤ 10% to TensorBoard's memory.
@@ -30,6 +31,7 @@ import time
 import urllib.error
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -149,22 +151,51 @@ def route_times(server) -> dict[str, tuple[int, float]]:
     return out
 
 
+def _loaded(server: bench_backend.Server, n_runs: int) -> int:
+    """Waits until TensorBoard has loaded the runs it can list; returns how many it lists."""
+    listed = bench_backend.wait_until_listed(server, n_runs)
+    bench_backend.wait_until_loaded(server, listed)
+    for _ in range(3):
+        server.get("data/runs")
+    return listed
+
+
+def memory_alone(n_runs: int, load_fast: bool, browser, no_tf: bool = False) -> tuple[float, float]:
+    """TensorBoard's RSS without the plugin's work: after loading, and after the HParams tab.
+
+    A tensorboard with `--rungroups_warm_interval=0`, whose plugin does nothing until
+    asked and is never asked: what a warming tensorboard is compared with.
+    """
+    server = bench_backend.Server(
+        bench_backend.logdir_for(n_runs), load_fast, ("--rungroups_warm_interval=0",), no_tf
+    )
+    try:
+        _loaded(server, n_runs)
+        core = server.rss_mb()
+        open_tab(browser, server.url, "hparams")
+        return core, server.rss_mb()
+    finally:
+        server.close()
+
+
 def bench(
     n_runs: int, load_fast: bool, browser, extra_args: tuple[str, ...] = (), no_tf: bool = False
 ) -> dict[str, float]:
+    warming = "--rungroups_warm_interval=0" not in extra_args
+    out: dict[str, Any] = {}
+    if warming:  # the plugin works from the start: TensorBoard alone is another process
+        out["rss_alone_core"], out["rss_alone"] = memory_alone(n_runs, load_fast, browser, no_tf)
     logdir = bench_backend.logdir_for(n_runs)
     server = bench_backend.Server(logdir, load_fast, extra_args, no_tf)
     try:
-        listed = bench_backend.wait_until_listed(server, n_runs)
-        bench_backend.wait_until_loaded(server, listed)
-        for _ in range(3):
-            server.get("data/runs")
-        rss_core = server.rss_mb()
-        out = {"rss_core": rss_core, "listed": listed}
+        out["listed"] = _loaded(server, n_runs)
+        out["rss_core"] = server.rss_mb()
         for phase in ("cold", "warm"):
             for tab in ("hparams", "rungroups"):
                 out[f"{tab}_{phase}"] = open_tab(browser, server.url, tab)
                 out[f"rss_{tab}_{phase}"] = server.rss_mb()
+        if not warming:  # the plugin did nothing before its tab: this process is "alone"
+            out["rss_alone_core"], out["rss_alone"] = out["rss_core"], out["rss_hparams_cold"]
         out["routes"] = route_times(server)
         out["rss_routes"] = server.rss_mb()
         return out
@@ -203,13 +234,14 @@ def main() -> None:
         raise SystemExit("needs Debian's chromium (apt-get install -y chromium)")
     print(
         f"{'runs':>6} {'loader':<7} {'HParams cold':>12} {'RG cold':>8} {'ratio':>6} "
-        f"{'HParams warm':>12} {'RG warm':>8} {'ratio':>6} {'RSS core':>9} {'+HParams':>9} "
-        f"{'+Run Groups':>11}"
+        f"{'HParams warm':>12} {'RG warm':>8} {'ratio':>6} {'TB alone':>9} {'with RG':>9} "
+        f"{'added':>6}"
     )
     print(
-        "(RSS: TensorBoard with its data server after loading, then after the HParams tab's "
-        "cold open, then after the Run Groups tab's; with warming on, the plugin's warmed "
-        "caches are in the first figure already)"
+        "(RSS of TensorBoard with its data server. TB alone: after loading and the HParams "
+        "tab, the plugin never asked (`--rungroups_warm_interval=0`; with warming on, a "
+        "separate tensorboard). With RG: after both tabs opened cold and warm. Added: "
+        "their difference over TB alone)"
     )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -222,9 +254,8 @@ def main() -> None:
                         f"{r['rungroups_cold']:>7.2f}s {r['rungroups_cold'] / r['hparams_cold']:>6.2f} "
                         f"{r['hparams_warm']:>11.2f}s {r['rungroups_warm']:>7.2f}s "
                         f"{r['rungroups_warm'] / r['hparams_warm']:>6.2f} "
-                        f"{r['rss_core']:>7.0f}MB {r['rss_hparams_cold']:>7.0f}MB "
-                        f"{r['rss_rungroups_cold']:>9.0f}MB "
-                        f"(Run Groups tab +{(r['rss_rungroups_cold'] - r['rss_hparams_cold']) / r['rss_core']:.1%})",
+                        f"{r['rss_alone']:>7.0f}MB {r['rss_rungroups_warm']:>7.0f}MB "
+                        f"{(r['rss_rungroups_warm'] - r['rss_alone']) / r['rss_alone']:>6.1%}",
                         flush=True,
                     )
                     if FAILURES:
@@ -238,7 +269,10 @@ def main() -> None:
                             f"{name} {status} {seconds:.2f}"
                             for name, (status, seconds) in r["routes"].items()
                         )
-                        + f"; RSS after them {r['rss_routes']:.0f}MB",
+                        + f"; RSS after them {r['rss_routes']:.0f}MB "
+                        f"({(r['rss_routes'] - r['rss_alone']) / r['rss_alone']:+.1%} over TB "
+                        f"alone; TB alone right after loading {r['rss_alone_core']:.0f}MB, this "
+                        f"tensorboard {r['rss_core']:.0f}MB)",
                         flush=True,
                     )
         finally:
