@@ -338,12 +338,8 @@ class ScalarListing:
     def columns(
         listed: Mapping[str, Mapping[str, Any]],
     ) -> tuple[tuple[str, ...], dict[str, tuple[list[int], list[int], list[float]]]]:
-        """`(runs, tag to (rows, max_steps, max_wall_times) lists)` of a `list_scalars` answer.
-
-        Run names are interned: the same string objects as the view's records
-        (`data.read_runs`), whatever the listing.
-        """
-        runs = tuple(map(sys.intern, listed))
+        """`(runs, tag to (rows, max_steps, max_wall_times) lists)` of a `list_scalars` answer."""
+        runs = tuple(listed)
         columns: dict[str, tuple[list[int], list[int], list[float]]] = {}
         for row, tags in enumerate(listed.values()):
             for tag, ts in tags.items():
@@ -359,10 +355,15 @@ class ScalarListing:
         runs: tuple[str, ...],
         columns: Mapping[str, tuple[list[int], list[int], list[float]]],
         taken: float,
+        records: Sequence[data.RunRecord] = (),
     ) -> ScalarListing:
-        """From `columns`' answer."""
+        """From `columns`' answer; run names that `records` has are kept as the records'
+        own string objects (the listing's would each keep a piece of its memory alive)."""
+        if records:
+            canonical = {r.run: r.run for r in records}
+            runs = tuple([canonical.get(run, run) for run in runs])
         by_tag = {
-            tag: (
+            sys.intern(tag): (
                 np.array(rows, dtype=np.int64),
                 np.array(steps, dtype=np.int64),
                 np.array(walls, dtype=np.float64),
@@ -531,8 +532,10 @@ class Backend:
             # does not pin their memory (a few small objects per listing otherwise hold
             # whole allocator arenas: ≈15 MB more after a few minutes of warming).
             del listing, run_tags, config_content
-            self._keep_listing(experiment, ScalarListing.from_columns(runs, columns, now))
-            del columns
+            self._keep_listing(
+                experiment, ScalarListing.from_columns(runs, columns, now, cached[1].records)
+            )
+            del runs, columns
             self._keep_view(experiment, fingerprint, cached[1], now)
             release_free_memory()
             return cached[1]
@@ -554,8 +557,8 @@ class Backend:
             patterns=self._patterns,
         )
         del listing, run_tags, config_content
-        self._keep_listing(experiment, ScalarListing.from_columns(runs, columns, now))
-        del columns
+        self._keep_listing(experiment, ScalarListing.from_columns(runs, columns, now, records))
+        del runs, columns
         self._keep_view(experiment, fingerprint, view, now)
         release_free_memory()
         return view

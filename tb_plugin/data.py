@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import sys
 from typing import Any
 
 from tensorboard.data import provider
@@ -192,8 +191,7 @@ def read_runs(
 
     records = [
         RunRecord(
-            # Interned: one string per run name for the records and every listing of them.
-            run=sys.intern(r.run_name),
+            run=r.run_name,
             start_time=_finite_or_none(r.start_time),
             metadata=merged.get(r.run_name, {}),
             error=errors.get(r.run_name),
@@ -250,6 +248,8 @@ def _bytes(datum: provider.TensorDatum) -> bytes:
 def _read_hparams(listed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Reads TensorBoard HParams sessions (`hp.hparams`, `hp.KerasCallback`) from a listing."""
     out: dict[str, dict[str, Any]] = {}
+    # One string object per distinct HParams name and string value: a grid's runs share them.
+    shared: dict[str, str] = {}
     for run, tags in listed.items():
         record: dict[str, Any] = {}
         start = tags.get(hparams_metadata.SESSION_START_INFO_TAG)
@@ -259,9 +259,9 @@ def _read_hparams(listed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
             except Exception as e:  # HParamsError or a protobuf DecodeError
                 logger.warning("Unreadable HParams session in run %r: %s", run, e)
             else:
-                # Names (and string values) interned: a grid's runs share them.
                 record["hparams"] = {
-                    sys.intern(k): _hparam_value(v) for k, v in info.hparams.items()
+                    shared.setdefault(k, k): _hparam_value(v, shared)
+                    for k, v in info.hparams.items()
                 }
         end = tags.get(hparams_metadata.SESSION_END_INFO_TAG)
         if end is not None:
@@ -278,7 +278,7 @@ def _read_hparams(listed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     return out
 
 
-def _hparam_value(value: Any) -> Any:
+def _hparam_value(value: Any, shared: dict[str, str]) -> Any:
     kind = value.WhichOneof("kind")
     if kind == "number_value":
         number = value.number_value
@@ -287,7 +287,8 @@ def _hparam_value(value: Any) -> Any:
             return int(number)
         return number
     if kind == "string_value":
-        return sys.intern(value.string_value)
+        text = value.string_value
+        return shared.setdefault(text, text)
     if kind == "bool_value":
         return value.bool_value
     return None

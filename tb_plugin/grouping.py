@@ -76,7 +76,6 @@ import hashlib
 import json
 import math
 import re
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, TypeGuard
 
@@ -348,16 +347,16 @@ def _unit_fields(
     keys = sorted(hparams) if len(hparams) > 1 else hparams
     # param.* first, parsed keys before hparams-only keys: "first appearance" order then
     # follows the run names, which is the order people wrote their grid in.
-    # Field ids interned: every trial of a grid has the same ones (≈4 MB at 10,000 runs).
+    # One string per field id (`_field_id`): every trial of a grid has the same ones.
     for key, value in named.items():
-        fields[sys.intern("param." + key)] = hparams.get(key, value)
+        fields[_field_id("param.", key)] = hparams.get(key, value)
     for key in keys:
         if key not in named:
-            fields[sys.intern("param." + key)] = hparams[key]
+            fields[_field_id("param.", key)] = hparams[key]
     for key, value in named.items():
-        fields[sys.intern("name." + key)] = value
+        fields[_field_id("name.", key)] = value
     for key in keys:
-        fields[sys.intern("hparams." + key)] = hparams[key]
+        fields[_field_id("hparams.", key)] = hparams[key]
 
     if time is None:
         time = _parse_started_at(metadata.get("started_at"))
@@ -428,6 +427,12 @@ def _canon(value: Value | None) -> Any:
 
 
 _DIGITS = re.compile(r"(\d+)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _field_id(prefix: str, key: str) -> str:
+    """``prefix + key``, one string object for all trials (≈4 MB less at 10,000 runs)."""
+    return prefix + key
 
 
 # Enough for the field values sorted again and again; not for every trial name (a key is
