@@ -12,10 +12,11 @@ Caching (all per experiment id, all safe to drop at any time, all bounded):
   less than `LISTING_TTL` ago (requests that arrive together wait for one
   listing): `list_runs`, three `list_tensors` (our snapshots, HParams sessions
   and experiment configs) and one `list_scalars` over every run, side by
-  side. Their `fingerprint` (run names and start times, each metadata series'
-  `max_step`, `max_wall_time` and plugin content, each run's scalar tags, the
-  configs) keys an `ExperimentView` holding the records, parsed names, trial
-  units, metric index, fields and the default grouping. Only a changed
+  side. Their fingerprint (a digest of the run names and start times, each
+  metadata series' `max_step`, `max_wall_time` and plugin content, each run's
+  scalar tags and the configs) keys an `ExperimentView` holding the records,
+  parsed names, trial units, metric index, fields and the default grouping; the
+  scalar listing is kept as a few arrays per tag (`ScalarListing`). Only a changed
   fingerprint costs a `read_tensors` and a rebuild. Parsed names are kept
   across rebuilds (names never change meaning), so a new run costs one parse.
   At most `MAX_VIEWS` experiments and `MAX_VIEW_RUNS` runs are kept.
