@@ -122,17 +122,30 @@ def _malloc_trim() -> Callable[[int], Any] | None:
 _MALLOC_TRIM = _malloc_trim()
 
 
+TRIM_BUDGET = 0.02
+"""Seconds `release_free_memory` may take; past it, it is not tried again in this process."""
+
+
 def release_free_memory() -> None:
     """Gives the memory the C allocator holds free back to the system (glibc's
     ``malloc_trim(0)``; nothing on other C libraries).
 
-    A listing or an answer at 10,000 runs allocates and frees tens of megabytes of small
-    objects (TensorBoard's listing and reading answers hold one Python object per run, tag
-    and point); glibc keeps most of them as free memory of the process for good, which
-    would count as the plugin's. ≈10 ms at TensorBoard's size, after work of 0.1 s or more.
+    A listing at 10,000 runs allocates and frees tens of megabytes of small objects
+    (TensorBoard's listing answers hold one Python object per run and tag); glibc keeps
+    much of it as free memory of the process, which would count as the plugin's (≈10 ms
+    beside TensorBoard's Rust loader). The call holds the allocator's locks while it walks
+    the heap: once it takes more than `TRIM_BUDGET` (a heap of gigabytes, such as the
+    Python loader's at 10,000 runs, takes ≈0.3 s), it is never made again, since it
+    would stall every thread of TensorBoard for that long.
     """
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
+    global _MALLOC_TRIM
+    trim = _MALLOC_TRIM
+    if trim is None:
+        return
+    started = time.perf_counter()
+    trim(0)
+    if time.perf_counter() - started > TRIM_BUDGET:
+        _MALLOC_TRIM = None
 
 
 class Memo:
@@ -172,7 +185,6 @@ class Memo:
             with self._lock:
                 del self._pending[key]
             done.set()
-            release_free_memory()  # what building the answer allocated and freed
 
     def get(self, key: Any) -> Any:
         with self._lock:

@@ -123,6 +123,7 @@ class Warmer:
         answers.groups_encoded(b, ctx, "", query)
         self._seen = seen
         self.warmed += 1
+        backend.release_free_memory()  # what computing the answers allocated and freed
         logger.info(
             "Run Groups: first view of %d runs warmed in %.2f s",
             len(view.records),

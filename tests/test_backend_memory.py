@@ -119,3 +119,25 @@ def test_the_view_is_rebuilt_only_when_its_listing_changes(logdir):
     multiplexer.Reload()
     third = reader.view(ctx, "", max_age=0)
     assert third is not second and len(third.records) == len(second.records) + 1
+
+
+def test_free_memory_is_released_until_it_costs_too_much(monkeypatch):
+    calls = []
+
+    def slow_trim(pad):
+        calls.append(pad)
+        time.sleep(backend.TRIM_BUDGET * 2)
+        return 1
+
+    monkeypatch.setattr(backend, "_MALLOC_TRIM", slow_trim)
+    backend.release_free_memory()
+    backend.release_free_memory()  # too slow once: never again in this process
+    assert calls == [0] and backend._MALLOC_TRIM is None
+
+
+def test_a_fast_release_is_made_every_time(monkeypatch):
+    calls = []
+    monkeypatch.setattr(backend, "_MALLOC_TRIM", calls.append)
+    for _ in range(3):
+        backend.release_free_memory()
+    assert calls == [0, 0, 0] and backend._MALLOC_TRIM is not None
