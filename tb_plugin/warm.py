@@ -14,7 +14,8 @@ Freshness: while the thread runs, requests reuse its listing instead of listing 
 two of the thread's periods ago (10 s by default; TensorBoard itself reads new events every
 ``--reload_interval``, 5 s by default), and never more than `MAX_REUSE`; without the
 thread, as of at most `backend.LISTING_TTL`. The period grows with the cost of a pass, so
-warming takes at most `MAX_BUSY` of one core (10,000 runs: ~0.3 s per 5 s).
+warming takes at most `MAX_BUSY` of one core (10,000 runs: ~0.3 s per 5 s), or up to
+`MAX_BUSY_FRESH` where that keeps its listing younger than `MAX_REUSE` (`period`).
 
 The thread is a daemon, logs and carries on after any error (requests then list for
 themselves until a pass succeeds), and is off when the TensorBoard flag
@@ -39,8 +40,11 @@ DEFAULT_INTERVAL = 5.0
 """Seconds between two passes (TensorBoard reloads every 5 s by default)."""
 
 MAX_BUSY = 0.1
-"""Largest fraction of the time a pass may take: the period is at least 1 / MAX_BUSY times
-the last pass."""
+"""Fraction of the time passes take at most, as a rule: the period is at least 1 / MAX_BUSY
+times the last pass."""
+
+MAX_BUSY_FRESH = 0.25
+"""Fraction of the time passes may take when that keeps their listing reusable (`period`)."""
 
 MAX_REUSE = 30.0
 """Seconds a request may reuse the warmer's listing at most, however long its passes take
@@ -59,6 +63,24 @@ def first_view_query() -> queries.GroupsQuery:
     return queries.GroupsQuery.from_args(
         queries.multidict(urllib.parse.parse_qsl(FIRST_VIEW_GROUPS))
     )
+
+
+def period(interval: float, took: float) -> float:
+    """Seconds the warmer waits after a pass that took `took` seconds.
+
+    `interval`, or 1 / `MAX_BUSY` times the pass when that is longer. But requests reuse a
+    listing only while it is younger than `MAX_REUSE`, and the next one lands a period and
+    a pass later (about two passes, counting the one being waited out): when the 10% rule
+    would leave that gap, the period is shortened to close it, as long as warming then
+    takes at most `MAX_BUSY_FRESH` of a core (10,000 runs under the Python loader: passes
+    of 2–3 s, every ≈24 s). Slower passes keep the 10% rule; requests then list for
+    themselves once the listing is too old.
+    """
+    wait = max(interval, took / MAX_BUSY)
+    fresh = MAX_REUSE - 2 * took
+    if wait > fresh and fresh >= interval and took <= MAX_BUSY_FRESH * (fresh + took):
+        return fresh
+    return wait
 
 
 class Warmer:
@@ -93,7 +115,7 @@ class Warmer:
                 wait = self._interval
                 continue
             took = time.monotonic() - started
-            wait = max(self._interval, took / MAX_BUSY)
+            wait = period(self._interval, took)
             if not self._stop.is_set():
                 # A listing is at most one period, one pass and the next listing old.
                 self._backend.keep_fresh("", min(2 * (wait + took), MAX_REUSE))

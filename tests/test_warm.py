@@ -177,3 +177,19 @@ def test_the_flag_starts_and_zero_disables_the_thread(served):
         plugin.RunGroupsLoader().fix_flags(
             SimpleNamespace(logdir="", rungroups_pattern=None, rungroups_warm_interval=-1)
         )
+
+
+@pytest.mark.parametrize("took", [0.0, 0.3, 1.0, 2.0, 3.0, 5.0, 8.0, 20.0, 300.0])
+def test_the_period_keeps_the_listing_reusable_when_that_is_cheap(took):
+    wait = warm.period(5.0, took)
+    assert wait >= 5.0
+    # Requests reuse a listing up to MAX_REUSE; the next lands a period and a pass later.
+    fresh = wait + 2 * took <= warm.MAX_REUSE
+    busy = took / (wait + took)
+    if took / warm.MAX_BUSY + 2 * took <= warm.MAX_REUSE:
+        assert wait == max(5.0, took / warm.MAX_BUSY) and fresh  # the 10% rule suffices
+    elif fresh:
+        assert warm.MAX_BUSY < busy <= warm.MAX_BUSY_FRESH
+    else:  # too slow to keep fresh cheaply: the 10% rule
+        assert wait == max(5.0, took / warm.MAX_BUSY)
+    assert fresh == (took <= 6.0)  # 30 s - 2 × 6 s = 18 s, 6 s of 24 s: a quarter
