@@ -277,6 +277,11 @@ class _Plateau:
     def __init__(self) -> None:
         self._best, self._since = 0, time.perf_counter()
 
+    @property
+    def best(self) -> int:
+        """The largest count seen."""
+        return self._best
+
     def stalled(self, count: int) -> bool:
         if count > self._best:
             self._best, self._since = count, time.perf_counter()
@@ -325,6 +330,9 @@ def wait_until_listed(server: Server, n_runs: int) -> int:
         if runs >= n_runs:
             return runs
         if plateau.stalled(runs):
+            # The most it listed: past its file descriptor limit the Rust data server also
+            # fails to answer now and then (TensorBoard's `/data/runs` then errs).
+            runs = plateau.best
             print(f"    tensorboard lists {runs} of {n_runs} runs; going on with those", flush=True)
             return runs
         time.sleep(0.5 if n_runs <= 10_000 else 5)
