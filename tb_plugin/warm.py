@@ -14,9 +14,8 @@ Freshness: while the thread runs, requests reuse its listing instead of listing 
 two of the thread's periods ago (10 s by default; TensorBoard itself reads new events every
 ``--reload_interval``, 5 s by default), and never more than `MAX_REUSE`; without the
 thread, as of at most `backend.LISTING_TTL`. The period grows with the cost of a pass, so
-warming takes at most `MAX_BUSY` of one core in CPU time (10,000 runs: ~0.3 s per 5 s), or
-up to `MAX_BUSY_FRESH` where that keeps its listing younger than `MAX_REUSE`, and it never
-waits more than `MAX_PERIOD` (`period`).
+warming takes at most `MAX_BUSY` of one core (10,000 runs: ~0.3 s per 5 s), or up to
+`MAX_BUSY_FRESH` where that keeps its listing younger than `MAX_REUSE` (`period`).
 
 The thread is a daemon, logs and carries on after any error (requests then list for
 themselves until a pass succeeds), and is off when the TensorBoard flag
@@ -43,10 +42,6 @@ DEFAULT_INTERVAL = 5.0
 MAX_BUSY = 0.1
 """Fraction of the time passes take at most, as a rule: the period is at least 1 / MAX_BUSY
 times the last pass."""
-
-MAX_PERIOD = 30.0
-"""Seconds the warmer waits at most, however costly its last pass (TensorBoard's own tabs
-refresh every 30 s): a pass made while TensorBoard loads says little about the next."""
 
 MAX_BUSY_FRESH = 0.25
 """Fraction of the time passes may take when that keeps their listing reusable (`period`)."""
@@ -80,17 +75,14 @@ def period(interval: float, took: float, busy: float | None = None) -> float:
     would leave that gap, the period is shortened to close it, as long as warming then
     takes at most `MAX_BUSY_FRESH` of a core (10,000 runs under the Python loader: passes
     of 2–3 s, every ≈24 s). Slower passes keep the 10% rule; requests then list for
-    themselves once the listing is too old. Never more than `MAX_PERIOD` (nor less than
-    `interval`): a pass made while TensorBoard's Python loader was loading took 80 s (13 s
-    of CPU) at 10,000 runs, and a period of ten times that left requests listing for
-    themselves for minutes after loading had ended.
+    themselves once the listing is too old.
     """
     busy = took if busy is None else busy
     wait = max(interval, busy / MAX_BUSY)
     fresh = MAX_REUSE - 2 * took
     if wait > fresh and fresh >= interval and busy <= MAX_BUSY_FRESH * (fresh + took):
-        wait = fresh
-    return max(interval, min(wait, MAX_PERIOD))
+        return fresh
+    return wait
 
 
 class Warmer:
