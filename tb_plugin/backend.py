@@ -541,34 +541,30 @@ class Backend:
             sorted(config_content.items()),
         )
         if cached is not None and cached[0] == fingerprint:
-            # What is kept is made once the listing calls' answers are gone, so that it
-            # does not pin their memory (a few small objects per listing otherwise hold
-            # whole allocator arenas: ≈15 MB more after a few minutes of warming).
-            del listing, run_tags, config_content
-            self._keep_listing(
-                experiment, ScalarListing.from_columns(runs, columns, now, cached[1].records)
+            view, records = cached[1], cached[1].records
+        else:
+            records = data.read_runs(self._provider, ctx, experiment, listing)
+            new = [r.run for r in records if r.run not in self._names]
+            if new:
+                if len(self._names) + len(new) > _NAME_CACHE_SIZE:
+                    self._names.clear()
+                    new = [r.run for r in records]
+                self._names.update(
+                    zip(new, naming.parse_run_names(new, self._patterns), strict=True)
+                )
+            parsed = {r.run: self._names[r.run] for r in records}
+            view = build_view(
+                records,
+                parsed,
+                run_tags,
+                config_content,
+                sessions=set(listing.hparams),
+                snapshots=set(listing.snapshots),
+                patterns=self._patterns,
             )
-            del runs, columns
-            self._keep_view(experiment, fingerprint, cached[1], now)
-            release_free_memory()
-            return cached[1]
-        records = data.read_runs(self._provider, ctx, experiment, listing)
-        new = [r.run for r in records if r.run not in self._names]
-        if new:
-            if len(self._names) + len(new) > _NAME_CACHE_SIZE:
-                self._names.clear()
-                new = [r.run for r in records]
-            self._names.update(zip(new, naming.parse_run_names(new, self._patterns), strict=True))
-        parsed = {r.run: self._names[r.run] for r in records}
-        view = build_view(
-            records,
-            parsed,
-            run_tags,
-            config_content,
-            sessions=set(listing.hparams),
-            snapshots=set(listing.snapshots),
-            patterns=self._patterns,
-        )
+        # What is kept is made once the listing calls' answers are gone, so that it does not
+        # pin their memory (a few small objects per listing otherwise hold whole allocator
+        # arenas: ≈15 MB more after a few minutes of warming).
         del listing, run_tags, config_content
         self._keep_listing(experiment, ScalarListing.from_columns(runs, columns, now, records))
         del runs, columns
