@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import ctypes
 import dataclasses
 import functools
@@ -47,7 +48,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias
 
 import numpy as np
@@ -427,6 +428,8 @@ class Backend:
         # Experiment id to the age (s) up to which its listing is reused, for the
         # experiments a `warm.Warmer` re-lists in the background (`keep_fresh`).
         self._max_age: dict[str, float] = {}
+        # Set in a thread inside `reusing_listing`.
+        self._reusing = threading.local()
 
     @property
     def provider(self) -> provider.DataProvider:
@@ -468,9 +471,28 @@ class Backend:
 
     def max_listing_age(self, experiment: str) -> float:
         """Seconds a listing of `experiment` is reused: `LISTING_TTL`, or longer while
-        a warmer re-lists it in the background (`keep_fresh`)."""
+        a warmer re-lists it in the background (`keep_fresh`); any age in a thread
+        inside `reusing_listing`."""
+        if getattr(self._reusing, "active", False):
+            return math.inf
         with self._lock:
             return self._max_age.get(experiment, LISTING_TTL)
+
+    @contextlib.contextmanager
+    def reusing_listing(self) -> Iterator[None]:
+        """Within the block, this thread answers from the listings it finds, whatever
+        their age (other threads keep their freshness rules).
+
+        For a caller that has just listed (`view(..., max_age=0)`) and computes answers
+        from that listing: under TensorBoard's Python loader a listing of 10,000 runs
+        can take longer than `max_listing_age` while TensorBoard loads, and every
+        answer would otherwise list again.
+        """
+        self._reusing.active = True
+        try:
+            yield
+        finally:
+            self._reusing.active = False
 
     def keep_fresh(self, experiment: str, max_age: float | None) -> None:
         """Reuses `experiment`'s listing for up to `max_age` seconds (None: `LISTING_TTL`).

@@ -11,11 +11,15 @@ listing or the default metric's points changed. The answers are memoised per vie
 
 Freshness: while the thread runs, requests reuse its listing instead of listing themselves
 (`backend.Backend.keep_fresh`), so an answer reflects TensorBoard's data as of at most about
-two of the thread's periods ago (10 s by default; TensorBoard itself reads new events every
-``--reload_interval``, 5 s by default), and never more than `MAX_REUSE`; without the
-thread, as of at most `backend.LISTING_TTL`. The period grows with the cost of a pass, so
-warming takes at most `MAX_BUSY` of one core (10,000 runs: ~0.3 s per 5 s), or up to
-`MAX_BUSY_FRESH` where that keeps its listing younger than `MAX_REUSE` (`period`).
+two of the thread's periods ago (10 s by default while data arrive; TensorBoard itself reads
+new events every ``--reload_interval``, 5 s by default), and never more than `MAX_REUSE`;
+without the thread, as of at most `backend.LISTING_TTL`. Listing and computing are budgeted
+apart. The period grows with the cost of a listing, so listing takes at most `MAX_BUSY` of
+one core (10,000 runs: ~0.3 s per 5 s), or up to `MAX_BUSY_FRESH` where that keeps the
+listing younger than `MAX_REUSE`, and grows rarer while nothing changes (`MAX_BUSY_IDLE`;
+all in `period`). A pass computes the first view only when something changed and at most
+`MAX_BUSY` of a core has gone to computing; otherwise it only lists, and a request computes
+what changed for itself.
 
 The thread is a daemon, logs and carries on after any error (requests then list for
 themselves until a pass succeeds), and is off when the TensorBoard flag
@@ -46,6 +50,12 @@ times the last pass."""
 MAX_BUSY_FRESH = 0.25
 """Fraction of the time passes may take when that keeps their listing reusable (`period`)."""
 
+MAX_BUSY_IDLE = 0.02
+"""Fraction of the time listing takes at most while nothing changes, as long as the listing
+stays reusable (`period`). Under TensorBoard's Python loader a listing is pure Python and
+holds the GIL: a tab opened during one waits for it (10,000 runs: ≈0.5 s of CPU, and
+opens of 0.3–1 s instead of 0.05 s)."""
+
 MAX_REUSE = 30.0
 """Seconds a request may reuse the warmer's listing at most, however long its passes take
 (TensorBoard's own tabs refresh every 30 s): past it, a request lists for itself."""
@@ -65,9 +75,9 @@ def first_view_query() -> queries.GroupsQuery:
     )
 
 
-def period(interval: float, took: float, busy: float | None = None) -> float:
+def period(interval: float, took: float, busy: float | None = None, idle: bool = False) -> float:
     """Seconds the warmer waits after a pass that took `took` seconds (wall time), of which
-    it was `busy` seconds on a CPU (default: all of them).
+    it was `busy` seconds on a CPU (default: all of them), and found nothing changed if `idle`.
 
     `interval`, or 1 / `MAX_BUSY` times the busy time when that is longer. But requests reuse a
     listing only while it is younger than `MAX_REUSE`, and the next one lands a period and
@@ -75,13 +85,17 @@ def period(interval: float, took: float, busy: float | None = None) -> float:
     would leave that gap, the period is shortened to close it, as long as warming then
     takes at most `MAX_BUSY_FRESH` of a core (10,000 runs under the Python loader: passes
     of 2–3 s, every ≈24 s). Slower passes keep the 10% rule; requests then list for
-    themselves once the listing is too old.
+    themselves once the listing is too old. While nothing changes, the period grows to
+    1 / `MAX_BUSY_IDLE` times the busy time, up to the longest that keeps the listing
+    reusable: new data then show up to that period late, never later than `MAX_REUSE`.
     """
     busy = took if busy is None else busy
     wait = max(interval, busy / MAX_BUSY)
     fresh = MAX_REUSE - 2 * took
     if wait > fresh and fresh >= interval and busy <= MAX_BUSY_FRESH * (fresh + took):
         return fresh
+    if idle:
+        return max(wait, min(fresh, busy / MAX_BUSY_IDLE))
     return wait
 
 
@@ -93,6 +107,12 @@ class Warmer:
         self._interval = interval
         self._stop = threading.Event()
         self._seen: tuple[Any, ...] | None = None
+        # Monotonic time before which a pass only lists (`_loop`); the last pass's CPU
+        # seconds of listing and of computing, and whether it found something changed.
+        self._compute_after = 0.0
+        self._listing_busy = 0.0
+        self._computing_cost = 0.0
+        self._changed = True
         self.warmed = 0
         """How many times the first view was computed (for tests)."""
         self._thread = threading.Thread(target=self._loop, name="rungroups-warm", daemon=True)
@@ -109,51 +129,69 @@ class Warmer:
         wait = self._interval
         while not self._stop.wait(wait):
             started = time.monotonic()
-            started_cpu = time.thread_time()
             try:
-                self.warm_once()
+                computed = self.warm_once(compute=started >= self._compute_after)
             except Exception:  # noqa: BLE001 - a warming failure must never stop TensorBoard
                 logger.warning("Run Groups: warming the first view failed", exc_info=True)
                 self._backend.keep_fresh("", None)  # requests list for themselves
                 wait = self._interval
                 continue
-            took = time.monotonic() - started
-            # CPU, not wall time, is what the 10% rule bounds: while TensorBoard's Python
-            # loader loads, a pass waits for the GIL most of its 10–30 s, and a period of 10×
-            # that left requests listing for themselves minutes after loading ended. The
-            # listing calls run half in this thread and half in the pool beside it: ×2.
-            busy = min(took, 2 * (time.thread_time() - started_cpu))
-            wait = period(self._interval, took, busy)
+            ended = time.monotonic()
+            took = ended - started
+            # Listing and computing are budgeted apart. The listing recurs every pass and
+            # keeps requests from listing for themselves: its cost sets the period. The
+            # first view is computed only when something changed, at most `MAX_BUSY` of a
+            # core: a pass made while TensorBoard's Python loader loads 10,000 runs
+            # computes for ≈13 s of CPU, and a period of ten times that (as when one
+            # budget covered both) left requests listing for themselves for minutes
+            # after loading ended, while a listing there costs ≈0.5 s.
+            listing_busy = self._listing_busy
+            wait = period(self._interval, took, listing_busy, idle=not self._changed)
+            if computed:
+                self._compute_after = ended + self._computing_cost / MAX_BUSY
             if not self._stop.is_set():
-                # A listing is at most one period, one pass and the next listing old.
+                # A listing is at most one pass, one period and the next listing old.
                 self._backend.keep_fresh("", min(2 * (wait + took), MAX_REUSE))
 
-    def warm_once(self) -> bool:
-        """Lists the experiment and computes the first view if it or its metric changed.
+    def warm_once(self, compute: bool = True) -> bool:
+        """Lists the experiment and computes the first view if it or its metric changed
+        (and `compute`; otherwise requests find a fresh listing and compute for
+        themselves).
 
         Returns:
           Whether it computed anything.
         """
         ctx = RequestContext()
         b = self._backend
+        started, started_cpu = time.monotonic(), time.thread_time()
         view = b.view(ctx, "", max_age=0)
+        # CPU, not wall time, is what the budgets bound: while TensorBoard's Python loader
+        # loads, a listing waits for the GIL most of its time. The listing calls run half
+        # in this thread and half in the pool beside it: ×2.
+        took = time.monotonic() - started
+        self._listing_busy = min(took, 2 * (time.thread_time() - started_cpu))
+        self._computing_cost = 0.0
         if not view.records:
+            self._changed = False
             return False
-        query = first_view_query()
-        groups_query = answers.with_auto_metric(view, query)
-        listed = answers.listing_key(b, ctx, "", view, groups_query)
-        # The view itself (not its id, which a new view may reuse once the old is freed).
-        seen = (view, listed)
-        if seen == self._seen:
-            return False
-        started = time.monotonic()
-        answers.fields_encoded(b, ctx, "", queries.FieldsQuery())
-        answers.tags_encoded(b, ctx, "", queries.TagsQuery())
-        answers.runs_encoded(b, ctx, "", queries.RunsQuery())
-        answers.groups_encoded(b, ctx, "", query)
+        with b.reusing_listing():  # every answer below from the listing just taken
+            query = first_view_query()
+            groups_query = answers.with_auto_metric(view, query)
+            listed = answers.listing_key(b, ctx, "", view, groups_query)
+            # The view itself (not its id, which a new view may reuse once the old is freed).
+            seen = (view, listed)
+            self._changed = seen != self._seen
+            if not self._changed or not compute:
+                return False
+            started, started_cpu = time.monotonic(), time.thread_time()
+            answers.fields_encoded(b, ctx, "", queries.FieldsQuery())
+            answers.tags_encoded(b, ctx, "", queries.TagsQuery())
+            answers.runs_encoded(b, ctx, "", queries.RunsQuery())
+            answers.groups_encoded(b, ctx, "", query)
         self._seen = seen
         self.warmed += 1
         backend.release_free_memory()  # what computing the answers allocated and freed
+        self._computing_cost = time.thread_time() - started_cpu
         logger.info(
             "Run Groups: first view of %d runs warmed in %.2f s",
             len(view.records),

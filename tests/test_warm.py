@@ -201,3 +201,113 @@ def test_a_pass_that_mostly_waited_for_the_gil_does_not_stretch_the_period():
     assert warm.period(5.0, 20.0, busy=1.0) == 10.0
     assert warm.period(5.0, 2.0, busy=0.5) == 5.0
     assert warm.period(5.0, 2.0) == 20.0  # busy defaults to the wall time
+
+
+class SlowListing(CountingProvider):
+    """A real provider whose `list_scalars` takes `delay` seconds (a busy Python loader)."""
+
+    delay = 0.0
+
+    def __getattr__(self, name):
+        attr = super().__getattr__(name)
+        if name == "list_scalars":
+
+            def slow(*args, **kwargs):
+                time.sleep(self.delay)
+                return attr(*args, **kwargs)
+
+            return slow
+        return attr
+
+
+def test_a_pass_computes_from_its_own_listing_however_long_it_took(served):
+    provider = SlowListing(served.provider._inner)
+    reader = backend.Backend(provider, ())
+    provider.delay = backend.LISTING_TTL + 0.1  # older than requests reuse by the time it ends
+    warmer = warm.Warmer(reader, interval=3600)
+    assert warmer.warm_once() is True
+    # One listing (list_runs, two list_tensors, list_scalars via data.list_experiment's
+    # calls and the configs) and nothing listed again for the answers.
+    lists = provider.lists
+    provider.lists = 0
+    reader.view(RequestContext(), "", max_age=0)
+    assert lists == provider.lists
+    # Outside the pass, the freshness rules hold: a request lists again.
+    provider.lists = 0
+    provider.delay = 0.0
+    first_view(reader)
+    assert provider.lists > 0
+
+
+def test_a_pass_over_budget_only_lists_and_requests_compute_the_change(served):
+    warmer = warm.Warmer(served.reader, interval=3600)
+    assert warmer.warm_once() is True
+    served.reader.keep_fresh("", 60)
+    write_events(
+        str(served.logdir / "lr=0.01" / "seed=1" / "validation"),
+        [scalar_event("epoch_loss", 9, 0.5)],
+    )
+    served.multiplexer.Reload()
+    served.provider.lists = 0
+    assert warmer.warm_once(compute=False) is False
+    assert served.provider.lists > 0 and warmer.warmed == 1  # listed, computed nothing
+    served.provider.lists = 0
+    body = json.loads(gzip.decompress(first_view(served.reader)[3]))
+    assert served.provider.lists == 0  # the request answers from the warmer's listing ...
+    group = next(g for g in body["groups"] if g["values"] == [0.01])
+    assert [m["value"] for m in group["members"]] == [pytest.approx(0.5)]  # ... and is fresh
+    assert warmer.warm_once() is True  # next pass within budget: computes
+
+
+def test_computing_is_budgeted_apart_from_listing(served, monkeypatch):
+    # A first view that costs 0.3 s of CPU is computed again at most every 3 s
+    # (`MAX_BUSY`), while the warmer keeps listing every period (here 0.05 s).
+    groups_encoded = answers.groups_encoded
+
+    def costly(*args, **kwargs):
+        end = time.thread_time() + 0.3
+        while time.thread_time() < end:
+            pass
+        return groups_encoded(*args, **kwargs)
+
+    monkeypatch.setattr(answers, "groups_encoded", costly)
+    warmer = warm.Warmer(served.reader, interval=0.05).start()
+    try:
+        deadline = time.time() + 10
+        while warmer.warmed == 0 and time.time() < deadline:
+            time.sleep(0.01)
+        assert warmer.warmed == 1
+        computed_at = time.monotonic()
+        write_events(
+            str(served.logdir / "lr=0.01" / "seed=1" / "validation"),
+            [scalar_event("epoch_loss", 9, 0.5)],
+        )
+        served.multiplexer.Reload()
+        served.provider.lists = 0
+        time.sleep(1.0)
+        assert served.provider.lists >= 4 and warmer.warmed == 1  # listing, not computing
+        while warmer.warmed == 1 and time.time() < deadline:
+            time.sleep(0.01)
+        assert warmer.warmed == 2 and time.monotonic() - computed_at >= 0.3 / warm.MAX_BUSY
+    finally:
+        warmer.stop()
+
+
+@pytest.mark.parametrize("busy", [0.0, 0.05, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0])
+def test_while_nothing_changes_listing_grows_rarer_but_stays_reusable(busy):
+    took = 2 * busy
+    idle = warm.period(5.0, took, busy, idle=True)
+    active = warm.period(5.0, took, busy)
+    assert idle >= active  # never more often than while data arrive
+    if idle > active:
+        assert idle + 2 * took <= warm.MAX_REUSE  # requests never list for themselves
+        assert busy / idle <= warm.MAX_BUSY  # ... nor does it cost more than the rule
+        assert idle == pytest.approx(min(busy / warm.MAX_BUSY_IDLE, warm.MAX_REUSE - 2 * took))
+
+
+def test_an_idle_python_loader_lists_every_26_s_and_a_cheap_listing_keeps_the_interval():
+    # 10,000 runs under the Python loader (≈0.5 s of CPU, 1 s with the pool, 2 s of wall
+    # time beside TensorBoard's reloader) list about every 26 s instead of every 10 s.
+    assert warm.period(5.0, 2.0, 1.0) == 10.0
+    assert warm.period(5.0, 2.0, 1.0, idle=True) == 26.0
+    assert warm.period(5.0, 0.01, 0.005, idle=True) == 5.0
