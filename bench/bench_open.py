@@ -17,7 +17,7 @@ Goal (issue: the fast first view): at 10,000 runs, Run Groups ≤ 0.25× the HPa
 Usage::
 
     python bench/bench_open.py --runs 1000 --runs 10000 [--runs 50000] [--loader rust|python]
-        [--warm-interval 0] [--verbose]
+        [--warm-interval 0] [--no-tensorflow] [--only-rungroups] [--verbose]
 
 The Python loader needs minutes and ~4 GB at 10,000 runs; `--loader rust` alone is quicker.
 """
@@ -25,6 +25,7 @@ The Python loader needs minutes and ~4 GB at 10,000 runs; `--loader rust` alone 
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import sys
 import time
@@ -179,11 +180,20 @@ def memory_alone(n_runs: int, load_fast: bool, browser, no_tf: bool = False) -> 
 
 
 def bench(
-    n_runs: int, load_fast: bool, browser, extra_args: tuple[str, ...] = (), no_tf: bool = False
+    n_runs: int,
+    load_fast: bool,
+    browser,
+    extra_args: tuple[str, ...] = (),
+    no_tf: bool = False,
+    tabs: tuple[str, ...] = ("hparams", "rungroups"),
 ) -> dict[str, float]:
     warming = "--rungroups_warm_interval=0" not in extra_args
-    out: dict[str, Any] = {}
-    if warming:  # the plugin works from the start: TensorBoard alone is another process
+    out: dict[str, Any] = dict.fromkeys(
+        ("rss_alone_core", "rss_alone", "hparams_cold", "hparams_warm"), math.nan
+    )
+    if (
+        warming and "hparams" in tabs
+    ):  # the plugin works from the start: TB alone is another process
         out["rss_alone_core"], out["rss_alone"] = memory_alone(n_runs, load_fast, browser, no_tf)
     logdir = bench_backend.logdir_for(n_runs)
     server = bench_backend.Server(logdir, load_fast, extra_args, no_tf)
@@ -191,10 +201,10 @@ def bench(
         out["listed"] = _loaded(server, n_runs)
         out["rss_core"] = server.rss_mb()
         for phase in ("cold", "warm"):
-            for tab in ("hparams", "rungroups"):
+            for tab in tabs:
                 out[f"{tab}_{phase}"] = open_tab(browser, server.url, tab)
                 out[f"rss_{tab}_{phase}"] = server.rss_mb()
-        if not warming:  # the plugin did nothing before its tab: this process is "alone"
+        if not warming and "hparams" in tabs:  # the plugin did nothing before its tab
             out["rss_alone_core"], out["rss_alone"] = out["rss_core"], out["rss_hparams_cold"]
         out["routes"] = route_times(server)
         out["rss_routes"] = server.rss_mb()
@@ -220,6 +230,13 @@ def main() -> None:
         help="run tensorboard as its no-TensorFlow build (PyTorch users' install): the "
         "Python loader then opens each event file only to read it, where TensorFlow's "
         "reader keeps one descriptor per run (50,000 runs pass `ulimit -n` here)",
+    )
+    parser.add_argument(
+        "--only-rungroups",
+        action="store_true",
+        help="open only the Run Groups tab, with no second tensorboard for TensorBoard alone "
+        "(at 50,000 runs under the Python loader those take most of an hour); ratios and "
+        "memory added print as nan",
     )
     args = parser.parse_args()
     extra = (
@@ -248,7 +265,14 @@ def main() -> None:
         try:
             for n_runs in args.runs or [1000, 10_000]:
                 for loader in args.loader or ["rust", "python"]:
-                    r = bench(n_runs, loader == "rust", browser, extra, args.no_tensorflow)
+                    r = bench(
+                        n_runs,
+                        loader == "rust",
+                        browser,
+                        extra,
+                        args.no_tensorflow,
+                        ("rungroups",) if args.only_rungroups else ("hparams", "rungroups"),
+                    )
                     print(
                         f"{n_runs:>6} {loader:<7} {r['hparams_cold']:>11.2f}s "
                         f"{r['rungroups_cold']:>7.2f}s {r['rungroups_cold'] / r['hparams_cold']:>6.2f} "
