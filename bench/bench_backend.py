@@ -240,12 +240,16 @@ class Server:
         return total / 1024
 
     def close(self) -> None:
+        """Stops tensorboard; its log file is removed unless it had exited by itself."""
+        exited = self.proc.poll() is not None
         self.proc.terminate()
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self._log.close()
+        if not exited:
+            Path(self.log_path).unlink(missing_ok=True)
 
 
 def median_ms(fn, repeats: int = REPEATS) -> float:

@@ -213,6 +213,12 @@ def bench(
         server.close()
 
 
+def _cell(value: float, spec: str, unit: str = "") -> str:
+    """`value` formatted by `spec` with `unit`, or "-" as wide when it was not measured (NaN)."""
+    text = format(value, spec) + unit
+    return "-".rjust(len(text)) if math.isnan(value) else text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, action="append")
@@ -235,8 +241,8 @@ def main() -> None:
         "--only-rungroups",
         action="store_true",
         help="open only the Run Groups tab, with no second tensorboard for TensorBoard alone "
-        "(at 50,000 runs under the Python loader those take most of an hour); ratios and "
-        "memory added print as nan",
+        "(at 50,000 runs under the Python loader those take most of an hour); the HParams "
+        "times, ratios and TensorBoard alone print as -",
     )
     args = parser.parse_args()
     extra = (
@@ -258,7 +264,12 @@ def main() -> None:
         "(RSS of TensorBoard with its data server. TB alone: after loading and the HParams "
         "tab, the plugin never asked (`--rungroups_warm_interval=0`; with warming on, a "
         "separate tensorboard). With RG: after both tabs opened cold and warm. Added: "
-        "their difference over TB alone)"
+        "their difference over TB alone"
+        + (
+            "; HParams and TB alone not measured (--only-rungroups): -)"
+            if args.only_rungroups
+            else ")"
+        )
     )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -273,13 +284,15 @@ def main() -> None:
                         args.no_tensorflow,
                         ("rungroups",) if args.only_rungroups else ("hparams", "rungroups"),
                     )
+                    cold, warm = r["rungroups_cold"], r["rungroups_warm"]
+                    alone, rss = r["rss_alone"], r["rss_rungroups_warm"]
                     print(
-                        f"{n_runs:>6} {loader:<7} {r['hparams_cold']:>11.2f}s "
-                        f"{r['rungroups_cold']:>7.2f}s {r['rungroups_cold'] / r['hparams_cold']:>6.2f} "
-                        f"{r['hparams_warm']:>11.2f}s {r['rungroups_warm']:>7.2f}s "
-                        f"{r['rungroups_warm'] / r['hparams_warm']:>6.2f} "
-                        f"{r['rss_alone']:>7.0f}MB {r['rss_rungroups_warm']:>7.0f}MB "
-                        f"{(r['rss_rungroups_warm'] - r['rss_alone']) / r['rss_alone']:>6.1%}",
+                        f"{n_runs:>6} {loader:<7} {_cell(r['hparams_cold'], '11.2f', 's')} "
+                        f"{cold:>7.2f}s {_cell(cold / r['hparams_cold'], '6.2f')} "
+                        f"{_cell(r['hparams_warm'], '11.2f', 's')} {warm:>7.2f}s "
+                        f"{_cell(warm / r['hparams_warm'], '6.2f')} "
+                        f"{_cell(alone, '7.0f', 'MB')} {rss:>7.0f}MB "
+                        f"{_cell((rss - alone) / alone, '6.1%')}",
                         flush=True,
                     )
                     if FAILURES:
@@ -294,9 +307,9 @@ def main() -> None:
                             for name, (status, seconds) in r["routes"].items()
                         )
                         + f"; RSS after them {r['rss_routes']:.0f}MB "
-                        f"({(r['rss_routes'] - r['rss_alone']) / r['rss_alone']:+.1%} over TB "
-                        f"alone; TB alone right after loading {r['rss_alone_core']:.0f}MB, this "
-                        f"tensorboard {r['rss_core']:.0f}MB)",
+                        f"({_cell((r['rss_routes'] - alone) / alone, '+.1%').strip()} over TB "
+                        f"alone; TB alone right after loading {_cell(r['rss_alone_core'], '.0f', 'MB').strip()}, "
+                        f"this tensorboard {r['rss_core']:.0f}MB)",
                         flush=True,
                     )
         finally:

@@ -14,6 +14,10 @@ an open that finds the warmer's listing too old lists for itself: both show up h
 Usage::
 
     python bench/bench_reopen.py --runs 10000 [--loader python|rust] [--seconds 150]
+        [--warm-interval 0] [--verbose]
+
+TensorBoard's output goes to ``/tmp/rungroups-bench-tb-<pid>-<0|1>.log``, removed when the
+bench stops it and kept if tensorboard exited by itself.
 """
 
 from __future__ import annotations
@@ -55,18 +59,41 @@ def open_once(server: bench_backend.Server) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=10_000)
-    parser.add_argument("--loader", choices=("python", "rust"), default="python")
-    parser.add_argument("--seconds", type=float, default=150.0)
+    parser.add_argument(
+        "--runs", type=int, default=10_000, help="runs in the log directory (default 10000)"
+    )
+    parser.add_argument(
+        "--loader",
+        choices=("python", "rust"),
+        default="python",
+        help="TensorBoard's loader (default python: where a listing holds the GIL)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=150.0, help="how long to keep opening (default 150)"
+    )
+    parser.add_argument(
+        "--warm-interval",
+        type=float,
+        help="pass --rungroups_warm_interval to tensorboard (default: its default, "
+        f"{warm.DEFAULT_INTERVAL:g} s; 0: no warming, every open lists and computes)",
+    )
     parser.add_argument("--verbose", action="store_true", help="print every open")
     args = parser.parse_args()
+    extra = (
+        () if args.warm_interval is None else (f"--rungroups_warm_interval={args.warm_interval:g}",)
+    )
     server = bench_backend.Server(
-        bench_backend.logdir_for(args.runs), args.loader == "rust", (), False
+        bench_backend.logdir_for(args.runs), args.loader == "rust", extra, False
     )
     try:
         listed = bench_backend.wait_until_listed(server, args.runs)
         loaded = bench_backend.wait_until_loaded(server, listed)
-        print(f"{listed} runs loaded in {loaded:.0f} s ({args.loader} loader)", flush=True)
+        interval = warm.DEFAULT_INTERVAL if args.warm_interval is None else args.warm_interval
+        print(
+            f"{listed} runs loaded in {loaded:.0f} s ({args.loader} loader, "
+            + (f"warming every {interval:g} s or more)" if interval else "no warming)"),
+            flush=True,
+        )
         times = []
         deadline = time.perf_counter() + args.seconds
         while time.perf_counter() < deadline:

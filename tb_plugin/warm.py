@@ -44,17 +44,17 @@ DEFAULT_INTERVAL = 5.0
 """Seconds between two passes (TensorBoard reloads every 5 s by default)."""
 
 MAX_BUSY = 0.1
-"""Fraction of the time passes take at most, as a rule: the period is at least 1 / MAX_BUSY
-times the last pass."""
+"""Fraction of a core listing takes at most, as a rule (the period is at least 1 / MAX_BUSY
+times the last listing's cost), and computing the first view takes at most (`Warmer`)."""
 
 MAX_BUSY_FRESH = 0.25
-"""Fraction of the time passes may take when that keeps their listing reusable (`period`)."""
+"""Fraction of a core listing may take when that keeps the listing reusable (`period`)."""
 
 MAX_BUSY_IDLE = 0.02
 """Fraction of the time listing takes at most while nothing changes, as long as the listing
 stays reusable (`period`). Under TensorBoard's Python loader a listing is pure Python and
-holds the GIL: a tab opened during one waits for it (10,000 runs: ≈0.5 s of CPU, and
-opens of 0.3–1 s instead of 0.05 s)."""
+holds the GIL: a tab opened during one waits for it (10,000 runs: ≈0.5 s of CPU in the
+warming thread, counted ×2 for the pool, and opens of 0.3–1 s instead of 0.05 s)."""
 
 MAX_REUSE = 30.0
 """Seconds a request may reuse the warmer's listing at most, however long its passes take
@@ -76,18 +76,20 @@ def first_view_query() -> queries.GroupsQuery:
 
 
 def period(interval: float, took: float, busy: float | None = None, idle: bool = False) -> float:
-    """Seconds the warmer waits after a pass that took `took` seconds (wall time), of which
-    it was `busy` seconds on a CPU (default: all of them), and found nothing changed if `idle`.
+    """Seconds the warmer waits after a pass that took `took` seconds (wall time, listing and
+    computing), whose listing cost `busy` seconds of CPU (default: `took`), and that found
+    nothing changed if `idle`.
 
-    `interval`, or 1 / `MAX_BUSY` times the busy time when that is longer. But requests reuse a
+    `interval`, or 1 / `MAX_BUSY` times `busy` when that is longer. But requests reuse a
     listing only while it is younger than `MAX_REUSE`, and the next one lands a period and
     a pass later (about two passes, counting the one being waited out): when the 10% rule
-    would leave that gap, the period is shortened to close it, as long as warming then
-    takes at most `MAX_BUSY_FRESH` of a core (10,000 runs under the Python loader: passes
-    of 2–3 s, every ≈24 s). Slower passes keep the 10% rule; requests then list for
-    themselves once the listing is too old. While nothing changes, the period grows to
-    1 / `MAX_BUSY_IDLE` times the busy time, up to the longest that keeps the listing
-    reusable: new data then show up to that period late, never later than `MAX_REUSE`.
+    would leave that gap (a listing costing over ≈2.5 s), the period is shortened to close
+    it, as long as listing then takes at most `MAX_BUSY_FRESH` of a core. Costlier listings
+    keep the 10% rule; requests then list for themselves once the listing is too old. While
+    nothing changes, the period grows to 1 / `MAX_BUSY_IDLE` times `busy`, up to the longest
+    that keeps the listing reusable (10,000 runs under the Python loader: `busy` ≈1 s,
+    `took` ≈2 s, every 10 s while data arrive, every 26 s while idle): new data then show
+    up that much late, never later than `MAX_REUSE`.
     """
     busy = took if busy is None else busy
     wait = max(interval, busy / MAX_BUSY)
@@ -150,7 +152,8 @@ class Warmer:
             if computed:
                 self._compute_after = ended + self._computing_cost / MAX_BUSY
             if not self._stop.is_set():
-                # A listing is at most one pass, one period and the next listing old.
+                # A listing is at most this pass, a period and the next pass old: twice that
+                # leaves room for a next pass slower than this one.
                 self._backend.keep_fresh("", min(2 * (wait + took), MAX_REUSE))
 
     def warm_once(self, compute: bool = True) -> bool:
@@ -174,7 +177,8 @@ class Warmer:
         if not view.records:
             self._changed = False
             return False
-        with b.reusing_listing():  # every answer below from the listing just taken
+        # Every answer below from the listing just taken (or a newer one another thread took).
+        with b.reusing_listing():
             query = first_view_query()
             groups_query = answers.with_auto_metric(view, query)
             listed = answers.listing_key(b, ctx, "", view, groups_query)

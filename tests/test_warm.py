@@ -197,7 +197,7 @@ def test_the_period_keeps_the_listing_reusable_when_that_is_cheap(took):
 
 def test_a_pass_that_mostly_waited_for_the_gil_does_not_stretch_the_period():
     # 20 s of wall time, 1 s on a CPU (TensorBoard's Python loader loading): the period
-    # follows the CPU time (10 s), not 200 s, and keeps the listing reusable.
+    # follows the CPU time (10 s), not 200 s.
     assert warm.period(5.0, 20.0, busy=1.0) == 10.0
     assert warm.period(5.0, 2.0, busy=0.5) == 5.0
     assert warm.period(5.0, 2.0) == 20.0  # busy defaults to the wall time
