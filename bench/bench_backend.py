@@ -161,6 +161,11 @@ run_main()
 """
 
 
+def warm_args(interval: float | None) -> tuple[str, ...]:
+    """tensorboard's arguments for a ``--warm-interval`` option (None: its default)."""
+    return () if interval is None else (f"--rungroups_warm_interval={interval:g}",)
+
+
 class Server:
     """A real tensorboard process on a free port (`no_tf`: as TensorBoard without TensorFlow)."""
 

@@ -191,9 +191,8 @@ def bench(
     out: dict[str, Any] = dict.fromkeys(
         ("rss_alone_core", "rss_alone", "hparams_cold", "hparams_warm"), math.nan
     )
-    if (
-        warming and "hparams" in tabs
-    ):  # the plugin works from the start: TB alone is another process
+    # The plugin works from the start: TensorBoard alone is another process.
+    if warming and "hparams" in tabs:
         out["rss_alone_core"], out["rss_alone"] = memory_alone(n_runs, load_fast, browser, no_tf)
     logdir = bench_backend.logdir_for(n_runs)
     server = bench_backend.Server(logdir, load_fast, extra_args, no_tf)
@@ -245,9 +244,7 @@ def main() -> None:
         "times, ratios and TensorBoard alone print as -",
     )
     args = parser.parse_args()
-    extra = (
-        () if args.warm_interval is None else (f"--rungroups_warm_interval={args.warm_interval:g}",)
-    )
+    extra = bench_backend.warm_args(args.warm_interval)
     global VERBOSE
     VERBOSE = args.verbose
     from playwright.sync_api import sync_playwright

@@ -79,9 +79,7 @@ def main() -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="print every open")
     args = parser.parse_args()
-    extra = (
-        () if args.warm_interval is None else (f"--rungroups_warm_interval={args.warm_interval:g}",)
-    )
+    extra = bench_backend.warm_args(args.warm_interval)
     server = bench_backend.Server(
         bench_backend.logdir_for(args.runs), args.loader == "rust", extra, False
     )

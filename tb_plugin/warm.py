@@ -147,8 +147,7 @@ class Warmer:
             # computes for ≈13 s of CPU, and a period of ten times that (as when one
             # budget covered both) left requests listing for themselves for minutes
             # after loading ended, while a listing there costs ≈0.5 s.
-            listing_busy = self._listing_busy
-            wait = period(self._interval, took, listing_busy, idle=not self._changed)
+            wait = period(self._interval, took, self._listing_busy, idle=not self._changed)
             if computed:
                 self._compute_after = ended + self._computing_cost / MAX_BUSY
             if not self._stop.is_set():

@@ -86,6 +86,21 @@ def first_view(reader):
     )
 
 
+def add_loss(served, lr, value):
+    """Writes `epoch_loss` = `value` at step 9 for `lr=<lr>/seed=1` and has TensorBoard load it."""
+    write_events(
+        str(served.logdir / f"lr={lr}" / "seed=1" / "validation"),
+        [scalar_event("epoch_loss", 9, value)],
+    )
+    served.multiplexer.Reload()
+
+
+def member_values(body, lr):
+    """The member values of the `/groups` answer's group of `lr`."""
+    group = next(g for g in body["groups"] if g["values"] == [lr])
+    return [m["value"] for m in group["members"]]
+
+
 def test_after_warming_the_first_view_reads_and_lists_nothing(served):
     warmer = warm.Warmer(served.reader, interval=3600)
     assert warmer.warm_once() is True
@@ -114,15 +129,10 @@ def test_new_data_is_warmed_again_and_answers_stay_fresh(served):
     warmer = warm.Warmer(served.reader, interval=3600)
     assert warmer.warm_once() is True
     served.reader.keep_fresh("", 60)
-    write_events(
-        str(served.logdir / "lr=0.1" / "seed=1" / "validation"),
-        [scalar_event("epoch_loss", 9, 0.01)],
-    )
-    served.multiplexer.Reload()
+    add_loss(served, 0.1, 0.01)
     assert warmer.warm_once() is True  # the warmer lists whatever the age of the last listing
     body = json.loads(gzip.decompress(first_view(served.reader)[3]))
-    group = next(g for g in body["groups"] if g["values"] == [0.1])
-    assert pytest.approx(0.01) in [m["value"] for m in group["members"]]  # float32 on disk
+    assert pytest.approx(0.01) in member_values(body, 0.1)  # float32 on disk
 
 
 def test_a_request_waits_for_the_same_answer_being_computed():
@@ -243,19 +253,14 @@ def test_a_pass_over_budget_only_lists_and_requests_compute_the_change(served):
     warmer = warm.Warmer(served.reader, interval=3600)
     assert warmer.warm_once() is True
     served.reader.keep_fresh("", 60)
-    write_events(
-        str(served.logdir / "lr=0.01" / "seed=1" / "validation"),
-        [scalar_event("epoch_loss", 9, 0.5)],
-    )
-    served.multiplexer.Reload()
+    add_loss(served, 0.01, 0.5)
     served.provider.lists = 0
     assert warmer.warm_once(compute=False) is False
     assert served.provider.lists > 0 and warmer.warmed == 1  # listed, computed nothing
     served.provider.lists = 0
     body = json.loads(gzip.decompress(first_view(served.reader)[3]))
     assert served.provider.lists == 0  # the request answers from the warmer's listing ...
-    group = next(g for g in body["groups"] if g["values"] == [0.01])
-    assert [m["value"] for m in group["members"]] == [pytest.approx(0.5)]  # ... and is fresh
+    assert member_values(body, 0.01) == [pytest.approx(0.5)]  # ... and is fresh
     assert warmer.warm_once() is True  # next pass within budget: computes
 
 
@@ -278,11 +283,7 @@ def test_computing_is_budgeted_apart_from_listing(served, monkeypatch):
             time.sleep(0.01)
         assert warmer.warmed == 1
         computed_at = time.monotonic()
-        write_events(
-            str(served.logdir / "lr=0.01" / "seed=1" / "validation"),
-            [scalar_event("epoch_loss", 9, 0.5)],
-        )
-        served.multiplexer.Reload()
+        add_loss(served, 0.01, 0.5)
         served.provider.lists = 0
         time.sleep(1.0)
         assert served.provider.lists >= 4 and warmer.warmed == 1  # listing, not computing
