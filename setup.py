@@ -66,6 +66,12 @@ setuptools.setup(
             # client TensorBoard's own gfile reads S3 with.
             "moto[server]>=5",
             "boto3>=1.26",
+            # Oracles the statistics are checked against (effects: type-II ANOVA and
+            # power; across tasks: rliable's aggregates). rliable.library imports arch,
+            # and arch 7.x fails to import under pandas 3: arch 8 imports.
+            "statsmodels>=0.14",
+            "rliable>=1.2",
+            "arch>=8",
         ],
     },
     entry_points={
