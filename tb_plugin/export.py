@@ -34,9 +34,9 @@ import math
 import re
 from typing import Any
 
-from tb_plugin import answers
+from tb_plugin import answers, queries
 
-FORMATS = ("csv", "json", "markdown", "latex")
+FORMATS = queries.EXPORT_FORMATS
 """What `/export` and ``tb-rungroups ls`` write besides the terminal table."""
 
 CONTENT_TYPES = {

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from tensorboard import errors
 
-from tb_plugin import aggregate, backend, export, grouping, naming
+from tb_plugin import aggregate, backend, grouping, naming
 
 MAX_ARG_CHARS = 10_000
 MAX_REGEX_CHARS = 1000
@@ -521,6 +521,11 @@ class CurvesQuery:
         )
 
 
+EXPORT_FORMATS = ("csv", "json", "markdown", "latex")
+"""The formats of `/export` and `tb-rungroups ls --format` (`export.FORMATS`): kept here, below
+`answers` and `export`, so that no `tb_plugin` modules import each other in a circle."""
+
+
 @dataclasses.dataclass(frozen=True)
 class ExportQuery:
     """`/export`: the `/groups` arguments (a `GroupsQuery`) plus the file `format`."""
@@ -529,7 +534,7 @@ class ExportQuery:
 
     @classmethod
     def from_args(cls, args: Args) -> ExportQuery:
-        return cls(format=_choice(args, "format", export.FORMATS))
+        return cls(format=_choice(args, "format", EXPORT_FORMATS))
 
 
 def multidict(pairs: Sequence[tuple[str, str]]) -> Args:
