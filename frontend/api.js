@@ -2,7 +2,7 @@
 // URLs are relative to the iframe's <base href="plugin/rungroups/">, so
 // --path_prefix and experiment-scoped URLs keep working.
 
-import { curvesQuery, exportQuery, groupsQuery, tableCurvesQuery } from "./url_state.js";
+import { curvesQuery, exportQuery, groupsQuery, tableCurvesQuery } from "./state.js";
 
 /** A failed request, with the backend's one-line message. */
 export class ApiError extends Error {
@@ -103,7 +103,7 @@ export function fetchTags() {
  * Groups, members and statistics for a state (`/groups`).
  * @param {object} state
  * @param {object} [curves]  also answer with the chart's curves and the first
- *   rows' sparklines (see url_state.tableCurvesQuery)
+ *   rows' sparklines (see state.tableCurvesQuery)
  */
 export function fetchGroups(state, curves = undefined) {
   const extra = curves ? `&${tableCurvesQuery(curves)}` : "";
@@ -135,6 +135,14 @@ export function primeCurves(state, keys, maxPoints, curve, answer) {
   const path = `./curves?${curvesQuery(state, keys, maxPoints, curve)}`;
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
   cache.set(path, Promise.resolve(answer));
+}
+
+/**
+ * Any route's answer, cached (a view's: `effects?…`, `benchmark?…`).
+ * @param {string} path  relative to the plugin, with its query string
+ */
+export function fetchPath(path) {
+  return cached(`./${path}`);
 }
 
 /**

@@ -4,7 +4,7 @@
 import { App } from "./app.js";
 import { HostChannel } from "./ipc.js";
 import { followTheme } from "./theme.js";
-import { PLUGIN, stateFromUrlData, urlDataFromHash } from "./url_state.js";
+import { PLUGIN, stateFromUrlData, urlDataFromHash } from "./state.js";
 
 function addStylesheet(href) {
   const link = document.createElement("link");

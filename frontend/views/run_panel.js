@@ -1,6 +1,7 @@
 // The run detail panel: everything known about one run, each value once —
 // status, parameters (parsed and recorded, merged), the command line, the
-// rest of the metadata, the trial's runs, latest scalars — and "copy run path".
+// rest of the metadata, the trial's runs, latest scalars, how the name was
+// read — and "copy run path". `RunPanel` is the view; it never fetches.
 
 import { formatDuration, formatFieldValue, formatNumber, formatValue, formatWallTime, toNumber } from "../format.js";
 import { button, el } from "./dom.js";
@@ -123,6 +124,51 @@ function parameterTable(rows) {
 }
 
 /**
+ * How a run's name was read (`/runs`' `read`, when the backend gives it): one
+ * row per field with the rule that found it, the trial's rule and the runs it
+ * joined, and the suggested fix. Everything is text.
+ * @param {{fields?: {field: string, value: unknown, rule: string}[],
+ *   trial?: {trial: string, rule: string, joined?: string[]}|null, fix?: string|null}|null|undefined} read
+ * @returns {{fields: [string, string, string][], trial: [string, string]|null, joined: string[], fix: string|null}|null}
+ *   null when there is nothing to show
+ */
+export function readRows(read) {
+  if (!read || typeof read !== "object") return null;
+  const fields = (Array.isArray(read.fields) ? read.fields : []).map((f) => [String(f.field), formatFieldValue(f.value), String(f.rule || "")]);
+  const t = read.trial && typeof read.trial === "object" ? read.trial : null;
+  const trial = t ? [String(t.trial), String(t.rule || "")] : null;
+  const joined = t && Array.isArray(t.joined) ? t.joined.map(String) : [];
+  const fix = typeof read.fix === "string" && read.fix ? read.fix : null;
+  return { fields, trial, joined, fix };
+}
+
+function readSection(read) {
+  const rows = readRows(read);
+  if (!rows) return null;
+  const box = el("div", "rg-read");
+  if (rows.fields.length) {
+    const t = el("table", "rg-kv rg-read-fields");
+    const body = t.createTBody();
+    for (const [field, value, rule] of rows.fields) {
+      const tr = body.insertRow();
+      const v = el("td", "rg-kv-value", value);
+      v.append(" ", el("span", "rg-source rg-read-rule", rule));
+      tr.append(el("th", "rg-kv-key", field), v);
+    }
+    box.append(t);
+  } else {
+    box.append(el("p", "rg-muted", "no fields read from the name"));
+  }
+  if (rows.trial) {
+    const p = el("p", "rg-read-trial", `trial ${rows.trial[0]}: ${rows.trial[1]}`);
+    box.append(p);
+    if (rows.joined.length) box.append(el("p", "rg-read-joined rg-muted", `joined with ${rows.joined.join(", ")}`));
+  }
+  if (rows.fix) box.append(el("p", "rg-read-fix", `Fix: ${rows.fix}`));
+  return section("How it was read", box);
+}
+
+/**
  * Builds the panel for a /run answer. Each value shows once: parameters
  * merged from the name and the recorded hparams, the command line as one
  * line, the rest of the metadata, the latest scalars.
@@ -185,6 +231,8 @@ export function buildRunPanel(detail, handlers) {
     }
     panel.append(section("Runs of this trial", list));
   }
+  const read = readSection(detail.read);
+  if (read) panel.append(read);
   return panel;
 }
 
@@ -201,4 +249,36 @@ export function buildRunPanelMessage(run, message, onClose) {
   head.append(el("h2", "rg-panel-title", run), button("rg-close", "×", onClose, "Close (Esc)"));
   panel.append(head, el("p", "rg-muted", message));
   return panel;
+}
+
+/** The run panel view: the state's `run` (nothing when none), loading, failed or in detail. */
+export class RunPanel {
+  /** @param {{change: (patch: object) => void, copy: (text: string, what: string) => void}} actions */
+  constructor(actions) {
+    this.actions = actions;
+    this.element = el("div", "rg-panel-slot");
+  }
+
+  /**
+   * @param {object} state
+   * @param {{run: string, detail?: object, error?: string}|null} answer  the /run answer
+   *   for `state.run` (`/runs`' entry of the run gives `read`), its error, or null while it loads
+   */
+  update(state, answer) {
+    const run = state.run;
+    if (!run) return this.element.replaceChildren();
+    const close = () => this.actions.change({ run: null });
+    if (!answer || answer.run !== run || !answer.detail) {
+      const message = answer && answer.run === run && answer.error ? answer.error : "Loading…";
+      return this.element.replaceChildren(buildRunPanelMessage(run, message, close));
+    }
+    this.element.replaceChildren(
+      buildRunPanel(answer.detail, {
+        onClose: close,
+        onCopyPath: (path) => this.actions.copy(path, "Run path copied"),
+        onCopy: (text, what) => this.actions.copy(text, what),
+        onOpenRun: (r) => this.actions.change({ run: r }),
+      }),
+    );
+  }
 }

@@ -2,14 +2,17 @@
 // (and k), more metrics, the spread shown and the interval, the baseline,
 // text/regex filter, field-value filters, counts, exports (files and "Copy as
 // Markdown/LaTeX") and copy link.
-// It builds DOM and reports changes; it never fetches.
+// It builds DOM and calls actions; it never fetches.
 
-import { formatFieldValue } from "../format.js";
+import { countsLine, formatFieldValue } from "../format.js";
+import { varyingColumns } from "../group.js";
 import { regexError } from "../regex.js";
-import { DEFAULT_K, MAX_K } from "../url_state.js";
+import { DEFAULT_K, MAX_K } from "../state.js";
 import { button, el, labelled, select } from "./dom.js";
 
 const DEBOUNCE_MS = 250;
+// The state's keys the toolbar shows (the others change without rebuilding it).
+const SHOWN = ["by", "split", "reduction", "more", "k", "filter", "regex", "where", "baseline", "spread", "ci"];
 
 function debounced(fn) {
   let timer = 0;
@@ -22,11 +25,11 @@ function debounced(fn) {
 /** The toolbar view. */
 export class Toolbar {
   /**
-   * @param {{onChange: (patch: object) => void, onExport: (kind: string) => void,
-   *   onCopyLink: () => void}} handlers
+   * @param {{change: (patch: object) => void, exportTable: (kind: string) => void,
+   *   copyLink: () => void}} actions
    */
-  constructor(handlers) {
-    this.handlers = handlers;
+  constructor(actions) {
+    this.actions = actions;
     this.element = el("div", "rg-toolbar");
     this.element.setAttribute("role", "toolbar");
     this.counts = el("span", "rg-counts");
@@ -59,6 +62,44 @@ export class Toolbar {
   }
 
   /**
+   * Shows a state with the answers it has so far.
+   * @param {object} state
+   * @param {{fields: object, tags: object, query?: object, groups?: object|null,
+   *   groupsSplit?: string}} answer  /fields and /tags; `query` the state as asked of
+   *   the backend (its metric the default one when the state names none), `groups` the
+   *   last /groups answer and `groupsSplit` the split it was asked for
+   */
+  update(state, answer) {
+    const q = answer.query || state;
+    const g = answer.groups || null;
+    if (g !== this._for || state.by !== this._forBy) {
+      this._for = g;
+      this._forBy = state.by;
+      let constantBy = [];
+      if (g && state.by === null) {
+        const shown = new Set(varyingColumns(g.groups, g.by));
+        constantBy = g.by.filter((_, i) => !shown.has(i));
+      }
+      this._constantBy = constantBy;
+    }
+    const baseline = g && state.baseline ? g.groups.find((x) => x.key === state.baseline) : null;
+    const shown = { metric: q.metric };
+    for (const key of SHOWN) shown[key] = state[key];
+    this.show({
+      constantBy: this._constantBy,
+      fields: answer.fields.fields,
+      defaultBy: answer.fields.default_by,
+      tags: answer.tags.tags || [],
+      reductions: answer.tags.reductions || [],
+      state: shown,
+      // Until /groups answers, the last answer's split for the same metric and split choice.
+      usedSplit: g && g.metric === q.metric && answer.groupsSplit === q.split ? g.split : undefined,
+      baselineLabel: baseline ? baseline.label : null,
+    });
+    if (g) this.setCounts(countsLine(g.matched, g.groups.length) + (g.matched !== g.trials ? ` (of ${g.trials})` : ""));
+  }
+
+  /**
    * Rebuilds the controls for new fields/tags/state.
    * @param {{fields: object[], defaultBy: string[], tags: object[], reductions: string[],
    *   state: object, usedSplit: string|null, constantBy?: string[],
@@ -66,7 +107,7 @@ export class Toolbar {
    *   `constantBy` the default grouping's fields that the filters left
    *   constant (not shown as columns); `baselineLabel` the baseline group's label
    */
-  update(model) {
+  show(model) {
     // The same fields, tags and state as shown: nothing to rebuild (the tab
     // updates before fetching, and again when the answer names the split).
     const shown = JSON.stringify([model.defaultBy, model.state, model.usedSplit, model.constantBy, model.baselineLabel]);
@@ -107,11 +148,11 @@ export class Toolbar {
     const actions = el("div", "rg-toolbar-row rg-actions");
     actions.append(
       this.counts,
-      button("rg-export-csv", "Export CSV", () => this.handlers.onExport("csv"), "Download the table as CSV"),
-      button("rg-export-json", "Export JSON", () => this.handlers.onExport("json"), "Download the table as JSON"),
-      button("rg-copy-markdown", "Copy as Markdown", () => this.handlers.onExport("markdown"), "Copy the paper table (mean ± CI with n) as Markdown"),
-      button("rg-copy-latex", "Copy as LaTeX", () => this.handlers.onExport("latex"), "Copy the paper table (mean ± CI with n) as a LaTeX booktabs table"),
-      button("rg-copy-link", "Copy link", () => this.handlers.onCopyLink(), "Copy a link to this view"),
+      button("rg-export-csv", "Export CSV", () => this.actions.exportTable("csv"), "Download the table as CSV"),
+      button("rg-export-json", "Export JSON", () => this.actions.exportTable("json"), "Download the table as JSON"),
+      button("rg-copy-markdown", "Copy as Markdown", () => this.actions.exportTable("markdown"), "Copy the paper table (mean ± CI with n) as Markdown"),
+      button("rg-copy-latex", "Copy as LaTeX", () => this.actions.exportTable("latex"), "Copy the paper table (mean ± CI with n) as a LaTeX booktabs table"),
+      button("rg-copy-link", "Copy link", () => this.actions.copyLink(), "Copy a link to this view"),
       this.linkOut,
     );
     const focused = this._focusedInput();
@@ -170,7 +211,7 @@ export class Toolbar {
   }
 
   _change(patch) {
-    this.handlers.onChange(patch);
+    this.actions.change(patch);
   }
 
   _groupBy(s) {

@@ -1,7 +1,9 @@
-// The tab's state and its URL forms (tested with node --test): the hash keys
-// TensorBoard hands over through experimental.GetURLPluginData
-// (`p.rungroups.<key>`, prefix stripped), the link the "copy link" button
-// builds, and the query strings of the backend routes.
+// The tab's one state (tested with node --test): its keys and defaults, the
+// one `change(state, patch)` every control's patch goes through (with what it
+// implies and what must be drawn or fetched again), its URL forms — the hash
+// keys TensorBoard hands over through experimental.GetURLPluginData
+// (`p.rungroups.<key>`, prefix stripped) and the link "Copy link" builds — and
+// the query strings of the backend routes.
 
 /** The plugin name, as in `p.rungroups.<key>` hash keys. */
 export const PLUGIN = "rungroups";
@@ -27,6 +29,9 @@ export const DEFAULT_K = 5;
 export const MAX_K = 1000000;
 // Extra metric blocks a link may hold (a table stays readable).
 const MAX_MORE = 8;
+// A view's id (`view`, see app.js' VIEWS) and a field's id (`task`) as a link may hold them.
+const VIEW_ID = /^[a-z_]{1,40}$/;
+const FIELD_ID = /^[^&]{1,200}$/;
 
 /**
  * A fresh default state. `by: null` means the backend's default grouping and
@@ -35,6 +40,10 @@ const MAX_MORE = 8;
  */
 export function defaultState() {
   return {
+    // The view shown (app.js' VIEWS: "groups", the table and chart, first).
+    view: "groups",
+    // The field naming the task of an across-tasks view (`/benchmark?task=`).
+    task: "",
     by: null,
     metric: null,
     split: "",
@@ -90,6 +99,8 @@ export function stateFromUrlData(data) {
   const state = defaultState();
   if (!data || typeof data !== "object") return state;
   const get = (key) => (typeof data[key] === "string" ? data[key] : null);
+  if (VIEW_ID.test(get("view") || "")) state.view = get("view");
+  if (FIELD_ID.test(get("task") || "")) state.task = get("task");
   if (get("by") !== null) state.by = splitList(get("by"));
   if (get("metric")) state.metric = get("metric");
   if (SPLIT_NAME.test(get("split") || "")) state.split = get("split");
@@ -143,6 +154,8 @@ export function stateFromUrlData(data) {
 export function stateToUrlData(state) {
   const d = defaultState();
   const out = {};
+  if (state.view && state.view !== d.view) out.view = state.view;
+  if (state.task) out.task = state.task;
   if (state.by !== null && state.by !== undefined) out.by = state.by.join(",");
   if (state.metric) out.metric = state.metric;
   if (state.split) out.split = state.split;
@@ -220,6 +233,16 @@ export function urlDataFromHash(hash) {
     if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
   }
   return out;
+}
+
+/**
+ * The query string every route of a view takes (`/groups`, `/curves`, `/effects`,
+ * `/benchmark`): grouping, metric, split and filters.
+ * @param {object} state
+ * @returns {string}
+ */
+export function commonQuery(state) {
+  return commonParams(state).toString();
 }
 
 function commonParams(state) {
@@ -313,4 +336,45 @@ export function curvesQuery(state, keys, maxPoints, curve = {}) {
   if (curve.sparkline) q.set("sparkline", "true");
   for (const key of keys || []) q.append("group", key);
   return q.toString();
+}
+
+// What a change redraws or refetches, by state key (anything else: the groups again).
+const REDO = {
+  view: "view",
+  task: "view",
+  run: "run",
+  sort: "table",
+  expanded: "table",
+  spread: "table",
+  selected: "chart",
+  band: "curves",
+  log: "curves",
+  smoothing: "curves",
+  x: "curves",
+  seeds: "curves",
+};
+
+/**
+ * The one change every control makes: the state with `patch` applied and what
+ * it implies (a new grouping has no expanded rows, no baseline and the default
+ * chart groups), and what must be done again, widest first:
+ * "groups" (fetch /groups, then everything), "table" (draw the same answer again),
+ * "chart" (pick the chart's groups again and fetch their curves), "curves"
+ * (the same groups' curves with new options), "run" (the run panel), "view"
+ * (another view), or "none" (the patch changes nothing).
+ * @param {object} state
+ * @param {object} patch  some of the state's keys, with their new values
+ * @returns {{state: object, redo: Set<string>}}
+ */
+export function change(state, patch) {
+  const keys = Object.keys(patch).filter((k) => JSON.stringify(patch[k]) !== JSON.stringify(state[k]));
+  if (!keys.length) return { state, redo: new Set(["none"]) };
+  const next = { ...state, ...patch };
+  if ("by" in patch) {
+    next.expanded = [];
+    // A group key names a group of one grouping: a new grouping has no baseline.
+    if (!("baseline" in patch)) next.baseline = null;
+    next.selected = null;
+  }
+  return { state: next, redo: new Set(keys.map((k) => REDO[k] || "groups")) };
 }

@@ -9,7 +9,7 @@ import {
   stateFromUrlData,
   stateHash,
   stateToUrlData,
-} from "../url_state.js";
+} from "../state.js";
 
 // TensorBoard's own hash reader (tf_storage.getUrlHashDict): split on & and =.
 function readHash(hash) {
@@ -120,7 +120,7 @@ test("deep-linked groups are backend keys; old links listing values are ignored"
 });
 
 test("the plugin's keys are read from a TensorBoard hash", async () => {
-  const { urlDataFromHash } = await import("../url_state.js");
+  const { urlDataFromHash } = await import("../state.js");
   const hash = `#${stateHash(FULL)}&p.other.by=x&runFilter=y&p.rungroups.bad=%E0%A4%A`;
   assert.deepEqual(stateFromUrlData(urlDataFromHash(hash)), FULL);
   assert.deepEqual(urlDataFromHash("#timeseries"), {});
@@ -128,7 +128,7 @@ test("the plugin's keys are read from a TensorBoard hash", async () => {
 });
 
 test("smoothing, x axis, seeds and the interval band travel in the link", async () => {
-  const { curvesQuery, defaultState, stateFromUrlData, stateToUrlData } = await import("../url_state.js");
+  const { curvesQuery, defaultState, stateFromUrlData, stateToUrlData } = await import("../state.js");
   const d = defaultState();
   assert.equal(d.smoothing, 0.6);
   assert.deepEqual(stateToUrlData(d), {});
@@ -201,7 +201,7 @@ test("the first view asks /groups for the backend's default metric, sparklines a
 });
 
 test("the first view's /groups also asks for the chart's curves and the first sparklines", async () => {
-  const { tableCurvesQuery } = await import("../url_state.js");
+  const { tableCurvesQuery } = await import("../state.js");
   const base = { chart: null, chartGroups: 5, chartPoints: 500, smoothing: 0.6, x: "step", sparklines: 50, sparklinePoints: 40 };
   // The default tab's request: tb_plugin/warm.py's FIRST_VIEW_GROUPS (the backend keeps it ready).
   assert.equal(tableCurvesQuery(base), "chart_groups=5&chart_points=500&smoothing=0.6&sparklines=50&sparkline_points=40");
@@ -210,4 +210,50 @@ test("the first view's /groups also asks for the chart's curves and the first sp
   assert.equal(q.get("chart_groups"), "0");
   assert.equal(q.get("smoothing"), "0");
   assert.equal(q.get("x"), "wall");
+});
+
+test("deep links saved from the tab before the views restructure restore the same view", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { change, defaultState, shareLink, stateFromUrlData, urlDataFromHash } = await import("../state.js");
+  const saved = JSON.parse(readFileSync(new URL("./fixtures/deep_links_v1.json", import.meta.url), "utf8"));
+  assert.ok(saved.length >= 10);
+  for (const { link, state } of saved) {
+    const restored = stateFromUrlData(urlDataFromHash(link.split("#")[1]));
+    // The same state, on the Groups view (the only one then).
+    assert.deepEqual(restored, { ...state, view: "groups", task: "" }, link);
+    // And the same link back, for the links the tab itself made.
+    if (link.includes("darkMode")) assert.equal(shareLink(link, restored), link);
+  }
+  assert.deepEqual(change(defaultState(), {}).redo, new Set(["none"]));
+});
+
+test("change(patch): what a patch implies, and what is done again", async () => {
+  const { change, defaultState, stateFromUrlData, stateToUrlData } = await import("../state.js");
+  const s0 = { ...defaultState(), by: ["lr"], expanded: ["AbCdEfGhIjKlMnOp"], baseline: "AbCdEfGhIjKlMnOp", selected: ["q_rStUvWxYz-0123"] };
+  const regroup = change(s0, { by: ["lr", "bs"] });
+  assert.deepEqual(regroup.state, { ...s0, by: ["lr", "bs"], expanded: [], baseline: null, selected: null });
+  assert.deepEqual(regroup.redo, new Set(["groups"]));
+  assert.deepEqual(change(s0, { by: ["bs"], baseline: "ZZZZZZZZZZZZZZZZ" }).state.baseline, "ZZZZZZZZZZZZZZZZ");
+  // The same value again: nothing (a regex typed back to what is shown).
+  assert.deepEqual(change(s0, { by: ["lr"] }), { state: s0, redo: new Set(["none"]) });
+  const cases = [
+    [{ sort: { key: "mean", dir: -1 } }, ["table"]],
+    [{ expanded: [] }, ["table"]],
+    [{ spread: "std" }, ["table"]],
+    [{ selected: [] }, ["chart"]],
+    [{ smoothing: 0.9, band: "std" }, ["curves"]],
+    [{ run: "a/b" }, ["run"]],
+    [{ view: "effects" }, ["view"]],
+    [{ filter: "adam", log: true }, ["groups", "curves"]],
+  ];
+  for (const [patch, redo] of cases) {
+    const { state, redo: got } = change(s0, patch);
+    assert.deepEqual(got, new Set(redo), JSON.stringify(patch));
+    assert.deepEqual(state, { ...s0, ...patch });
+  }
+  // The view and task keys round-trip through the link; a bad view name is ignored.
+  const s = { ...defaultState(), view: "benchmark", task: "param.env" };
+  assert.deepEqual(stateToUrlData(s), { view: "benchmark", task: "param.env" });
+  assert.deepEqual(stateFromUrlData(stateToUrlData(s)), s);
+  assert.equal(stateFromUrlData({ view: "<x>" }).view, "groups");
 });
