@@ -229,6 +229,9 @@ export class FakeDocument {
   createElement(tag) {
     return new FakeElement(this, tag);
   }
+  createElementNS(_ns, tag) {
+    return new FakeElement(this, tag);
+  }
   createTextNode(text) {
     return new FakeText(this, text);
   }
