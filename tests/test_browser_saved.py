@@ -123,3 +123,37 @@ def test_saved_answers_draw_the_same_table_and_chart_as_the_live_tab(grid, page,
     assert errors == []
     assert all(u.startswith(ORIGIN) for u in asked)
     assert not any("/data/plugin" in u for u in asked)
+
+
+def _saved_links() -> list[str]:
+    path = os.path.join(REPO, "frontend", "tests", "fixtures", "deep_links_v1.json")
+    with open(path, encoding="utf-8") as f:
+        return [entry["link"] for entry in json.load(f)]
+
+
+# Links "Copy link" made in the tab before the views restructure (frontend/tests/fixtures),
+# and what each one shows.
+RESTORED = [
+    (3, ".rg-split", "validation"),
+    (7, ".rg-th[data-sort='mean'][aria-sort='descending']", None),
+    (9, ".rg-chart[data-smoothing='0.9'][data-axis='relative'][data-scale='log']", None),
+    (11, ".rg-panel-title", "lr=0.1,bs=32/seed_1/validation"),
+]
+
+
+@pytest.mark.parametrize(("index", "selector", "text"), RESTORED)
+def test_links_of_the_previous_release_restore_the_same_view(grid, page, index, selector, text):
+    link = _saved_links()[index]
+    page.goto(grid.tb.url + "#" + link.split("#", 1)[1])
+    page.wait_for_selector("iframe", timeout=60_000)
+    frame = page.frame_locator("iframe")
+    frame.locator(".rg-group-row").first.wait_for(timeout=60_000)
+    frame.locator(".rg-root[aria-busy='false']").wait_for(timeout=60_000)
+    shown = frame.locator(selector)
+    shown.first.wait_for(timeout=30_000)
+    if text is not None:
+        value = shown.input_value() if selector == ".rg-split" else shown.inner_text()
+        assert value == text
+    frame.locator(".rg-copy-link").click()
+    copied = frame.locator(".rg-link").input_value()
+    assert copied.split("#", 1)[1] == link.split("#", 1)[1]
