@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import "./browser_globals.js";
+import { FIELDS, TAGS, groupsAnswer } from "./answers_fixture.js";
+import { texts } from "./fake_dom.js";
+
+const { App, VIEWS } = await import("../app.js");
+const { GroupChart } = await import("../chart.js");
+const { commonQuery, defaultState } = await import("../state.js");
+
+// Waits until `ok()` holds (the controller's answers arrive over a few tasks and frames).
+async function until(ok, what) {
+  for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(ok(), what);
+}
+GroupChart.prototype.update = function (series) {
+  this.element.dataset.series = String(series.length);
+};
+
+// The routes, answered from memory; every path asked is kept.
+const asked = [];
+globalThis.fetch = async (path) => {
+  asked.push(path);
+  const route = path.replace(/^\.\//, "").split("?")[0];
+  const g = groupsAnswer();
+  const curves = { curves: g.groups.map((x) => ({ key: x.key, label: x.label, values: x.values, size: x.size, curve: { x: [0], mean: [1], lo: [1], hi: [1], count: [1] } })) };
+  const answers = { fields: FIELDS, tags: TAGS, groups: g, runs: { runs: [] }, curves, effects: { fields: ["lr"], query: path } };
+  const body = answers[route];
+  if (!body) return { ok: false, status: 404, statusText: "Not Found", text: async () => `no route ${route}` };
+  return { ok: true, status: 200, text: async () => JSON.stringify(body) };
+};
+
+// A second view, registered as app.js' VIEWS comment says.
+class EffectsView {
+  constructor(actions) {
+    this.actions = actions;
+    this.element = document.createElement("section");
+    this.element.className = "rg-effects";
+  }
+  update(state, answer) {
+    this.element.textContent = answer ? `fields: ${answer.fields.join(",")}` : "loading";
+  }
+}
+
+test("the controller: loads the Groups view, routes a change, and shows a registered view from its route", async () => {
+  VIEWS.push({ id: "effects", label: "Effects", View: EffectsView, route: (q) => `effects?${commonQuery(q)}` });
+  try {
+    const root = document.createElement("main");
+    const app = new App(root, { ...defaultState(), filter: "seed" }, { topHref: () => "http://h/" });
+    await app.load();
+    await until(() => root.querySelector(".rg-chart").dataset.series === "2" && root.getAttribute("aria-busy") === "false", "chart drawn");
+    assert.deepEqual(texts(root, ".rg-group-row .rg-size"), ["3", "2", "1"]);
+    assert.equal(root.querySelector(".rg-chart").dataset.series, "2");
+    assert.equal(root.querySelector(".rg-views").hidden, false);
+    assert.equal(root.getAttribute("aria-busy"), "false");
+    root.querySelector(".rg-view-effects").click();
+    await until(() => root.querySelector(".rg-content").lastChild.textContent === "fields: lr", "the effects view drew its answer");
+    assert.ok(asked.includes("./effects?metric=loss&filter=seed"), asked.join(" "));
+    app.change({ view: "groups" });
+    assert.ok(root.querySelector(".rg-content .rg-main"));
+    // A change of the run opens the panel; Escape-like close through change(patch).
+    app.change({ run: "lr=0.1/seed_0/train" });
+    assert.ok(root.classList.contains("rg-has-panel"));
+    app.change({ run: null });
+    assert.equal(root.classList.contains("rg-has-panel"), false);
+  } finally {
+    VIEWS.pop();
+  }
+});
