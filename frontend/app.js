@@ -8,7 +8,7 @@ import { indexTrials } from "./group.js";
 import { GroupsData } from "./groups_data.js";
 import { change, commonQuery, shareLink } from "./state.js";
 import { Banner, Toast } from "./views/banner.js";
-import { copyText, download, el } from "./views/dom.js";
+import { copyText, el } from "./views/dom.js";
 import { GroupsView } from "./views/groups.js";
 import { RunPanel } from "./views/run_panel.js";
 import { buildEmptyState, buildErrorState } from "./views/states.js";
@@ -21,7 +21,9 @@ import { ViewSwitcher } from "./views/switcher.js";
  * is drawn from /groups and /curves (groups_data.js). A new view is its import and one line, e.g.
  *   { id: "effects", label: "Effects", View: EffectsView, route: (q) => `effects?${commonQuery(q)}` },
  */
-export const VIEWS = [{ id: "groups", label: "Groups", View: GroupsView, route: null }];
+export const VIEWS = [
+  { id: "groups", label: "Groups", View: GroupsView, route: null },
+];
 
 /** The Run Groups tab. */
 export class App {
@@ -40,7 +42,7 @@ export class App {
     this.actions = {
       change: (patch) => this.change(patch),
       copy: (text, what) => this.copy(text, what),
-      exportTable: (kind) => this.exportTable(kind),
+      exportTable: (kind) => this.data.exportTable(kind),
       copyLink: () => this.copyLink(),
       wantSparklines: (keys) => this.data.sparks.want(keys),
     };
@@ -180,29 +182,6 @@ export class App {
   async copyLink() {
     const link = shareLink(this.env.topHref(), this.state);
     this.groups.toolbar.showLink(link, await copyText(link));
-  }
-
-  /**
-   * Exports the table through `/export` with the view's arguments, so the
-   * files and texts are what `tb-rungroups ls --format F` prints for the same
-   * view: CSV/JSON as a download, Markdown/LaTeX (the paper table) copied.
-   * @param {string} kind  "csv", "json", "markdown" or "latex"
-   */
-  async exportTable(kind) {
-    if (!this.answers.groups) return;
-    const q = this.query();
-    let text;
-    try {
-      text = await this._busy(api.fetchExport(q, kind));
-    } catch (e) {
-      return this._banner(`Could not export: ${e.message}`, true);
-    }
-    const stamp = q.metric ? `-${q.metric.replace(/[^\w.-]+/g, "_")}` : "";
-    if (kind === "csv" || kind === "json") return download(`run-groups${stamp}.${kind}`, text, kind === "csv" ? "text/csv" : "application/json");
-    const what = kind === "latex" ? "LaTeX" : "Markdown";
-    const ok = await copyText(text);
-    this.groups.toolbar.showExport(text, what, ok);
-    this.toast.show(ok ? `${what} table copied` : `${what} table below: copy it from there`);
   }
 
   /** Follows a theme change (chart colours live in its canvas). */

@@ -1,12 +1,14 @@
 // What the Groups view draws, fetched for app.js: /groups (the first view's
 // with the chart's curves and the first sparklines in one round trip), the
-// charted groups' /curves, and the rows' sparklines in batches (sparklines.js).
+// charted groups' /curves, the rows' sparklines in batches (sparklines.js), and
+// the table as a file (/export).
 // Each fetch has its request generation: an answer a newer request replaced
 // is dropped. No DOM here; answers go to `app.answers` and app._draw().
 
 import * as api from "./api.js";
 import { SPARKLINE_POINTS, SparklineBatcher } from "./sparklines.js";
 import { CHART_DEFAULT_GROUPS, CHART_POINTS } from "./views/chart_view.js";
+import { copyText, download } from "./views/dom.js";
 
 // Sparklines that come with the first view's /groups (more rows ask as they show).
 const FIRST_SPARKLINES = 50;
@@ -129,6 +131,30 @@ export class GroupsData {
       return;
     }
     if (mine === this.gen.chart) draw({ groups, curves: curves[0], raw: curves[1], lines: curves[2] });
+  }
+
+  /**
+   * Exports the table through `/export` with the view's arguments, so the
+   * files and texts are what `tb-rungroups ls --format F` prints for the same
+   * view: CSV/JSON as a download, Markdown/LaTeX (the paper table) copied.
+   * @param {string} kind  "csv", "json", "markdown" or "latex"
+   */
+  async exportTable(kind) {
+    const app = this.app;
+    if (!app.answers.groups) return;
+    const q = app.query();
+    let text;
+    try {
+      text = await app._busy(api.fetchExport(q, kind));
+    } catch (e) {
+      return app._banner(`Could not export: ${e.message}`, true);
+    }
+    const stamp = q.metric ? `-${q.metric.replace(/[^\w.-]+/g, "_")}` : "";
+    if (kind === "csv" || kind === "json") return download(`run-groups${stamp}.${kind}`, text, kind === "csv" ? "text/csv" : "application/json");
+    const what = kind === "latex" ? "LaTeX" : "Markdown";
+    const ok = await copyText(text);
+    app.groups.toolbar.showExport(text, what, ok);
+    app.toast.show(ok ? `${what} table copied` : `${what} table below: copy it from there`);
   }
 }
 
