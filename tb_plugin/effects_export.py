@@ -13,7 +13,8 @@ of the t interval (``mean (n=1)`` for one trial). A caption line says what was c
 The CSV (`to_csv`) is long: one row per field (``kind`` ``field``), one per value of each
 field (``value``), and one each for ``seed``, ``rest`` and ``main`` (the shares), with the
 columns `CSV_COLUMNS`. Numbers are written in full precision; missing ones empty. The tab's
-CSV (``frontend/views/effects.js``: ``effectsCsv``) writes the same text.
+CSV (``frontend/views/effects.js``: ``effectsCsv``) has the same rows and cells (numbers in
+JavaScript's shortest form: ``1`` where this writes ``1.0``).
 """
 
 from __future__ import annotations

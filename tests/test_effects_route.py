@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 
@@ -21,7 +22,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from backend_fixtures import App
-from conftest import scalar_event, write_events
+from conftest import REPO, scalar_event, write_events
 from scipy import stats as sps
 from statsmodels.stats.anova import anova_lm
 
@@ -225,3 +226,40 @@ def test_cli_bad_input_gives_one_line(logdir, args, message):
     assert done.returncode != 0 and done.stdout == ""
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("tb-rungroups: error:") and message in line
+
+
+def test_the_tabs_csv_has_the_clis_cells(logdir):
+    """frontend/views/effects.js' `effectsCsv` of a real answer: the CLI's CSV cell for
+    cell (numbers compared as numbers: JavaScript writes 1 where Python writes 1.0)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed (node >= 20 runs the front end's modules)")
+    a = App(str(logdir), "python")
+    try:
+        answer = a.json("/effects", metric="epoch_loss", reps="100")
+    finally:
+        a.close()
+    script = (
+        "import { effectsCsv } from './frontend/views/effects.js';"
+        "process.stdout.write(effectsCsv(JSON.parse(process.argv[1])));"
+    )
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", script, json.dumps(answer)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    tab = list(csv.reader(io.StringIO(done.stdout)))
+    cli = list(csv.reader(io.StringIO(effects_export.to_csv(answer))))
+    assert len(tab) == len(cli) > 10
+
+    def cell(text):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+    for tab_row, cli_row in zip(tab, cli, strict=True):
+        assert [cell(c) for c in tab_row] == [cell(c) for c in cli_row]
