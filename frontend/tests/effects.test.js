@@ -186,7 +186,8 @@ test("error bars are the per-value t intervals; n=1 is a point that says so, nev
 test("numeric values on a numeric axis, log past two decades; other values evenly spaced", () => {
   assert.deepEqual(valueAxis([0.0001, 0.001, 0.1]), { kind: "log", lo: 0.0001, hi: 0.1 });
   assert.deepEqual(valueAxis([32, 64, 128]), { kind: "linear", lo: 32, hi: 128 });
-  assert.deepEqual(valueAxis([1, 100]), { kind: "linear", lo: 1, hi: 100 }); // two decades exactly
+  assert.deepEqual(valueAxis([1, 99]), { kind: "linear", lo: 1, hi: 99 });
+  assert.deepEqual(valueAxis([0.0003, 0.03]), { kind: "log", lo: 0.0003, hi: 0.03 }); // two decades, rounded
   assert.deepEqual(valueAxis([-1, 1000]), { kind: "linear", lo: -1, hi: 1000 });
   assert.equal(valueAxis(["adam", "sgd"]).kind, "category");
   assert.equal(valueAxis([1, null]).kind, "category");

@@ -58,8 +58,9 @@ export function percent(share) {
 
 /**
  * The axis of a field's values: numeric when every value is a finite number
- * (logarithmic when all are positive and the largest is more than 100 times the
- * smallest), else categorical (evenly spaced, in the answer's value order).
+ * (logarithmic when all are positive and they span two decades or more: the
+ * largest at least 100 times the smallest, up to rounding, so 0.0003…0.03 is
+ * logarithmic), else categorical (evenly spaced, in the answer's value order).
  * @param {unknown[]} values
  * @returns {{kind: "linear"|"log"|"category", lo: number, hi: number}}
  */
@@ -68,12 +69,35 @@ export function valueAxis(values) {
   if (!values.length || numbers.some((v) => v === null)) return { kind: "category", lo: 0, hi: Math.max(values.length - 1, 0) };
   const lo = Math.min(...numbers);
   const hi = Math.max(...numbers);
-  if (lo > 0 && hi / lo > 100) return { kind: "log", lo, hi };
+  if (lo > 0 && hi / lo >= 100 * (1 - 1e-9)) return { kind: "log", lo, hi };
   return { kind: "linear", lo, hi };
 }
 
+// Presentation attributes per class, so the figure reads alike in the tab and as an
+// exported file (no stylesheet there). The tab's stylesheet may override them by class
+// (CSS wins over presentation attributes); text and error bars follow the text colour.
+const PAINT = {
+  "rg-effects-svg": { "font-family": "sans-serif", "font-size": 12, fill: "currentColor" },
+  "rg-effects-bar": { fill: "#90caf9" },
+  "rg-effects-interval": { stroke: "currentColor", "stroke-width": 1.5 },
+  "rg-effects-errorbar": { stroke: "currentColor", "stroke-width": 1.5 },
+  "rg-effects-seed": { stroke: "#e53935", "stroke-width": 1.5, "stroke-dasharray": "4 3" },
+  "rg-effects-seed-label": { fill: "#e53935", "font-size": 11 },
+  "rg-effects-grid": { stroke: "#9e9e9e", "stroke-opacity": 0.3 },
+  "rg-effects-frame": { fill: "transparent", stroke: "#9e9e9e", "stroke-opacity": 0.6 },
+  "rg-effects-hit": { fill: "transparent" },
+  "rg-effects-mean": { fill: "#1976d2" },
+  "rg-effects-tick": { "fill-opacity": 0.7, "font-size": 11 },
+  "rg-effects-n1": { "fill-opacity": 0.7, "font-size": 11 },
+  "rg-effects-title": { "font-weight": 600 },
+  "rg-effects-warning": { fill: "#b26a00" },
+};
+const BAR_FILL = { rest: "#bdbdbd", below: "#cfd8dc" };
+
 function node(tag, attrs = {}, children = [], text) {
-  const out = { tag, attrs, children };
+  const paint = PAINT[String(attrs.class || "").split(" ")[0]];
+  const extra = paint ? Object.entries(paint).filter(([k]) => !(k in attrs)) : [];
+  const out = { tag, attrs: { ...attrs, ...Object.fromEntries(extra) }, children };
   if (text !== undefined) out.text = String(text);
   return out;
 }
@@ -101,9 +125,13 @@ function shareRows(answer, y0) {
     const low = toNumber(f.ci_low);
     const high = toNumber(f.ci_high);
     const name = kind === "field" ? shortField(f.field) : "interactions";
-    const items = [node("text", { class: "rg-effects-label", x: LABEL - 8, y: y + ROW / 2 + 4, "text-anchor": "end" }, [], name)];
+    const items = [
+      node("rect", { class: "rg-effects-hit", x: 0, y, width: WIDTH, height: ROW }),
+      node("text", { class: "rg-effects-label", x: LABEL - 8, y: y + ROW / 2 + 4, "text-anchor": "end" }, [], name),
+    ];
     if (share !== null) {
-      items.push(node("rect", { class: `rg-effects-bar${kind === "rest" ? " rg-effects-bar-rest" : ""}`, x: x(0), y: y + 5, width: r1(x(share) - x(0)), height: ROW - 10 }));
+      const fill = kind === "rest" ? { fill: BAR_FILL.rest } : f.below_noise ? { fill: BAR_FILL.below } : {};
+      items.push(node("rect", { class: `rg-effects-bar${kind === "rest" ? " rg-effects-bar-rest" : ""}`, x: x(0), y: y + 5, width: r1(x(share) - x(0)), height: ROW - 10, ...fill }));
     }
     if (share !== null && low !== null && high !== null) {
       const attrs = { class: "rg-effects-interval", x1: x(low), x2: x(high), y1: y + ROW / 2, y2: y + ROW / 2, "data-low": low, "data-high": high };
@@ -171,7 +199,10 @@ function valuePanel(answer, f, y0) {
       for (const end of [low, high]) point.push(node("line", { class: "rg-effects-errorbar", x1: vx - 5, x2: vx + 5, y1: y(end), y2: y(end) }));
     }
     point.push(node("circle", { class: "rg-effects-mean", cx: vx, cy: y(mean), r: 3.5, "data-value": JSON.stringify(v.value), "data-mean": mean }));
-    if (v.n === 1) point.push(node("text", { class: "rg-effects-n1", x: vx + 7, y: y(mean) + 4 }, [], "n=1"));
+    if (v.n === 1) {
+      const leftOf = vx > right - 40; // near the right edge, the label goes left of the point
+      point.push(node("text", { class: "rg-effects-n1", x: leftOf ? vx - 7 : vx + 7, y: y(mean) + 4, "text-anchor": leftOf ? "end" : "start" }, [], "n=1"));
+    }
     items.push(node("g", { class: "rg-effects-point" }, point));
   });
   const axisName = `${shortField(f.field)}${axis.kind === "log" ? " (log scale)" : ""}`;
@@ -277,6 +308,7 @@ export function buildSvg(tree, doc, onField) {
   else for (const child of tree.children) element.appendChild(buildSvg(child, doc, onField));
   if (tree.field) {
     const field = tree.field;
+    element.setAttribute("cursor", "pointer");
     element.setAttribute("role", "button");
     element.setAttribute("tabindex", "0");
     element.setAttribute("aria-label", `Group the table by ${shortField(field)}`);
