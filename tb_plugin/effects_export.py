@@ -221,14 +221,9 @@ def terminal_table(answer: dict[str, Any]) -> str:
 
 def render(answer: dict[str, Any], fmt: str) -> str:
     """The answer in one of `FORMATS` (``json`` as `answers.encode` writes it)."""
-    if fmt == "table":
-        return terminal_table(answer)
-    if fmt == "csv":
-        return to_csv(answer)
-    if fmt == "markdown":
-        return to_markdown(answer)
-    if fmt == "latex":
-        return to_latex(answer)
     if fmt == "json":
         return answers.encode(answer) + "\n"
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    writers = {"table": terminal_table, "csv": to_csv, "markdown": to_markdown, "latex": to_latex}
+    if fmt not in writers:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return writers[fmt](answer)

@@ -5,6 +5,16 @@ import { defaultState } from "../url_state.js";
 
 const HOSTILE = '<img src=x onerror="alert(1)"> & </svg>';
 
+// A field the design cannot separate (df 0): no share, no test, its values still there.
+function inseparable(field, a, b) {
+  const none = { share: null, ci_low: null, ci_high: null, ss: null, df: 0, f_value: null, p_value: null, p_holm: null, below_noise: null };
+  const values = [
+    { value: a, mean: 0.7, std: 0.1, n: 19, ci_low: 0.65, ci_high: 0.75 },
+    { value: b, mean: 0.9, std: null, n: 1, ci_low: null, ci_high: null },
+  ];
+  return { field, ...none, values };
+}
+
 // An /effects answer as the backend gives it (shape of tb_plugin/http_api.md).
 function answer() {
   return {
@@ -63,38 +73,8 @@ function answer() {
           { value: 128, mean: 0.83, std: 0.1, n: 11, ci_low: 0.76, ci_high: 0.9 },
         ],
       },
-      {
-        field: "param.opt",
-        share: null,
-        ci_low: null,
-        ci_high: null,
-        ss: null,
-        df: 0,
-        f_value: null,
-        p_value: null,
-        p_holm: null,
-        below_noise: null,
-        values: [
-          { value: HOSTILE, mean: 0.7, std: 0.1, n: 19, ci_low: 0.65, ci_high: 0.75 },
-          { value: null, mean: 0.9, std: null, n: 1, ci_low: null, ci_high: null },
-        ],
-      },
-      {
-        field: "param.width",
-        share: null,
-        ci_low: null,
-        ci_high: null,
-        ss: null,
-        df: 0,
-        f_value: null,
-        p_value: null,
-        p_holm: null,
-        below_noise: null,
-        values: [
-          { value: 64, mean: 0.7, std: 0.1, n: 19, ci_low: 0.65, ci_high: 0.75 },
-          { value: 128, mean: 0.9, std: null, n: 1, ci_low: null, ci_high: null },
-        ],
-      },
+      inseparable("param.opt", HOSTILE, null),
+      inseparable("param.width", 64, 128),
     ],
     inseparable: [["param.opt", "param.width"]],
   };
