@@ -16,7 +16,8 @@ P(improvement)), and prints each as a ratio to the first.
 
 A last row times ``/effects`` (SPEC §5b: per-value t intervals, type-II shares, F tests and
 the 1,000-resample bootstrap of the shares) of 4 fields (``lr,bs,opt,host``) against
-``/groups`` of the same view (the same ``by``), interleaved, median of 15 rounds.
+``/groups`` of the same view (the same ``by``), interleaved, median of 15 rounds, and the
+statistics alone (``effects.analyse`` over the same values, no listing and no reads).
 
 Usage: ``python bench/bench_stats.py --runs 10000`` (``--only-effects``: the last row only)
 """
@@ -24,6 +25,7 @@ Usage: ``python bench/bench_stats.py --runs 10000`` (``--only-effects``: the las
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -41,7 +43,7 @@ from tensorboard.plugins import base_plugin  # noqa: E402
 from tensorboard.util import grpc_util  # noqa: E402
 from werkzeug import test as werkzeug_test  # noqa: E402
 
-from tb_plugin import aggregate, plugin  # noqa: E402
+from tb_plugin import aggregate, effects, plugin  # noqa: E402
 
 PREFIX = "/data/plugin/rungroups"
 ROUNDS = 15
@@ -161,11 +163,27 @@ def effects_row(client: werkzeug_test.Client) -> None:
             times[route].append(time.perf_counter() - started)
             assert response.status_code == 200, response.get_data(as_text=True)[:300]
     groups_ms, effects_ms = (statistics.median(times[r]) * 1000 for r in times)
+    # The statistics alone (no listing, no reads): `effects.analyse` over the values and
+    # fields of the same trials, as /groups gives them.
+    table = client.get(PREFIX + "/groups", query_string=query).get_json()
+    values, columns = [], {f: [] for f in table["by"]}
+    for group in table["groups"]:
+        for member in group["members"]:
+            if isinstance(member["value"], float | int) and math.isfinite(member["value"]):
+                values.append(member["value"])
+                for f, v in zip(table["by"], group["values"], strict=True):
+                    columns[f].append(v)
+    alone = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        effects.analyse(values, columns)
+        alone.append(time.perf_counter() - started)
     print(
         f"effects of {len(fields)} fields ({', '.join(fields)}) over {answer['trials']} trials in "
         f"{answer['configurations']} configurations, {answer['reps']} resamples: "
         f"/effects {effects_ms:.0f}ms, /groups {groups_ms:.0f}ms (same by), "
-        f"ratio {effects_ms / groups_ms:.2f}"
+        f"ratio {effects_ms / groups_ms:.2f}; the statistics alone (effects.analyse) "
+        f"{statistics.median(alone) * 1000:.0f}ms"
     )
 
 

@@ -287,3 +287,25 @@ def test_equal_numbers_are_one_level_and_booleans_are_not_numbers():
     answer = effects.analyse([1.0, 2.0, 3.0, 4.0], {"x": [1, 1.0, True, True]})
     values = answer["fields"][0]["values"]
     assert [(v["value"], v["n"]) for v in values] == [(1, 2), (True, 2)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_unbalanced_designs_match_statsmodels(seed):
+    """Three fields of 2–4 levels, 0–4 trials per configuration (empty cells included)."""
+    rng = np.random.default_rng(1000 + seed)
+    levels = [list(range(int(rng.integers(2, 5)))) for _ in range(3)]
+    rows = []
+    for a in levels[0]:
+        for b in levels[1]:
+            for c in levels[2]:
+                for _ in range(int(rng.integers(0, 5))):
+                    y = a * 0.3 - b * 0.2 + rng.normal() * (1 + c)
+                    rows.append({"a": f"a{a}", "b": b, "c": float(c), "y": y})
+    df = pd.DataFrame(rows)
+    fields = ("a", "b", "c")
+    model = smf.ols("y ~ C(a) + C(b) + C(c)", df).fit()
+    # These seeds give designs of full rank (confounded ones are tested above).
+    assert np.linalg.matrix_rank(model.model.exog) == model.model.exog.shape[1]
+    answer = analyse(df, fields=fields, reps=50)
+    check_against_statsmodels(df, fields, answer)
+    check_values_against_scipy(df, answer)
