@@ -263,3 +263,65 @@ def test_the_tabs_csv_has_the_clis_cells(logdir):
 
     for tab_row, cli_row in zip(tab, cli, strict=True):
         assert [cell(c) for c in tab_row] == [cell(c) for c in cli_row]
+
+
+# --- the Effects view in a real browser -------------------------------------------------------
+
+FRONTEND = os.path.join(REPO, "frontend")
+ORIGIN = "http://effects.test"
+TYPES = {".js": "text/javascript", ".html": "text/html"}
+
+
+def test_the_effects_view_draws_the_answer_and_clicking_a_field_groups_by_it(page, logdir):
+    """frontend/views/effects.js in headless Chromium over a real /effects answer: the
+    fields in rank order, each error bar the answer's interval, and a click (or Enter) on
+    a field asks for the table grouped by it. (The tab's wiring is tested with the tab.)"""
+    a = App(str(logdir), "python")
+    try:
+        answer = a.json("/effects", metric="epoch_loss")
+    finally:
+        a.close()
+
+    def serve(route):
+        path = route.request.url[len(ORIGIN) + 1 :]
+        if path == "index.html":
+            return route.fulfill(body="<!doctype html><body></body>", content_type="text/html")
+        full = os.path.realpath(os.path.join(FRONTEND, path))
+        assert full.startswith(FRONTEND + os.sep) and os.path.isfile(full), path
+        with open(full, "rb") as f:
+            route.fulfill(body=f.read(), content_type=TYPES[os.path.splitext(full)[1]])
+
+    page.route(ORIGIN + "/**", serve)
+    page.goto(ORIGIN + "/index.html")
+    page.evaluate(
+        """async (answer) => {
+            const { EffectsView } = await import("./views/effects.js");
+            window.changes = [];
+            const view = new EffectsView({ change: (patch) => window.changes.push(patch) });
+            document.body.append(view.element);
+            view.update({ by: null }, null);
+            window.loading = view.element.textContent;
+            view.update({ by: null }, answer);
+        }""",
+        answer,
+    )
+    assert page.evaluate("window.loading") == "Loading effects…"
+    labels = page.locator(".rg-effects-label").all_text_contents()
+    assert labels == ["lr", "opt", "interactions"]
+    bars = page.locator(".rg-effects-panel").first.locator(".rg-effects-errorbar[data-low]")
+    drawn = [
+        (
+            json.loads(b.get_attribute("data-value")),
+            float(b.get_attribute("data-low")),
+            float(b.get_attribute("data-high")),
+        )
+        for b in bars.all()
+    ]
+    lr = answer["fields"][0]
+    assert drawn == [(v["value"], v["ci_low"], v["ci_high"]) for v in lr["values"]]
+    assert page.locator(".rg-effects-panel").first.get_attribute("data-axis") == "log"
+    page.locator(".rg-effects-row[data-field='param.opt']").click()
+    page.locator(".rg-effects-panel[data-field='param.lr']").focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("window.changes") == [{"by": ["param.opt"]}, {"by": ["param.lr"]}]
+    assert page.console_errors == []
