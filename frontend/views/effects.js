@@ -11,7 +11,7 @@
 //
 // The figure is first a plain tree ({tag, attrs, children, text, field}) built by
 // pure functions (`effectsFigure`, tested with node --test), then either DOM
-// nodes (`document.createElementNS`, text through textContent, never innerHTML)
+// nodes (`document.createElementNS`, text only through textContent)
 // or standalone SVG text (`effectsSvg`, escaped here) for "Export SVG".
 // `effectsCsv` is the CSV export: the columns and rows of
 // `tb_plugin/effects_export.py`'s `to_csv`.
