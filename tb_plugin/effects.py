@@ -210,6 +210,14 @@ def _identity(value: grouping.Value | None) -> tuple[Any, ...]:
 
 def _encode(column: Sequence[grouping.Value | None]) -> tuple[np.ndarray, list[Any]]:
     """Level codes 0..L−1 in value order (`grouping.value_sort_key`) and each level's value."""
+    types = set(map(type, column))
+    mixes_bools = bool in types and bool(types & {int, float})
+    if not mixes_bools and not (float in types and any(v != v for v in column)):
+        # Plain values are their own identity (1 == 1.0 hash alike; no True next to 1, no
+        # NaN): dictionaries at C speed.
+        levels = sorted(dict.fromkeys(column), key=grouping.value_sort_key)
+        code_of = {v: i for i, v in enumerate(levels)}
+        return np.fromiter(map(code_of.__getitem__, column), np.int64, len(column)), levels
     first: dict[tuple[Any, ...], grouping.Value | None] = {}
     raw = []
     for value in column:
