@@ -287,6 +287,12 @@ def test_equal_numbers_are_one_level_and_booleans_are_not_numbers():
     answer = effects.analyse([1.0, 2.0, 3.0, 4.0], {"x": [1, 1.0, True, True]})
     values = answer["fields"][0]["values"]
     assert [(v["value"], v["n"]) for v in values] == [(1, 2), (True, 2)]
+    nan_level = effects.analyse([1.0, 2.0, 3.0, 4.0], {"x": [math.nan, math.nan, 1.0, 1]})
+    values = nan_level["fields"][0]["values"]
+    assert [v["n"] for v in values] == [2, 2] and values[0]["value"] == 1.0
+    assert math.isnan(values[1]["value"])
+    text = effects.analyse([1.0, 2.0, 3.0], {"x": ["b", "a10", "a2"]})["fields"][0]["values"]
+    assert [v["value"] for v in text] == ["a2", "a10", "b"]  # natural order, as the table
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -309,9 +315,3 @@ def test_random_unbalanced_designs_match_statsmodels(seed):
     answer = analyse(df, fields=fields, reps=50)
     check_against_statsmodels(df, fields, answer)
     check_values_against_scipy(df, answer)
-    nan_level = effects.analyse([1.0, 2.0, 3.0, 4.0], {"x": [math.nan, math.nan, 1.0, 1]})
-    values = nan_level["fields"][0]["values"]
-    assert [v["n"] for v in values] == [2, 2] and values[0]["value"] == 1.0
-    assert math.isnan(values[1]["value"])
-    text = effects.analyse([1.0, 2.0, 3.0], {"x": ["b", "a10", "a2"]})["fields"][0]["values"]
-    assert [v["value"] for v in text] == ["a2", "a10", "b"]  # natural order, as the table
