@@ -14,12 +14,18 @@ previous release's shape: mean, std, min, median, max), with the t interval, wit
 percentile bootstrap (1,000 resamples) and with a baseline comparison (Welch, Holm,
 P(improvement)), and prints each as a ratio to the first.
 
-Usage: ``python bench/bench_stats.py --runs 10000``
+A last row times ``/effects`` (SPEC §5b: per-value t intervals, type-II shares, F tests and
+the 1,000-resample bootstrap of the shares) of 4 fields (``lr,bs,opt,host``) against
+``/groups`` of the same view (the same ``by``), interleaved, median of 15 rounds, and the
+statistics alone (``effects.analyse`` over the same values, no listing and no reads).
+
+Usage: ``python bench/bench_stats.py --runs 10000`` (``--only-effects``: the last row only)
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -37,7 +43,7 @@ from tensorboard.plugins import base_plugin  # noqa: E402
 from tensorboard.util import grpc_util  # noqa: E402
 from werkzeug import test as werkzeug_test  # noqa: E402
 
-from tb_plugin import aggregate, plugin  # noqa: E402
+from tb_plugin import aggregate, effects, plugin  # noqa: E402
 
 PREFIX = "/data/plugin/rungroups"
 ROUNDS = 15
@@ -82,6 +88,7 @@ def _no_interval(stats_by_group):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--only-effects", action="store_true", help="time /effects only")
     args = parser.parse_args()
     logdir = bench_backend.logdir_for(args.runs)
     client = client_for(logdir)
@@ -94,6 +101,12 @@ def main() -> None:
             raise SystemExit("the data server did not load every run")
         time.sleep(2)
     print(f"{args.runs} runs, {args.runs // 2} trials (Rust data server, in-process WSGI app)")
+    if not args.only_effects:
+        groupings(client)
+    effects_row(client)
+
+
+def groupings(client: werkzeug_test.Client) -> None:
     print(f"{'grouping':<10} {'groups':>6} {'no CI':>9} {'t':>9} {'bootstrap':>10} {'baseline':>9}")
     for name, by in GROUPINGS.items():
         base = {"metric": "epoch_loss"}
@@ -129,6 +142,49 @@ def main() -> None:
             f"{name:<10} {n_groups:>6} {plain:>7.0f}ms {t:>7.0f}ms {boot:>8.0f}ms {compared:>7.0f}ms"
             f"   ratios t {t / plain:.2f}, bootstrap {boot / plain:.2f}, baseline {compared / plain:.2f}"
         )
+
+
+EFFECTS_BY = "lr,bs,opt,host"
+
+
+def effects_row(client: werkzeug_test.Client) -> None:
+    """`/effects` of 4 fields against `/groups` of the same view, interleaved."""
+    query = urllib.parse.urlencode({"metric": "epoch_loss", "by": EFFECTS_BY})
+    answer = client.get(PREFIX + "/effects", query_string=query).get_json()
+    fields = [f["field"] for f in answer["fields"]]
+    times: dict[str, list[float]] = {"/groups": [], "/effects": []}
+    for route in times:  # warm the caches
+        client.get(PREFIX + route, query_string=query)
+    for _ in range(ROUNDS):
+        for route in times:
+            client.get(PREFIX + "/fields")  # the listing, as above
+            started = time.perf_counter()
+            response = client.get(PREFIX + route, query_string=query)
+            times[route].append(time.perf_counter() - started)
+            assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    groups_ms, effects_ms = (statistics.median(times[r]) * 1000 for r in times)
+    # The statistics alone (no listing, no reads): `effects.analyse` over the values and
+    # fields of the same trials, as /groups gives them.
+    table = client.get(PREFIX + "/groups", query_string=query).get_json()
+    values, columns = [], {f: [] for f in table["by"]}
+    for group in table["groups"]:
+        for member in group["members"]:
+            if isinstance(member["value"], float | int) and math.isfinite(member["value"]):
+                values.append(member["value"])
+                for f, v in zip(table["by"], group["values"], strict=True):
+                    columns[f].append(v)
+    alone = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        effects.analyse(values, columns)
+        alone.append(time.perf_counter() - started)
+    print(
+        f"effects of {len(fields)} fields ({', '.join(fields)}) over {answer['trials']} trials in "
+        f"{answer['configurations']} configurations, {answer['reps']} resamples: "
+        f"/effects {effects_ms:.0f}ms, /groups {groups_ms:.0f}ms (same by), "
+        f"ratio {effects_ms / groups_ms:.2f}; the statistics alone (effects.analyse) "
+        f"{statistics.median(alone) * 1000:.0f}ms"
+    )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import dataclasses
 import datetime
 import gzip
 import json
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from tensorboard.data import provider
 
 from tb_plugin import aggregate, backend, data, grouping, queries
 from tb_plugin import curves as curves_lib
+from tb_plugin import effects as effects_lib
 
 # --- /runs ------------------------------------------------------------------------------------
 
@@ -378,20 +380,8 @@ def _metric_block(
     baseline: int | None,
 ) -> dict[str, Any]:
     """One metric's reduced values per trial, statistics and comparisons per group."""
-    by_split = _resolve(view, spec.metric)
-    split = backend.choose_split(by_split) if q.split == queries.AUTO else q.split
-    wanted = _wanted(units, by_split.get(split, {}))
+    split, wanted, values = _reduce(b, ctx, experiment, view, units, q.split, spec)
     reduction = spec.reduction
-    if reduction.kind == "last":
-        values = _read(b, ctx, experiment, wanted, b.last_values)
-    elif reduction.other_tag is not None:  # at_best:TAG
-        other_wanted = _wanted(units, _resolve(view, reduction.other_tag).get(split, {}))
-        series = _read(b, ctx, experiment, wanted, b.series)
-        other = _read(b, ctx, experiment, other_wanted, b.series)
-        values = aggregate.reduce_at_best(series, other, reduction.other_tag)
-    else:
-        series = _read(b, ctx, experiment, wanted, b.series)
-        values = aggregate.reduce_runs(series, reduction, spec.metric)
     runs = {trial: run for trial, (run, _) in wanted.items()}
     stats = aggregate.stats_by_group(
         found, values, spec.metric, reduction, ci=q.ci, ci_level=q.ci_level
@@ -415,6 +405,34 @@ def _metric_block(
         "stats": [s.to_json() for s in stats],
         "compare": compare,
     }
+
+
+def _reduce(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    view: backend.ExperimentView,
+    units: Sequence[grouping.Unit],
+    split_arg: str | None,
+    spec: queries.MetricSpec,
+) -> tuple[str | None, dict[str, tuple[str, str]], dict[str, float]]:
+    """The split read (`split_arg`, or the preferred one for `queries.AUTO`), each trial's
+    `(run, tag)` there and its reduced value of `spec` (NaN included)."""
+    by_split = _resolve(view, spec.metric)
+    split = backend.choose_split(by_split) if split_arg == queries.AUTO else split_arg
+    wanted = _wanted(units, by_split.get(split, {}))
+    reduction = spec.reduction
+    if reduction.kind == "last":
+        values = _read(b, ctx, experiment, wanted, b.last_values)
+    elif reduction.other_tag is not None:  # at_best:TAG
+        other_wanted = _wanted(units, _resolve(view, reduction.other_tag).get(split, {}))
+        series = _read(b, ctx, experiment, wanted, b.series)
+        other = _read(b, ctx, experiment, other_wanted, b.series)
+        values = aggregate.reduce_at_best(series, other, reduction.other_tag)
+    else:
+        series = _read(b, ctx, experiment, wanted, b.series)
+        values = aggregate.reduce_runs(series, reduction, spec.metric)
+    return split, wanted, values
 
 
 def _baseline_index(spec: str, by_ids: Sequence[str], found: Sequence[grouping.Group]) -> int:
@@ -551,6 +569,57 @@ def _x_series(arrays: tuple[Any, ...], x: str) -> tuple[Any, Any]:
     if x == "wall":
         return arrays[2], arrays[1]
     return curves_lib.relative_hours(arrays[2]), arrays[1]
+
+
+# --- /effects ---------------------------------------------------------------------------------
+
+
+def effects(
+    b: backend.Backend, ctx: Any, experiment: str, q: queries.EffectsQuery
+) -> dict[str, Any]:
+    """Which fields move a metric, by how much, and whether beyond seed noise (SPEC §5b).
+
+    Over the filtered trials with a finite reduced value of the metric (as `/groups`
+    reduces it), `tb_plugin.effects.analyse` of the fields `q.by` names (default: the
+    default grouping), repeat keys left out. Adds the metric, split, reduction and goal,
+    the fields considered (`by`), the repeat keys left out (`repeat_fields`), the trials
+    the filter kept (`matched`) and those of them without a finite value (`excluded`).
+
+    Raises:
+      errors.InvalidArgumentError: an unknown field in `by` or `where`, an unknown split.
+      errors.NotFoundError: no run has the metric's scalar tag (or no scalar tag at all).
+    """
+    view = b.view(ctx, experiment)
+    _check_split(view, q.split)
+    spec = q.metric
+    if spec is None:
+        metric = aggregate.default_metric(sorted(view.metrics))
+        if metric is None:
+            raise errors.NotFoundError("no run has a scalar tag")
+        spec = queries.MetricSpec(metric, q.reduction or aggregate.parse_reduction("last"))
+    by_ids, units, _ = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
+    split, _, values = _reduce(b, ctx, experiment, view, units, q.split, spec)
+    fields = [f for f in by_ids if not grouping.is_repeat_field(f)]
+    kept = [u for u in units if math.isfinite(values.get(u.trial, math.nan))]
+    analysis = effects_lib.analyse(
+        [values[u.trial] for u in kept],
+        {f: [u.fields.get(f) for u in kept] for f in fields},
+        ci_level=q.ci_level,
+        reps=q.reps,
+        seed=q.seed,
+    )
+    return {
+        "metric": spec.metric,
+        "split": split,
+        "reduction": spec.reduction.text,
+        "k": spec.reduction.k,
+        "goal": aggregate.goal(spec.metric),
+        "by": by_ids,
+        "repeat_fields": [f for f in by_ids if grouping.is_repeat_field(f)],
+        "matched": len(units),
+        "excluded": len(units) - len(kept),
+        **analysis,
+    }
 
 
 # --- /run -------------------------------------------------------------------------------------

@@ -5,12 +5,18 @@
                            [--where FIELD=VALUE ...] [--pattern RE ...]
                            [--ci t|bootstrap] [--ci-level P] [--baseline FIELD=VALUE,...]
                            [--format table|csv|json|markdown|latex]
+    tb-rungroups effects LOGDIR [--by FIELD,...] [--metric TAG] [--split S]
+                           [--reduction R] [--k K] [--filter TEXT] [--regex RE]
+                           [--where FIELD=VALUE ...] [--pattern RE ...] [--ci-level P]
+                           [--reps N] [--seed S]
+                           [--format table|csv|json|markdown|latex]
     tb-rungroups annotate RUN_DIR [--note TEXT] [--tag T ...] [--status S]
 
 `ls` reads LOGDIR with TensorBoard's own Python loader and answers with the
 `/groups` route's own query parser and answer function (`tb_plugin.queries`,
 `tb_plugin.answers`), so it prints exactly what the tab and the HTTP API serve
-(`--format json` is that route's JSON). `annotate` writes one snapshot
+(`--format json` is that route's JSON). `effects` answers the `/effects` route
+the same way (which fields move a metric, with intervals, beyond seed noise). `annotate` writes one snapshot
 into a run directory with `tb_plugin.writer`. LOGDIR and RUN_DIR are local
 paths or URLs that TensorBoard's own gfile reads (``s3://BUCKET/PREFIX``
 with boto3). Both exit non-zero with one clear line on bad input and write
@@ -44,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.command == "ls" and ("://" not in args.logdir or args.logdir.startswith("s3://")):
+    if args.command in ("ls", "effects") and (
+        "://" not in args.logdir or args.logdir.startswith("s3://")
+    ):
         # TensorBoard's Python loader imports TensorFlow when it is installed
         # (seconds, and log noise) though a local directory needs none of it,
         # and TensorFlow's gfile reads s3:// only with tensorflow-io, where
@@ -69,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 baseline=args.baseline,
                 fmt=args.format,
             )
+        elif args.command == "effects":
+            out = effects_command(args)
         else:
             out = annotate(args.run_dir, note=args.note, tags=args.tag, status=args.status)
     except CliError as e:
@@ -128,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     ls_parser.add_argument(
         "--format", choices=("table", "csv", "json", "markdown", "latex"), default="table"
     )
+    _add_effects_parser(sub)
     annotate_parser = sub.add_parser("annotate", help="add notes, tags or a status to a run")
     annotate_parser.add_argument("run_dir", help="the run's directory")
     annotate_parser.add_argument("--note", help="text appended to the run's notes")
@@ -197,17 +208,36 @@ def _ask_groups(
     answer function (`answers.groups`), so the result is the route's JSON.
     """
     from tensorboard import errors
-    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
     from tensorboard.context import RequestContext
 
-    from tb_plugin import answers, backend, config, queries
+    from tb_plugin import answers, queries
 
     try:
         query = queries.GroupsQuery.from_args(queries.multidict(pairs))
+    except errors.PublicError as e:
+        raise CliError(str(e)) from None
+    reader = _reader(logdir, patterns)
+    try:
+        return answers.groups(reader, RequestContext(), "", query)
+    except errors.PublicError as e:
+        raise CliError(str(e)) from None
+
+
+def _reader(logdir: str, patterns: Sequence[str]) -> Any:
+    """A `backend.Backend` over `logdir` read once with TensorBoard's Python loader.
+
+    Raises:
+      CliError: a bad pattern, or no runs.
+    """
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+
+    from tb_plugin import backend, config
+
+    try:
         compiled = config.patterns_from_flags(
             SimpleNamespace(logdir=logdir, rungroups_pattern=list(patterns))
         )
-    except (errors.PublicError, ValueError) as e:
+    except ValueError as e:
         raise CliError(str(e)) from None
     multiplexer = plugin_event_multiplexer.EventMultiplexer()
     multiplexer.AddRunsFromDirectory(logdir)
@@ -215,11 +245,77 @@ def _ask_groups(
     if not multiplexer.Runs():
         raise CliError(f"no TensorBoard runs under {logdir}", EXIT_NO_RUNS)
     provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    reader = backend.Backend(provider, compiled)
+    return backend.Backend(provider, compiled)
+
+
+# --- effects -----------------------------------------------------------------------------
+
+
+def _add_effects_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "effects",
+        help="which fields move a metric, by how much, and whether beyond seed noise",
+    )
+    parser.add_argument("logdir", help="the TensorBoard log directory")
+    parser.add_argument(
+        "--by",
+        help="comma-separated fields to consider (lr,bs or param.lr); default: every varying "
+        "parameter except repeat keys such as seed",
+    )
+    parser.add_argument("--metric", help="scalar tag to reduce; default: the tab's default metric")
+    parser.add_argument("--split", help="a split the runs have; default: validation first")
+    parser.add_argument(
+        "--reduction", help="last (default), min, max, best, mean_last_k or at_best:TAG"
+    )
+    parser.add_argument("--k", type=int, help="k of mean_last_k (default 5)")
+    parser.add_argument("--ci-level", type=float, help="confidence level (default 0.95)")
+    parser.add_argument("--reps", type=int, help="bootstrap resamples (default 1000; 0: none)")
+    parser.add_argument("--seed", type=int, help="the bootstrap's seed (default 0)")
+    parser.add_argument("--filter", help="keep trials whose run names contain this text")
+    parser.add_argument("--regex", help="keep trials whose run names match this regex")
+    parser.add_argument(
+        "--where", action="append", default=[], metavar="FIELD=VALUE", help="repeatable"
+    )
+    parser.add_argument(
+        "--pattern", action="append", default=[], metavar="REGEX", help="run-name pattern"
+    )
+    parser.add_argument(
+        "--format", choices=("table", "csv", "json", "markdown", "latex"), default="table"
+    )
+
+
+def effects_command(args: argparse.Namespace) -> str:
+    """`tb-rungroups effects` of parsed arguments: the `/effects` answer, rendered
+    (`tb_plugin.effects_export`; ``json`` is the route's JSON).
+
+    Raises:
+      CliError: A missing directory, no runs, a bad pattern or argument.
+    """
+    from tensorboard import errors
+    from tensorboard.context import RequestContext
+
+    from tb_plugin import answers, effects_export, queries
+
+    _check_directory(args.logdir, "no such directory", loader=True)
+    pairs: list[tuple[str, str]] = []
+    for name in ("by", "metric", "split", "reduction", "k", "ci_level", "reps", "seed"):
+        value = getattr(args, name)
+        if value is not None:
+            pairs.append((name, str(value)))
+    for name, value in (("filter", args.filter), ("regex", args.regex)):
+        if value:
+            pairs.append((name, value))
+    pairs.extend(("where", w) for w in args.where)
     try:
-        return answers.groups(reader, RequestContext(), "", query)
+        query = queries.EffectsQuery.from_args(queries.multidict(pairs))
     except errors.PublicError as e:
         raise CliError(str(e)) from None
+    reader = _reader(args.logdir, args.pattern)
+    try:
+        answer = answers.effects(reader, RequestContext(), "", query)
+    except errors.PublicError as e:
+        raise CliError(str(e)) from None
+    return effects_export.render(answer, args.format)
 
 
 # --- annotate ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ Routes (documented with examples in `http_api.md`), under
 * `/curves` — each group's mean curve of a metric, aligned by step;
 * `/export?format=F` — `/groups` as CSV, JSON, Markdown or LaTeX (the tab's exports);
 * `/run?run=R` — one run in detail;
+* `/effects` — which fields move a metric, with intervals, above seed noise (SPEC §5b);
 * `/static/*` — the tab's ES modules and styles, from an allow-list.
 
 Each `_serve_*` handler parses its arguments into a typed query
@@ -70,6 +71,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
                 ("/groups", self._serve_groups),
                 ("/curves", self._serve_curves),
                 ("/export", self._serve_export),
+                ("/effects", self._serve_effects),
                 ("/run", self._serve_run),
                 (_STATIC_PREFIX + "*", self._serve_static),
             )
@@ -157,6 +159,11 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         ctx, experiment = _context(request)
         query = queries.RunQuery.from_args(request.args)
         return _respond(request, answers.run(self._backend, ctx, experiment, query))
+
+    def _serve_effects(self, request: wrappers.Request) -> wrappers.Response:
+        ctx, experiment = _context(request)
+        query = queries.EffectsQuery.from_args(request.args)
+        return _respond(request, answers.effects(self._backend, ctx, experiment, query))
 
     def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
         _, _, name = request.path.partition(f"/data/plugin/{metadata.PLUGIN_NAME}{_STATIC_PREFIX}")

@@ -537,6 +537,49 @@ class ExportQuery:
         return cls(format=_choice(args, "format", EXPORT_FORMATS))
 
 
+MAX_EFFECTS_REPS = 10_000
+"""Bootstrap resamples `/effects` may ask for (`reps`)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class EffectsQuery:
+    """`/effects`: which fields move one metric, and by how much beyond seed noise (§5b).
+
+    The `/groups` arguments that pick the trials and the metric (`metric` once, or none for
+    `/tags`' default metric; `reduction`, `k`, `split`, `filter`, `regex`, `where`,
+    `stale_after`), `by` (the fields considered; default: the default grouping; repeat keys
+    are left out), `ci_level` (per-value t intervals and the shares' bootstrap intervals),
+    and the bootstrap's `reps` (0 to `MAX_EFFECTS_REPS`, default 1,000) and `seed`.
+    """
+
+    metric: MetricSpec | None = None
+    reduction: aggregate.Reduction | None = None
+    by: tuple[str, ...] | None = None
+    split: str | None = AUTO
+    where: backend.Filter = backend.Filter()
+    stale_after: float = backend.DEFAULT_STALE_AFTER
+    ci_level: float = 0.95
+    reps: int = 1000
+    seed: int = 0
+
+    @classmethod
+    def from_args(cls, args: Args) -> EffectsQuery:
+        metrics, reduction = _metrics(args)
+        if len(metrics) > 1:
+            raise _invalid(f"argument 'metric' must be given once, got {len(metrics)} values")
+        return cls(
+            metric=metrics[0] if metrics else None,
+            reduction=reduction,
+            by=_by(args),
+            split=_split(args),
+            where=_filter(args),
+            stale_after=_stale_after(args),
+            ci_level=_ci_level(args),
+            reps=_int(args, "reps", 1000, 0, MAX_EFFECTS_REPS),
+            seed=_int(args, "seed", 0, 0, 2**32 - 1),
+        )
+
+
 def multidict(pairs: Sequence[tuple[str, str]]) -> Args:
     """Builds `Args` from (name, value) pairs, as a query string would give them."""
     from werkzeug.datastructures import MultiDict
