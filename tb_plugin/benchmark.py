@@ -376,18 +376,16 @@ def profile_points(flat: np.ndarray, taus: np.ndarray) -> np.ndarray:
     return np.array([np.mean(flat > tau) for tau in taus])
 
 
-def _profile_rows(samples: np.ndarray, taus: np.ndarray) -> np.ndarray:
-    """Per row of ``samples``, the fraction of its values above each τ: ``(reps, len(taus))``.
+def _profile_rows(below: np.ndarray, k: int) -> np.ndarray:
+    """Per resample, the fraction of its scores above each of ``k`` τs: ``(reps, k)``.
 
-    A score x is above τ_k exactly for k < (number of τ below x), so one `searchsorted` and a
-    count per row give every τ at once.
+    ``below`` holds, per resampled score, how many τs lie strictly below it: the score is
+    above τ_j exactly for j < that number, so one count per row gives every τ at once.
     """
-    reps, n = samples.shape
-    k = len(taus)
-    below = np.searchsorted(taus, samples, side="left")  # τs strictly below each score
+    reps, n = below.shape
     flat = (below + (k + 1) * np.arange(reps)[:, None]).ravel()
     counts = np.bincount(flat, minlength=reps * (k + 1)).reshape(reps, k + 1)
-    above = counts[:, ::-1].cumsum(axis=1)[:, ::-1][:, 1:]  # scores with more than k τs below
+    above = counts[:, ::-1].cumsum(axis=1)[:, ::-1][:, 1:]
     return above / n
 
 
@@ -537,11 +535,12 @@ def benchmark(
         point = point_aggregates(arrays)
         boot: dict[str, list[np.ndarray]] = {name: [] for name in AGGREGATES}
         prof: list[np.ndarray] = []
+        below = np.searchsorted(tau_grid, s.x, side="left")  # τs strictly below each score
         for size in _blocks(reps, len(s.x)):
-            samples = s.x[s.resample_index(rng, size)]
-            for name, values in _aggregates_of(samples, s).items():
+            index = s.resample_index(rng, size)
+            for name, values in _aggregates_of(s.x[index], s).items():
                 boot[name].append(values)
-            prof.append(_profile_rows(samples, tau_grid))
+            prof.append(_profile_rows(below[index], len(tau_grid)))
         aggregates[method] = {}
         for name in AGGREGATES:
             low, high = _percentiles(np.concatenate(boot[name]), ci_level)
