@@ -6,11 +6,18 @@
                            [--ci t|bootstrap] [--ci-level P] [--baseline FIELD=VALUE,...]
                            [--format table|csv|json|markdown|latex]
     tb-rungroups annotate RUN_DIR [--note TEXT] [--tag T ...] [--status S]
+    tb-rungroups benchmark LOGDIR --task FIELD [--by FIELD,...] [--metric TAG] [--split S]
+                           [--reduction R] [--k K] [--filter TEXT] [--regex RE]
+                           [--where FIELD=VALUE ...] [--pattern RE ...]
+                           [--normalize none|minmax|baseline|reference] [--baseline M]
+                           [--reps N] [--seed S] [--ci-level P]
+                           [--format table|csv|json|markdown|latex]
 
 `ls` reads LOGDIR with TensorBoard's own Python loader and answers with the
 `/groups` route's own query parser and answer function (`tb_plugin.queries`,
 `tb_plugin.answers`), so it prints exactly what the tab and the HTTP API serve
-(`--format json` is that route's JSON). `annotate` writes one snapshot
+(`--format json` is that route's JSON); `benchmark` answers `/benchmark` the same
+way. `annotate` writes one snapshot
 into a run directory with `tb_plugin.writer`. LOGDIR and RUN_DIR are local
 paths or URLs that TensorBoard's own gfile reads (``s3://BUCKET/PREFIX``
 with boto3). Both exit non-zero with one clear line on bad input and write
@@ -44,7 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.command == "ls" and ("://" not in args.logdir or args.logdir.startswith("s3://")):
+    if args.command in ("ls", "benchmark") and (
+        "://" not in args.logdir or args.logdir.startswith("s3://")
+    ):
         # TensorBoard's Python loader imports TensorFlow when it is installed
         # (seconds, and log noise) though a local directory needs none of it,
         # and TensorFlow's gfile reads s3:// only with tensorflow-io, where
@@ -69,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 baseline=args.baseline,
                 fmt=args.format,
             )
+        elif args.command == "benchmark":
+            out = benchmark_command(args)
         else:
             out = annotate(args.run_dir, note=args.note, tags=args.tag, status=args.status)
     except CliError as e:
@@ -133,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     annotate_parser.add_argument("--note", help="text appended to the run's notes")
     annotate_parser.add_argument("--tag", action="append", default=[], help="repeatable")
     annotate_parser.add_argument("--status", help="running, finished, failed or interrupted")
+    _benchmark_parser(sub)
     return parser
 
 
@@ -196,14 +208,28 @@ def _ask_groups(
     The arguments go through the route's own query (`queries.GroupsQuery`) and
     answer function (`answers.groups`), so the result is the route's JSON.
     """
+    from tb_plugin import answers, queries
+
+    return _ask(logdir, pairs, patterns, queries.GroupsQuery, answers.groups)
+
+
+def _ask(
+    logdir: str,
+    pairs: Sequence[tuple[str, str]],
+    patterns: Sequence[str],
+    query_type: Any,
+    answer: Any,
+) -> Any:
+    """Reads `logdir` with TensorBoard's Python loader and calls `answer(backend, ctx, "",
+    query_type.from_args(pairs))`, the route's own query and answer function."""
     from tensorboard import errors
     from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
     from tensorboard.context import RequestContext
 
-    from tb_plugin import answers, backend, config, queries
+    from tb_plugin import backend, config, queries
 
     try:
-        query = queries.GroupsQuery.from_args(queries.multidict(pairs))
+        query = query_type.from_args(queries.multidict(pairs))
         compiled = config.patterns_from_flags(
             SimpleNamespace(logdir=logdir, rungroups_pattern=list(patterns))
         )
@@ -217,7 +243,7 @@ def _ask_groups(
     provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
     reader = backend.Backend(provider, compiled)
     try:
-        return answers.groups(reader, RequestContext(), "", query)
+        return answer(reader, RequestContext(), "", query)
     except errors.PublicError as e:
         raise CliError(str(e)) from None
 
@@ -287,6 +313,88 @@ def _check_directory(path: str, missing: str, *, loader: bool = False) -> None:
         raise CliError(str(e)) from None
     if not found:
         raise CliError(f"{missing}: {path}")
+
+
+# --- benchmark ----------------------------------------------------------------------------
+
+
+def _benchmark_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "benchmark", help="compare methods across tasks (IQM, optimality gap, profiles, ranks)"
+    )
+    parser.add_argument("logdir", help="the TensorBoard log directory")
+    parser.add_argument("--task", required=True, help="the field whose values are the tasks (env)")
+    parser.add_argument(
+        "--by",
+        help="comma-separated fields; those other than --task make the methods "
+        "(default: the default grouping's)",
+    )
+    parser.add_argument("--metric", help="scalar tag to compare (default: /tags' default metric)")
+    parser.add_argument("--split", help="as for ls")
+    parser.add_argument("--reduction", help="how a run reduces to its score (default last)")
+    parser.add_argument("--k", type=int, help="k of mean_last_k (default 5)")
+    parser.add_argument(
+        "--normalize",
+        choices=("none", "minmax", "baseline", "reference"),
+        help="per-task normalisation (default none; reference reads LOGDIR/rungroups.json)",
+    )
+    parser.add_argument("--baseline", metavar="METHOD", help="the method compared with")
+    parser.add_argument("--reps", type=int, help="bootstrap resamples (default 2000)")
+    parser.add_argument("--seed", type=int, help="bootstrap seed (default 0)")
+    parser.add_argument("--ci-level", type=float, help="interval level (default 0.95)")
+    parser.add_argument("--filter", help="keep trials whose run names contain this text")
+    parser.add_argument("--regex", help="keep trials whose run names match this regex")
+    parser.add_argument(
+        "--where", action="append", default=[], metavar="FIELD=VALUE", help="repeatable"
+    )
+    parser.add_argument(
+        "--pattern", action="append", default=[], metavar="REGEX", help="run-name pattern"
+    )
+    parser.add_argument(
+        "--format", choices=("table", "csv", "json", "markdown", "latex"), default="table"
+    )
+
+
+def benchmark_command(args: argparse.Namespace) -> str:
+    """``tb-rungroups benchmark``: the `/benchmark` answer for LOGDIR, rendered.
+
+    Raises:
+      CliError: A missing directory, no runs, a bad pattern or argument, a malformed
+        ``rungroups.json``.
+    """
+    from tb_plugin import answers, benchmark_table, config, queries
+
+    _check_directory(args.logdir, "no such directory", loader=True)
+    pairs: list[tuple[str, str]] = [("task", args.task)]
+    for name, value in (
+        ("by", args.by),
+        ("metric", args.metric),
+        ("split", args.split),
+        ("reduction", args.reduction),
+        ("k", args.k),
+        ("normalize", args.normalize),
+        ("baseline", args.baseline),
+        ("reps", args.reps),
+        ("seed", args.seed),
+        ("ci_level", args.ci_level),
+        ("filter", args.filter),
+        ("regex", args.regex),
+    ):
+        if value is not None:
+            pairs.append((name, str(value)))
+    pairs.extend(("where", w) for w in args.where)
+    reference = None
+    if args.normalize == "reference":
+        try:
+            reference = config.reference_scores_from_file(args.logdir)
+        except ValueError as e:
+            raise CliError(str(e)) from None
+
+    def answer(reader: Any, ctx: Any, experiment: str, query: Any) -> dict[str, Any]:
+        return answers.benchmark(reader, ctx, experiment, query, reference)
+
+    found = _ask(args.logdir, pairs, args.pattern, queries.BenchmarkQuery, answer)
+    return benchmark_table.render(found, args.format)
 
 
 if __name__ == "__main__":
