@@ -210,31 +210,34 @@ def _ask_groups(
     """
     from tb_plugin import answers, queries
 
-    return _ask(logdir, pairs, patterns, queries.GroupsQuery, answers.groups)
+    query = _parsed(lambda: queries.GroupsQuery.from_args(queries.multidict(pairs)))
+    return _ask(logdir, patterns, lambda reader, ctx: answers.groups(reader, ctx, "", query))
 
 
-def _ask(
-    logdir: str,
-    pairs: Sequence[tuple[str, str]],
-    patterns: Sequence[str],
-    query_type: Any,
-    answer: Any,
-) -> Any:
-    """Reads `logdir` with TensorBoard's Python loader and calls `answer(backend, ctx, "",
-    query_type.from_args(pairs))`, the route's own query and answer function."""
+def _parsed(parse: Any) -> Any:
+    """`parse()`, its argument errors made one-line `CliError`s."""
+    from tensorboard import errors
+
+    try:
+        return parse()
+    except (errors.PublicError, ValueError) as e:
+        raise CliError(str(e)) from None
+
+
+def _ask(logdir: str, patterns: Sequence[str], answer: Any) -> Any:
+    """Reads `logdir` with TensorBoard's Python loader and returns `answer(backend, ctx)`
+    (a route's own answer function over the route's own query)."""
     from tensorboard import errors
     from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
     from tensorboard.context import RequestContext
 
-    from tb_plugin import backend, config, queries
+    from tb_plugin import backend, config
 
-    try:
-        query = query_type.from_args(queries.multidict(pairs))
-        compiled = config.patterns_from_flags(
+    compiled = _parsed(
+        lambda: config.patterns_from_flags(
             SimpleNamespace(logdir=logdir, rungroups_pattern=list(patterns))
         )
-    except (errors.PublicError, ValueError) as e:
-        raise CliError(str(e)) from None
+    )
     multiplexer = plugin_event_multiplexer.EventMultiplexer()
     multiplexer.AddRunsFromDirectory(logdir)
     multiplexer.Reload()
@@ -243,7 +246,7 @@ def _ask(
     provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
     reader = backend.Backend(provider, compiled)
     try:
-        return answer(reader, RequestContext(), "", query)
+        return answer(reader, RequestContext())
     except errors.PublicError as e:
         raise CliError(str(e)) from None
 
@@ -383,17 +386,15 @@ def benchmark_command(args: argparse.Namespace) -> str:
         if value is not None:
             pairs.append((name, str(value)))
     pairs.extend(("where", w) for w in args.where)
+    query = _parsed(lambda: queries.BenchmarkQuery.from_args(queries.multidict(pairs)))
     reference = None
-    if args.normalize == "reference":
-        try:
-            reference = config.reference_scores_from_file(args.logdir)
-        except ValueError as e:
-            raise CliError(str(e)) from None
-
-    def answer(reader: Any, ctx: Any, experiment: str, query: Any) -> dict[str, Any]:
-        return answers.benchmark(reader, ctx, experiment, query, reference)
-
-    found = _ask(args.logdir, pairs, args.pattern, queries.BenchmarkQuery, answer)
+    if query.normalize == "reference":
+        reference = _parsed(lambda: config.reference_scores_from_file(args.logdir))
+    found = _ask(
+        args.logdir,
+        args.pattern,
+        lambda reader, ctx: answers.benchmark(reader, ctx, "", query, reference),
+    )
     return benchmark_table.render(found, args.format)
 
 
