@@ -878,6 +878,15 @@ def benchmark(
     baseline = None
     if q.baseline is not None:
         by_name = [g for g in method_groups if names[g.values] == q.baseline]
+        if (
+            not by_name
+            and "=" not in q.baseline
+            and all(g.key != q.baseline for g in method_groups)
+        ):
+            known = ", ".join(_quoted(n) for n in list(names.values())[:20])
+            raise errors.NotFoundError(
+                f"argument 'baseline': no method {_quoted(q.baseline)} (methods: {known})"
+            )
         found = (
             by_name[0]
             if by_name

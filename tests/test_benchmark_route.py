@@ -259,3 +259,21 @@ def test_cli_task_env_alone_gives_three_methods(sb3):
     answer = json.loads(done.stdout)
     assert [m["method"] for m in answer["methods"]] == list(ALGOS)
     assert all(m["iqm"]["ci_low"] < m["iqm"]["ci_high"] for m in answer["methods"])
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"reference_scores": [0, 1]},
+        {"reference_scores": {"CartPole-v1": [0]}},
+        {"reference_scores": {"CartPole-v1": ["0", 1]}},
+        {"reference_scores": {"CartPole-v1": [0, True]}},
+    ],
+)
+def test_malformed_reference_scores_are_one_clear_400(tmp_path, content):
+    write_events(str(tmp_path / "env=CartPole-v1" / "PPO_1"), [scalar_event(TAG, 1, 1.0)])
+    (tmp_path / "rungroups.json").write_text(json.dumps(content))
+    with serving(tmp_path, "python", 1) as served:
+        response = served.get("/benchmark", task="env", metric=TAG, normalize="reference")
+    assert response.status_code == 400
+    assert "rungroups.json: 'reference_scores'" in response.get_data(as_text=True)
