@@ -28,16 +28,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_stats  # noqa: E402
 import numpy as np  # noqa: E402
 from tensorboard.backend import application  # noqa: E402
 from tensorboard.backend.event_processing import data_provider as mux_provider  # noqa: E402
 from tensorboard.backend.event_processing import plugin_event_multiplexer  # noqa: E402
 from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: E402
-from tensorboard.data import server_ingester  # noqa: E402
 from tensorboard.plugins import base_plugin  # noqa: E402
 from tensorboard.summary.writer.event_file_writer import EventFileWriter  # noqa: E402
-from tensorboard.util import grpc_util  # noqa: E402
 from werkzeug import test as werkzeug_test  # noqa: E402
 
 from tb_plugin import benchmark, plugin  # noqa: E402
@@ -68,20 +68,12 @@ def write_logdir(root: Path, methods: int, tasks: int, seeds: int) -> dict:
 
 
 def client_for(logdir: Path, loader: str) -> werkzeug_test.Client:
-    if loader == "python":
-        multiplexer = plugin_event_multiplexer.EventMultiplexer()
-        multiplexer.AddRunsFromDirectory(str(logdir))
-        multiplexer.Reload()
-        provider = mux_provider.MultiplexerDataProvider(multiplexer, str(logdir))
-    else:
-        ingester = server_ingester.SubprocessServerDataIngester(
-            server_ingester.get_server_binary(),
-            str(logdir),
-            reload_interval=0,
-            channel_creds_type=grpc_util.ChannelCredsType.LOCAL,
-        )
-        ingester.start()
-        provider = ingester.data_provider
+    if loader == "rust":
+        return bench_stats.client_for(logdir)
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(str(logdir))
+    multiplexer.Reload()
+    provider = mux_provider.MultiplexerDataProvider(multiplexer, str(logdir))
     context = base_plugin.TBContext(
         logdir=str(logdir), data_provider=provider, flags=SimpleNamespace(logdir=str(logdir))
     )

@@ -183,64 +183,26 @@ def caption(answer: dict[str, Any], *, bold: bool = True) -> str:
 def to_markdown(answer: dict[str, Any]) -> str:
     """The paper table as a GitHub-flavoured Markdown table with a caption line."""
     head, body, bold = _paper_rows(answer)
-    lines = [
-        "| " + " | ".join(_markdown(h) for h in head) + " |",
-        "| " + " | ".join(["---"] + ["---:"] * (len(head) - 1)) + " |",
-    ]
-    for cells, marks in zip(body, bold, strict=True):
-        shown = [
-            f"**{_markdown(c)}**" if mark else _markdown(c)
-            for c, mark in zip(cells, marks, strict=True)
-        ]
-        lines.append("| " + " | ".join(shown) + " |")
-    return "\n".join(lines) + f"\n\n{_markdown(caption(answer))}\n"
-
-
-def _markdown(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
+    return export.markdown_table(head, body, bold, 1, caption(answer))
 
 
 def to_latex(answer: dict[str, Any]) -> str:
     """The paper table as a LaTeX ``table`` with a booktabs ``tabular`` and a caption."""
     head, body, bold = _paper_rows(answer)
-    lines = [
-        r"\begin{table}",
-        r"  \centering",
-        r"  \caption{" + export.latex_text(caption(answer)) + "}",
-        r"  \begin{tabular}{l" + "r" * (len(head) - 1) + "}",
-        r"    \toprule",
-        "    " + " & ".join(export.latex_text(h) for h in head) + r" \\",
-        r"    \midrule",
-    ]
-    for cells, marks in zip(body, bold, strict=True):
-        shown = [
-            r"\textbf{" + export.latex_text(c) + "}" if mark else export.latex_text(c)
-            for c, mark in zip(cells, marks, strict=True)
-        ]
-        lines.append("    " + " & ".join(shown) + r" \\")
-    lines += [r"    \bottomrule", r"  \end{tabular}", r"\end{table}"]
-    return "\n".join(lines) + "\n"
+    return export.latex_table(head, body, bold, 1, caption(answer))
 
 
 def terminal_table(answer: dict[str, Any]) -> str:
     """The methods as aligned text, then the caption (with the missing cells) on its own line."""
     head, body, _ = _paper_rows(answer)
-    widths = [max([len(h), *(len(r[i]) for r in body)]) for i, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body]
-    return "\n".join([*lines, caption(answer, bold=False)]) + "\n"
+    return "\n".join([*export.aligned_lines(head, body), caption(answer, bold=False)]) + "\n"
 
 
 def render(answer: dict[str, Any], fmt: str) -> str:
     """The answer in one of `FORMATS` (``json`` is the answer itself, as the route sends it)."""
-    if fmt == "table":
-        return terminal_table(answer)
-    if fmt == "csv":
-        return to_csv(answer)
-    if fmt == "markdown":
-        return to_markdown(answer)
-    if fmt == "latex":
-        return to_latex(answer)
     if fmt == "json":
         return answers.encode(answer) + "\n"
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    renderers = {"table": terminal_table, "csv": to_csv, "markdown": to_markdown, "latex": to_latex}
+    if fmt not in renderers:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return renderers[fmt](answer)

@@ -128,17 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FIELD=VALUE[,...]",
         help="compare every group with this one (Welch p, Holm, P(better), delta with its CI)",
     )
-    ls_parser.add_argument("--filter", help="keep trials whose run names contain this text")
-    ls_parser.add_argument("--regex", help="keep trials whose run names match this regex")
-    ls_parser.add_argument(
-        "--where", action="append", default=[], metavar="FIELD=VALUE", help="repeatable"
-    )
-    ls_parser.add_argument(
-        "--pattern", action="append", default=[], metavar="REGEX", help="run-name pattern"
-    )
-    ls_parser.add_argument(
-        "--format", choices=("table", "csv", "json", "markdown", "latex"), default="table"
-    )
+    _selection_arguments(ls_parser)
     annotate_parser = sub.add_parser("annotate", help="add notes, tags or a status to a run")
     annotate_parser.add_argument("run_dir", help="the run's directory")
     annotate_parser.add_argument("--note", help="text appended to the run's notes")
@@ -345,6 +335,11 @@ def _benchmark_parser(sub: Any) -> None:
     parser.add_argument("--reps", type=int, help="bootstrap resamples (default 2000)")
     parser.add_argument("--seed", type=int, help="bootstrap seed (default 0)")
     parser.add_argument("--ci-level", type=float, help="interval level (default 0.95)")
+    _selection_arguments(parser)
+
+
+def _selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """The filters, run-name patterns and output format `ls` and `benchmark` share."""
     parser.add_argument("--filter", help="keep trials whose run names contain this text")
     parser.add_argument("--regex", help="keep trials whose run names match this regex")
     parser.add_argument(

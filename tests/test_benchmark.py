@@ -153,6 +153,17 @@ def _monte_carlo_sd(scores, seeds=range(1, 9), **kwargs):
     return out
 
 
+def _assert_within_monte_carlo_error(ours, theirs, sd):
+    """Each bound of ours is within 4.5 sd of the difference of two independent estimates
+    (√2·σ, σ our bound's spread over seeds) of rliable's (rows low, high; columns `_FUNCS`)."""
+    for m in ours.methods:
+        for j, name in enumerate(_FUNCS):
+            for row, bound in enumerate(("ci_low", "ci_high")):
+                got = getattr(m.aggregates[name], bound)
+                limit = 4.5 * math.sqrt(2) * sd[(m.method, name, bound)]
+                assert abs(got - theirs[m.method][row, j]) <= limit, (m.method, name, bound)
+
+
 _FUNCS = {
     "mean": metrics.aggregate_mean,
     "median": metrics.aggregate_median,
@@ -175,13 +186,9 @@ def test_intervals_agree_with_rliable_stratified_bootstrap_within_monte_carlo_er
         reps=REPS,
         random_state=np.random.RandomState(0),
     )
+    _assert_within_monte_carlo_error(ours, theirs, sd)
     for m in ours.methods:
         for j, name in enumerate(_FUNCS):
-            for row, bound in enumerate(("ci_low", "ci_high")):
-                got = getattr(m.aggregates[name], bound)
-                # Two independent estimates: their difference has sd √2·σ; allow 4.5 of those.
-                limit = 4.5 * math.sqrt(2) * sd[(m.method, name, bound)]
-                assert abs(got - theirs[m.method][row, j]) <= limit, (m.method, name, bound)
             width = m.aggregates[name].ci_high - m.aggregates[name].ci_low
             their_width = theirs[m.method][1, j] - theirs[m.method][0, j]
             assert width == pytest.approx(their_width, rel=0.15)
@@ -212,12 +219,7 @@ def test_intervals_with_unequal_run_counts_agree_with_rliable(rliable_library):
     _, theirs = rliable_library.get_interval_estimates(
         per_method, func, reps=REPS, random_state=np.random.RandomState(0)
     )
-    for m in ours.methods:
-        for j, name in enumerate(_FUNCS):
-            for row, bound in enumerate(("ci_low", "ci_high")):
-                got = getattr(m.aggregates[name], bound)
-                limit = 4.5 * math.sqrt(2) * sd[(m.method, name, bound)]
-                assert abs(got - theirs[m.method][row, j]) <= limit, (m.method, name, bound)
+    _assert_within_monte_carlo_error(ours, theirs, sd)
 
 
 def test_intervals_are_seeded_and_cover_the_point_estimate():

@@ -277,3 +277,42 @@ def test_malformed_reference_scores_are_one_clear_400(tmp_path, content):
         response = served.get("/benchmark", task="env", metric=TAG, normalize="reference")
     assert response.status_code == 400
     assert "rungroups.json: 'reference_scores'" in response.get_data(as_text=True)
+
+
+def test_csv_and_markdown_of_the_answer_and_the_tabs_csv_columns(app, sb3, tmp_path):
+    import csv
+    import io
+    import shutil
+
+    from tb_plugin import benchmark_table
+
+    answer = app.json("/benchmark", task="env", by=BY, metric=TAG, baseline="PPO")
+    rows = list(csv.reader(io.StringIO(benchmark_table.to_csv(answer))))
+    assert rows[0] == benchmark_table.columns(answer)
+    sac = dict(zip(rows[0], rows[3], strict=True))
+    assert float(sac["iqm"]) == answer["methods"][2]["iqm"]["value"]  # full precision
+    assert float(sac["p_improvement"]) == answer["methods"][2]["p_improvement"]
+    markdown = benchmark_table.to_markdown(answer).splitlines()
+    assert markdown[0].startswith("| Method | Tasks | Mean | Median | IQM | Optimality gap |")
+    assert markdown[4].count("**") == 10  # SAC: five cells in bold
+    # The tab's CSV export has the same columns (frontend/views/benchmark.js).
+    node = shutil.which("node")
+    assert node, "node is not installed (node >= 20 runs the front end's modules)"
+    (tmp_path / "answer.json").write_text(json.dumps(answer))
+    script = (
+        "import { readFileSync } from 'node:fs';"
+        "import { benchmarkCsv } from './frontend/views/benchmark.js';"
+        f"process.stdout.write(benchmarkCsv(JSON.parse(readFileSync({json.dumps(str(tmp_path / 'answer.json'))}))));"
+    )
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", script],
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    tab = list(csv.reader(io.StringIO(done.stdout)))
+    assert tab[0] == rows[0]
+    assert [r[0] for r in tab[1:]] == [r[0] for r in rows[1:]]
+    assert [float(r[10]) for r in tab[1:]] == [float(r[10]) for r in rows[1:]]  # iqm

@@ -439,17 +439,6 @@ export function svgToPng(svgText, width, height) {
   });
 }
 
-function downloadBlob(filename, blob) {
-  const url = URL.createObjectURL(blob);
-  const a = el("a", "rg-offscreen");
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 function theme(node) {
   const read = (name, fallback) => {
     if (typeof getComputedStyle !== "function" || !node.isConnected) return fallback;
@@ -601,7 +590,7 @@ export class BenchmarkView {
         "PNG",
         async () => {
           const blob = await svgToPng(svgText(), scene.width, scene.height);
-          if (blob) downloadBlob(`${name}.png`, blob);
+          if (blob) download(`${name}.png`, blob, "image/png"); // a Blob is a Blob part too
         },
         `Download the ${name} figure as PNG`,
       ),
