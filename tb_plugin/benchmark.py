@@ -620,12 +620,20 @@ def _p_improvement(
             ]
         )
     )
-    total = np.zeros(reps)
+    # Tasks with the same run counts are resampled together, as one (reps, tasks, runs) draw.
+    shapes: dict[tuple[int, int], list[str]] = {}
     for t in common:
-        x, y = sign * cells[(method, t)], sign * cells[(baseline, t)]
-        xs = x[rng.integers(0, len(x), (reps, len(x)))]
-        ys = y[rng.integers(0, len(y), (reps, len(y)))]
-        total += _improvement_rows(xs, ys)
+        shapes.setdefault((len(cells[(method, t)]), len(cells[(baseline, t)])), []).append(t)
+    total = np.zeros(reps)
+    for (nx, ny), same in shapes.items():
+        x = sign * np.array([cells[(method, t)] for t in same])  # tasks × runs
+        y = sign * np.array([cells[(baseline, t)] for t in same])
+        rows = np.arange(len(same))[None, :, None]
+        xs = x[rows, rng.integers(0, nx, (reps, len(same), nx))]
+        ys = y[rows, rng.integers(0, ny, (reps, len(same), ny))]
+        # P(X > Y) + ½ P(X = Y) = ½ + ½ E[sign(X − Y)] over the pairs.
+        signs = np.sign(xs[..., :, None] - ys[..., None, :]).sum(axis=(2, 3))
+        total += (0.5 + signs / (2 * nx * ny)).sum(axis=1)
     low, high = _percentiles(total / len(common), ci_level)
     return Estimate(point, float(low), float(high)), len(common)
 

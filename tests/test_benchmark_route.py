@@ -316,3 +316,31 @@ def test_csv_and_markdown_of_the_answer_and_the_tabs_csv_columns(app, sb3, tmp_p
     assert tab[0] == rows[0]
     assert [r[0] for r in tab[1:]] == [r[0] for r in rows[1:]]
     assert [float(r[10]) for r in tab[1:]] == [float(r[10]) for r in rows[1:]]  # iqm
+
+
+@pytest.mark.slow
+def test_hostile_values_never_cost_a_5xx_or_a_slow_answer(sb3):
+    import time
+    import urllib.parse
+
+    from test_hostile import HOSTILE
+
+    root, scores = sb3
+    base = {"task": "env", "by": BY, "metric": TAG, "reps": "50", "baseline": "PPO"}
+    slowest = (0.0, None)
+    with serving(root, "python", len(scores)) as served:
+        for arg in (*base, "normalize", "seed", "ci_level", "where", "regex", "split"):
+            for value in HOSTILE:
+                pairs = [*((k, v) for k, v in base.items() if k != arg), (arg, value)]
+                started = time.perf_counter()
+                response = served.client.get(
+                    "/data/plugin/rungroups/benchmark",
+                    query_string=urllib.parse.urlencode(pairs, errors="surrogatepass"),
+                )
+                took = time.perf_counter() - started
+                assert response.status_code in (200, 400, 404), (arg, value[:80], response)
+                if response.status_code != 200:
+                    text = response.get_data(as_text=True)
+                    assert "Traceback" not in text and len(text) < 2000, (arg, text[:300])
+                slowest = max(slowest, (took, (arg, value[:40])), key=lambda t: t[0])
+    assert slowest[0] < 2.0, slowest
