@@ -21,7 +21,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tensorboard import errors
@@ -889,3 +889,114 @@ def _timestamp(value: Any) -> float | None:
 
 def _split_counts(counts: collections.Counter[str | None]) -> list[dict[str, Any]]:
     return [{"split": s, "runs": counts[s]} for s in sorted(counts, key=grouping.split_rank)]
+
+
+# --- /benchmark -------------------------------------------------------------------------------
+
+
+def benchmark(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    q: queries.BenchmarkQuery,
+    reference: Mapping[str, Sequence[float]] | None = None,
+) -> dict[str, Any]:
+    """Methods compared across tasks (SPEC §5d; numbers from `tb_plugin.benchmark`).
+
+    Each trial's score is its `/groups` member value (the metric reduced as `q.groups`
+    says); the task is its value of `q.task`, the method its group over the other `by`
+    fields. `reference`: task to `[low, high]` (from `rungroups.json`) for
+    ``normalize=reference``.
+
+    Raises:
+      errors.InvalidArgumentError: an unknown `task` or `by` field, a normalisation that
+        cannot be applied (a baseline missing on a task, a task without reference scores).
+      errors.NotFoundError: no metric, no run with it, or no method is the baseline.
+    """
+    from tb_plugin import benchmark as benchmark_lib
+
+    view = b.view(ctx, experiment)
+    gq = with_auto_metric(view, q.groups)
+    if not gq.metrics:
+        raise errors.NotFoundError("no scalar metric to compare: give 'metric'")
+    try:
+        (task_id,) = grouping.resolve_fields([q.task], view.units)
+    except ValueError as e:
+        raise errors.InvalidArgumentError(f"argument 'task': {e}") from None
+    try:
+        by_ids = (
+            list(view.default_by) if gq.by is None else grouping.resolve_fields(gq.by, view.units)
+        )
+    except ValueError as e:
+        raise errors.InvalidArgumentError(f"argument 'by': {e}") from None
+    method_ids = [f for f in by_ids if f != task_id]
+    table = _groups(
+        b, ctx, experiment, view, dataclasses.replace(gq, by=(*method_ids, task_id), curves=None)
+    )
+    _, _, method_groups = _group(b, ctx, experiment, view, method_ids, gq.where, gq.stale_after)
+    _, _, task_groups = _group(b, ctx, experiment, view, [task_id], gq.where, gq.stale_after)
+    names = {g.values: _method_name(g) for g in method_groups}
+    tasks = [grouping.format_value(g.values[0]) for g in task_groups]
+    scores: dict[tuple[str, str, str], float] = {}
+    for group in table["groups"]:
+        method = names[tuple(group["values"][:-1])]
+        task = grouping.format_value(group["values"][-1])
+        for member in group["members"]:
+            if member["value"] is not None:
+                scores[(method, task, member["trial"])] = member["value"]
+    baseline = None
+    if q.baseline is not None:
+        by_name = [g for g in method_groups if names[g.values] == q.baseline]
+        if (
+            not by_name
+            and "=" not in q.baseline
+            and all(g.key != q.baseline for g in method_groups)
+        ):
+            known = ", ".join(_quoted(n) for n in list(names.values())[:20])
+            raise errors.NotFoundError(
+                f"argument 'baseline': no method {_quoted(q.baseline)} (methods: {known})"
+            )
+        found = (
+            by_name[0]
+            if by_name
+            else method_groups[_baseline_index(q.baseline, method_ids, method_groups)]
+        )
+        baseline = names[found.values]
+    if not scores:
+        raise errors.NotFoundError(f"no trial has a value of {_quoted(table['metric'])}")
+    try:
+        result = benchmark_lib.benchmark(
+            scores,
+            methods=[names[g.values] for g in method_groups],
+            tasks=tasks,
+            normalization=q.normalize,
+            goal=table["goal"],
+            baseline=baseline,
+            reference=reference,
+            reps=q.reps,
+            ci_level=gq.ci_level,
+            seed=q.seed,
+        )
+    except ValueError as e:
+        raise errors.InvalidArgumentError(f"/benchmark: {e}") from None
+    out = result.to_json()
+    for entry, group in zip(out["methods"], method_groups, strict=True):
+        entry.update({"label": group.label, "key": group.key, "values": list(group.values)})
+    return {
+        "task": task_id,
+        "by": method_ids,
+        "metric": table["metric"],
+        "split": table["split"],
+        "reduction": table["reduction"],
+        "goal": table["goal"],
+        "trials": table["trials"],
+        "matched": table["matched"],
+        **out,
+    }
+
+
+def _method_name(group: grouping.Group) -> str:
+    """A method's display name: its field values (``PPO``; ``0.1, adam``), or ``all``."""
+    if not group.values:
+        return group.label
+    return ", ".join(grouping.format_value(v) for v in group.values)

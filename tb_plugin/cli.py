@@ -11,12 +11,19 @@
                            [--reps N] [--seed S]
                            [--format table|csv|json|markdown|latex]
     tb-rungroups annotate RUN_DIR [--note TEXT] [--tag T ...] [--status S]
+    tb-rungroups benchmark LOGDIR --task FIELD [--by FIELD,...] [--metric TAG] [--split S]
+                           [--reduction R] [--k K] [--filter TEXT] [--regex RE]
+                           [--where FIELD=VALUE ...] [--pattern RE ...]
+                           [--normalize none|minmax|baseline|reference] [--baseline M]
+                           [--reps N] [--seed S] [--ci-level P]
+                           [--format table|csv|json|markdown|latex]
 
 `ls` reads LOGDIR with TensorBoard's own Python loader and answers with the
 `/groups` route's own query parser and answer function (`tb_plugin.queries`,
 `tb_plugin.answers`), so it prints exactly what the tab and the HTTP API serve
-(`--format json` is that route's JSON). `effects` answers the `/effects` route
-the same way (which fields move a metric, with intervals, beyond seed noise). `annotate` writes one snapshot
+(`--format json` is that route's JSON); `effects` answers the `/effects` route
+the same way (which fields move a metric, with intervals, beyond seed noise), and
+`benchmark` answers `/benchmark`. `annotate` writes one snapshot
 into a run directory with `tb_plugin.writer`. LOGDIR and RUN_DIR are local
 paths or URLs that TensorBoard's own gfile reads (``s3://BUCKET/PREFIX``
 with boto3). Both exit non-zero with one clear line on bad input and write
@@ -50,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.command in ("ls", "effects") and (
+    if args.command in ("ls", "effects", "benchmark") and (
         "://" not in args.logdir or args.logdir.startswith("s3://")
     ):
         # TensorBoard's Python loader imports TensorFlow when it is installed
@@ -79,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "effects":
             out = effects_command(args)
+        elif args.command == "benchmark":
+            out = benchmark_command(args)
         else:
             out = annotate(args.run_dir, note=args.note, tags=args.tag, status=args.status)
     except CliError as e:
@@ -127,23 +136,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FIELD=VALUE[,...]",
         help="compare every group with this one (Welch p, Holm, P(better), delta with its CI)",
     )
-    ls_parser.add_argument("--filter", help="keep trials whose run names contain this text")
-    ls_parser.add_argument("--regex", help="keep trials whose run names match this regex")
-    ls_parser.add_argument(
-        "--where", action="append", default=[], metavar="FIELD=VALUE", help="repeatable"
-    )
-    ls_parser.add_argument(
-        "--pattern", action="append", default=[], metavar="REGEX", help="run-name pattern"
-    )
-    ls_parser.add_argument(
-        "--format", choices=("table", "csv", "json", "markdown", "latex"), default="table"
-    )
+    _selection_arguments(ls_parser)
     _add_effects_parser(sub)
     annotate_parser = sub.add_parser("annotate", help="add notes, tags or a status to a run")
     annotate_parser.add_argument("run_dir", help="the run's directory")
     annotate_parser.add_argument("--note", help="text appended to the run's notes")
     annotate_parser.add_argument("--tag", action="append", default=[], help="repeatable")
     annotate_parser.add_argument("--status", help="running, finished, failed or interrupted")
+    _benchmark_parser(sub)
     return parser
 
 
@@ -207,45 +207,47 @@ def _ask_groups(
     The arguments go through the route's own query (`queries.GroupsQuery`) and
     answer function (`answers.groups`), so the result is the route's JSON.
     """
-    from tensorboard import errors
-    from tensorboard.context import RequestContext
-
     from tb_plugin import answers, queries
 
+    query = _parsed(lambda: queries.GroupsQuery.from_args(queries.multidict(pairs)))
+    return _ask(logdir, patterns, lambda reader, ctx: answers.groups(reader, ctx, "", query))
+
+
+def _parsed(parse: Any) -> Any:
+    """`parse()`, its argument errors made one-line `CliError`s."""
+    from tensorboard import errors
+
     try:
-        query = queries.GroupsQuery.from_args(queries.multidict(pairs))
-    except errors.PublicError as e:
-        raise CliError(str(e)) from None
-    reader = _reader(logdir, patterns)
-    try:
-        return answers.groups(reader, RequestContext(), "", query)
-    except errors.PublicError as e:
+        return parse()
+    except (errors.PublicError, ValueError) as e:
         raise CliError(str(e)) from None
 
 
-def _reader(logdir: str, patterns: Sequence[str]) -> Any:
-    """A `backend.Backend` over `logdir` read once with TensorBoard's Python loader.
-
-    Raises:
-      CliError: a bad pattern, or no runs.
-    """
+def _ask(logdir: str, patterns: Sequence[str], answer: Any) -> Any:
+    """Reads `logdir` with TensorBoard's Python loader and returns `answer(backend, ctx)`
+    (a route's own answer function over the route's own query)."""
+    from tensorboard import errors
     from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+    from tensorboard.context import RequestContext
 
     from tb_plugin import backend, config
 
-    try:
-        compiled = config.patterns_from_flags(
+    compiled = _parsed(
+        lambda: config.patterns_from_flags(
             SimpleNamespace(logdir=logdir, rungroups_pattern=list(patterns))
         )
-    except ValueError as e:
-        raise CliError(str(e)) from None
+    )
     multiplexer = plugin_event_multiplexer.EventMultiplexer()
     multiplexer.AddRunsFromDirectory(logdir)
     multiplexer.Reload()
     if not multiplexer.Runs():
         raise CliError(f"no TensorBoard runs under {logdir}", EXIT_NO_RUNS)
     provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    return backend.Backend(provider, compiled)
+    reader = backend.Backend(provider, compiled)
+    try:
+        return answer(reader, RequestContext())
+    except errors.PublicError as e:
+        raise CliError(str(e)) from None
 
 
 # --- effects -----------------------------------------------------------------------------
@@ -271,17 +273,7 @@ def _add_effects_parser(sub: Any) -> None:
     parser.add_argument("--ci-level", type=float, help="confidence level (default 0.95)")
     parser.add_argument("--reps", type=int, help="bootstrap resamples (default 1000; 0: none)")
     parser.add_argument("--seed", type=int, help="the bootstrap's seed (default 0)")
-    parser.add_argument("--filter", help="keep trials whose run names contain this text")
-    parser.add_argument("--regex", help="keep trials whose run names match this regex")
-    parser.add_argument(
-        "--where", action="append", default=[], metavar="FIELD=VALUE", help="repeatable"
-    )
-    parser.add_argument(
-        "--pattern", action="append", default=[], metavar="REGEX", help="run-name pattern"
-    )
-    parser.add_argument(
-        "--format", choices=("table", "csv", "json", "markdown", "latex"), default="table"
-    )
+    _selection_arguments(parser)
 
 
 def effects_command(args: argparse.Namespace) -> str:
@@ -291,9 +283,6 @@ def effects_command(args: argparse.Namespace) -> str:
     Raises:
       CliError: A missing directory, no runs, a bad pattern or argument.
     """
-    from tensorboard import errors
-    from tensorboard.context import RequestContext
-
     from tb_plugin import answers, effects_export, queries
 
     _check_directory(args.logdir, "no such directory", loader=True)
@@ -306,15 +295,10 @@ def effects_command(args: argparse.Namespace) -> str:
         if value:
             pairs.append((name, value))
     pairs.extend(("where", w) for w in args.where)
-    try:
-        query = queries.EffectsQuery.from_args(queries.multidict(pairs))
-    except errors.PublicError as e:
-        raise CliError(str(e)) from None
-    reader = _reader(args.logdir, args.pattern)
-    try:
-        answer = answers.effects(reader, RequestContext(), "", query)
-    except errors.PublicError as e:
-        raise CliError(str(e)) from None
+    query = _parsed(lambda: queries.EffectsQuery.from_args(queries.multidict(pairs)))
+    answer = _ask(
+        args.logdir, args.pattern, lambda reader, ctx: answers.effects(reader, ctx, "", query)
+    )
     return effects_export.render(answer, args.format)
 
 
@@ -383,6 +367,91 @@ def _check_directory(path: str, missing: str, *, loader: bool = False) -> None:
         raise CliError(str(e)) from None
     if not found:
         raise CliError(f"{missing}: {path}")
+
+
+# --- benchmark ----------------------------------------------------------------------------
+
+
+def _benchmark_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "benchmark", help="compare methods across tasks (IQM, optimality gap, profiles, ranks)"
+    )
+    parser.add_argument("logdir", help="the TensorBoard log directory")
+    parser.add_argument("--task", required=True, help="the field whose values are the tasks (env)")
+    parser.add_argument(
+        "--by",
+        help="comma-separated fields; those other than --task make the methods "
+        "(default: the default grouping's)",
+    )
+    parser.add_argument("--metric", help="scalar tag to compare (default: /tags' default metric)")
+    parser.add_argument("--split", help="as for ls")
+    parser.add_argument("--reduction", help="how a run reduces to its score (default last)")
+    parser.add_argument("--k", type=int, help="k of mean_last_k (default 5)")
+    parser.add_argument(
+        "--normalize",
+        choices=("none", "minmax", "baseline", "reference"),
+        help="per-task normalisation (default none; reference reads LOGDIR/rungroups.json)",
+    )
+    parser.add_argument("--baseline", metavar="METHOD", help="the method compared with")
+    parser.add_argument("--reps", type=int, help="bootstrap resamples (default 2000)")
+    parser.add_argument("--seed", type=int, help="bootstrap seed (default 0)")
+    parser.add_argument("--ci-level", type=float, help="interval level (default 0.95)")
+    _selection_arguments(parser)
+
+
+def _selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """The filters, run-name patterns and output format `ls` and `benchmark` share."""
+    parser.add_argument("--filter", help="keep trials whose run names contain this text")
+    parser.add_argument("--regex", help="keep trials whose run names match this regex")
+    parser.add_argument(
+        "--where", action="append", default=[], metavar="FIELD=VALUE", help="repeatable"
+    )
+    parser.add_argument(
+        "--pattern", action="append", default=[], metavar="REGEX", help="run-name pattern"
+    )
+    parser.add_argument(
+        "--format", choices=("table", "csv", "json", "markdown", "latex"), default="table"
+    )
+
+
+def benchmark_command(args: argparse.Namespace) -> str:
+    """``tb-rungroups benchmark``: the `/benchmark` answer for LOGDIR, rendered.
+
+    Raises:
+      CliError: A missing directory, no runs, a bad pattern or argument, a malformed
+        ``rungroups.json``.
+    """
+    from tb_plugin import answers, benchmark_table, config, queries
+
+    _check_directory(args.logdir, "no such directory", loader=True)
+    pairs: list[tuple[str, str]] = [("task", args.task)]
+    for name, value in (
+        ("by", args.by),
+        ("metric", args.metric),
+        ("split", args.split),
+        ("reduction", args.reduction),
+        ("k", args.k),
+        ("normalize", args.normalize),
+        ("baseline", args.baseline),
+        ("reps", args.reps),
+        ("seed", args.seed),
+        ("ci_level", args.ci_level),
+        ("filter", args.filter),
+        ("regex", args.regex),
+    ):
+        if value is not None:
+            pairs.append((name, str(value)))
+    pairs.extend(("where", w) for w in args.where)
+    query = _parsed(lambda: queries.BenchmarkQuery.from_args(queries.multidict(pairs)))
+    reference = None
+    if query.normalize == "reference":
+        reference = _parsed(lambda: config.reference_scores_from_file(args.logdir))
+    found = _ask(
+        args.logdir,
+        args.pattern,
+        lambda reader, ctx: answers.benchmark(reader, ctx, "", query, reference),
+    )
+    return benchmark_table.render(found, args.format)
 
 
 if __name__ == "__main__":

@@ -285,9 +285,17 @@ def to_markdown(answer: dict[str, Any]) -> str:
     """The paper table as a GitHub-flavoured Markdown table with a caption line."""
     head, body, bold = _paper_rows(answer)
     n_fields = len(head) - len(answer.get("metrics") or [])
+    return markdown_table(head, body, bold, n_fields, caption(answer))
+
+
+def markdown_table(
+    head: list[str], body: list[list[str]], bold: list[list[bool]], n_left: int, caption_text: str
+) -> str:
+    """A Markdown table (the first `n_left` columns left-aligned, the rest right), marked
+    cells in bold, then the caption line."""
     lines = [
         "| " + " | ".join(_markdown_text(h) for h in head) + " |",
-        "| " + " | ".join(["---"] * n_fields + ["---:"] * (len(head) - n_fields)) + " |",
+        "| " + " | ".join(["---"] * n_left + ["---:"] * (len(head) - n_left)) + " |",
     ]
     for cells, marks in zip(body, bold, strict=True):
         shown = [
@@ -295,7 +303,7 @@ def to_markdown(answer: dict[str, Any]) -> str:
             for c, mark in zip(cells, marks, strict=True)
         ]
         lines.append("| " + " | ".join(shown) + " |")
-    return "\n".join(lines) + f"\n\n{_markdown_text(caption(answer))}\n"
+    return "\n".join(lines) + f"\n\n{_markdown_text(caption_text)}\n"
 
 
 _LATEX_SPECIAL = {
@@ -324,12 +332,19 @@ def to_latex(answer: dict[str, Any]) -> str:
     """The paper table as a LaTeX ``table`` with a booktabs ``tabular`` and a caption."""
     head, body, bold = _paper_rows(answer)
     n_fields = len(head) - len(answer.get("metrics") or [])
-    spec = "l" * n_fields + "r" * (len(head) - n_fields)
+    return latex_table(head, body, bold, n_fields, caption(answer))
+
+
+def latex_table(
+    head: list[str], body: list[list[str]], bold: list[list[bool]], n_left: int, caption_text: str
+) -> str:
+    """A LaTeX ``table`` with a booktabs ``tabular`` (`n_left` columns ``l``, the rest
+    ``r``), marked cells in ``\\textbf``, every text escaped (`latex_text`)."""
     lines = [
         r"\begin{table}",
         r"  \centering",
-        r"  \caption{" + latex_text(caption(answer)) + "}",
-        r"  \begin{tabular}{" + spec + "}",
+        r"  \caption{" + latex_text(caption_text) + "}",
+        r"  \begin{tabular}{" + "l" * n_left + "r" * (len(head) - n_left) + "}",
         r"    \toprule",
         "    " + " & ".join(latex_text(h) for h in head) + r" \\",
         r"    \midrule",
@@ -372,12 +387,18 @@ def terminal_table(answer: dict[str, Any]) -> str:
         head.append("best run")
         for group, cells in zip(found, table, strict=True):
             cells.append(str((group.get("stats") or {}).get("best_run") or ""))
-    widths = [max([len(h), *(len(r[i]) for r in table)]) for i, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table]
+    lines = aligned_lines(head, table)
     trials = sum(g["size"] for g in found)
     summary = f"{trials} trial{'s' if trials != 1 else ''} in {len(found)} group"
     summary += "s" if len(found) != 1 else ""
     if n_metrics:
         summary += "; " + caption(answer, bold=False)
     return "\n".join([*lines, summary]) + "\n"
+
+
+def aligned_lines(head: list[str], rows: list[list[str]]) -> list[str]:
+    """The header and rows as lines of left-aligned columns two spaces apart."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return lines

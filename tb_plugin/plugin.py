@@ -12,6 +12,7 @@ Routes (documented with examples in `http_api.md`), under
 * `/export?format=F` — `/groups` as CSV, JSON, Markdown or LaTeX (the tab's exports);
 * `/run?run=R` — one run in detail;
 * `/effects` — which fields move a metric, with intervals, above seed noise (SPEC §5b);
+* `/benchmark?task=FIELD` — methods compared across tasks (aggregates, profiles, ranks);
 * `/static/*` — the tab's ES modules and styles, from an allow-list.
 
 Each `_serve_*` handler parses its arguments into a typed query
@@ -51,6 +52,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
     def __init__(self, context: base_plugin.TBContext):
         self._data_provider = context.data_provider
         self._patterns = config.patterns_from_flags(context.flags)
+        self._logdir = getattr(context.flags, "logdir", "") or ""
         self._static = _load_static_files(_frontend_dir())
         self._backend = backend.Backend(self._data_provider, self._patterns)
         # Only TensorBoard's own start-up (through RunGroupsLoader) defines the flag; a
@@ -73,6 +75,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
                 ("/export", self._serve_export),
                 ("/effects", self._serve_effects),
                 ("/run", self._serve_run),
+                ("/benchmark", self._serve_benchmark),
                 (_STATIC_PREFIX + "*", self._serve_static),
             )
         }
@@ -164,6 +167,19 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         ctx, experiment = _context(request)
         query = queries.EffectsQuery.from_args(request.args)
         return _respond(request, answers.effects(self._backend, ctx, experiment, query))
+
+    def _serve_benchmark(self, request: wrappers.Request) -> wrappers.Response:
+        ctx, experiment = _context(request)
+        query = queries.BenchmarkQuery.from_args(request.args)
+        reference = None
+        if query.normalize == "reference":
+            try:
+                reference = config.reference_scores_from_file(self._logdir)
+            except ValueError as e:
+                raise errors.InvalidArgumentError(str(e)) from None
+        return _respond(
+            request, answers.benchmark(self._backend, ctx, experiment, query, reference)
+        )
 
     def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
         _, _, name = request.path.partition(f"/data/plugin/{metadata.PLUGIN_NAME}{_STATIC_PREFIX}")

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from tensorboard import errors
 
-from tb_plugin import aggregate, backend, grouping, naming
+from tb_plugin import aggregate, backend, benchmark, grouping, naming
 
 MAX_ARG_CHARS = 10_000
 MAX_REGEX_CHARS = 1000
@@ -585,3 +585,53 @@ def multidict(pairs: Sequence[tuple[str, str]]) -> Args:
     from werkzeug.datastructures import MultiDict
 
     return MultiDict(pairs)
+
+
+# --- /benchmark ------------------------------------------------------------------------------
+
+NORMALIZATIONS = benchmark.NORMALIZATIONS
+"""`/benchmark`'s per-task normalisations (``none`` first: the default)."""
+
+MAX_BENCHMARK_REPS = 10_000
+"""The most bootstrap resamples a `/benchmark` request may ask for."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchmarkQuery:
+    """`/benchmark`: methods compared across tasks (SPEC §5d).
+
+    `groups` holds the common arguments, read exactly as `/groups` reads them (`by`,
+    `metric` — one, or `/tags`' default metric —, `reduction`, `k`, `split`, the filters,
+    `stale_after`, `ci_level`); the `by` fields other than `task` make the methods.
+    `baseline` names a method (its name, its group key, or `FIELD=VALUE[,...]` over the
+    method fields). `reps` bootstrap resamples drawn from `seed`.
+    """
+
+    task: str
+    groups: GroupsQuery
+    normalize: str = "none"
+    baseline: str | None = None
+    reps: int = benchmark.DEFAULT_REPS
+    seed: int = 0
+
+    @classmethod
+    def from_args(cls, args: Args) -> BenchmarkQuery:
+        task = _required(args, "task")
+        if len(task) > MAX_FIELD_CHARS:
+            raise _invalid(f"argument 'task' is longer than {MAX_FIELD_CHARS} characters")
+        groups = GroupsQuery.from_args(args)
+        if len(groups.metrics) > 1:
+            raise _invalid("argument 'metric': /benchmark compares one metric at a time")
+        normalize = _choice(args, "normalize", NORMALIZATIONS)
+        if normalize == "baseline" and groups.baseline is None:
+            raise _invalid("argument 'normalize=baseline' needs a 'baseline' method")
+        return cls(
+            task=task,
+            groups=dataclasses.replace(
+                groups, baseline=None, curves=None, ci="t", auto_metric=not groups.metrics
+            ),
+            normalize=normalize,
+            baseline=groups.baseline,
+            reps=_int(args, "reps", benchmark.DEFAULT_REPS, 1, MAX_BENCHMARK_REPS),
+            seed=_int(args, "seed", 0, 0, 2**32 - 1),
+        )

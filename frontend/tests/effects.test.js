@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { effectsCsv, effectsFigure, effectsQuery, effectsSvg, percent, svgMarkup, valueAxis } from "../views/effects.js";
-import { defaultState } from "../url_state.js";
+import { defaultState } from "../state.js";
 
 const HOSTILE = '<img src=x onerror="alert(1)"> & </svg>';
 

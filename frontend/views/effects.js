@@ -18,7 +18,7 @@
 
 import { escapeXml, niceTicks } from "../chart_svg.js";
 import { fixed, formatFieldValue, formatNumber, formatP, toNumber } from "../format.js";
-import { groupsQuery } from "../url_state.js";
+import { groupsQuery } from "../state.js";
 import { toCsv } from "../group.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -36,7 +36,7 @@ const PAD = { left: 64, right: 16, top: 26, bottom: 40 };
  * reduction and filters. Not `by`: the view considers every varying setting
  * (the backend's default grouping), so grouping the table by one field does
  * not hide the others.
- * @param {object} state  as `url_state.defaultState()` gives it
+ * @param {object} state  as `state.defaultState()` gives it
  * @returns {string}
  */
 export function effectsQuery(state) {
