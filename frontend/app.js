@@ -78,6 +78,7 @@ export class App {
     }
     if (mine !== this.gen.load) return;
     Object.assign(this.answers, { fields, tags });
+    this.answers.query = this.query(); // the toolbar is built once, with the metric asked
     if (!fields.runs) return this.content.replaceChildren(buildEmptyState());
     this._showView(false);
     this._busy(runs).then(

@@ -9,6 +9,8 @@ export class Banner {
     this.element = el("div", "rg-banner");
     this.element.setAttribute("role", "status");
     this.element.hidden = true;
+    this._message = "";
+    this._error = false;
   }
 
   /**
@@ -17,8 +19,12 @@ export class Banner {
    */
   update(state, answer) {
     const message = answer ? answer.message : "";
+    const error = Boolean(answer && answer.error);
+    if (message === this._message && error === this._error) return;
+    this._message = message;
+    this._error = error;
     this.element.textContent = message;
-    this.element.classList.toggle("rg-banner-error", Boolean(answer && answer.error));
+    this.element.classList.toggle("rg-banner-error", error);
     this.element.hidden = !message;
   }
 

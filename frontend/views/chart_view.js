@@ -108,9 +108,12 @@ export class ChartView {
    * @returns {{keys: string[], points: number, lineKeys: string[], linePoints: number}}
    */
   wants(state, groups) {
-    const size = new Map(groups ? groups.groups.map((g) => [g.key, g.size]) : []);
     const keys = this.pick.keys;
-    const lineKeys = state.seeds ? keys.filter((k) => (size.get(k) || 0) <= SEED_MAX_RUNS) : [];
+    let lineKeys = [];
+    if (state.seeds) {
+      const size = new Map(groups ? groups.groups.map((g) => [g.key, g.size]) : []);
+      lineKeys = keys.filter((k) => (size.get(k) || 0) <= SEED_MAX_RUNS);
+    }
     return { keys, points: CHART_POINTS, lineKeys, linePoints: SEED_POINTS };
   }
 
@@ -225,6 +228,8 @@ export class ChartView {
 
   /** Shows the state in the controls (without rebuilding them). */
   _sync(s) {
+    if (s === this._synced) return;
+    this._synced = s;
     this.bandSelect.value = s.band;
     this.axisSelect.value = s.x;
     this.logBox.checked = s.log;
