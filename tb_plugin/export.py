@@ -118,6 +118,8 @@ def columns(answer: dict[str, Any]) -> list[str]:
             out.append(f"{prefix} {suffix}")
         if answer.get("baseline") is not None:
             out.extend(f"{prefix} {name}" for name in _COMPARE_COLUMNS)
+            out.extend(f"{prefix} {name}" for name in _seeds_compare_columns(answer))
+    out.extend(_seeds_group_columns(answer))
     return out
 
 
@@ -135,6 +137,8 @@ def rows(answer: dict[str, Any]) -> list[list[Any]]:
             if with_baseline:
                 compare = entry.get("compare") or {}
                 row.extend(compare.get(key) for key in _COMPARE_COLUMNS)
+                row.extend(compare.get(key) for key in _seeds_compare_columns(answer))
+        row.extend(group.get(key) for key in _seeds_group_columns(answer))
         out.append(row)
     return out
 
@@ -247,7 +251,53 @@ def caption(answer: dict[str, Any], *, bold: bool = True) -> str:
         "mean ± half-width of the " if ci["method"] == "t" else "mean [interval] of the "
     ) + _interval_name(answer)
     text = f"{'; '.join(parts) or 'no metric'}: {interval}; n = runs with a value ({runs})"
+    for words in _seeds_words(answer):
+        text += f"; {words}"
     return text + ("; best group in bold." if bold else ".")
+
+
+# --- SPEC §5c: live groups, excluded runs, the seeds planner and paired seeds -----------------
+
+_SEEDS_GROUP_COLUMNS = ("finished", "running", "provisional", "excluded")
+_PLAN_COLUMNS = ("power", "seeds_needed", "power_note")
+_PAIRED_COLUMNS = (
+    "n_pairs",
+    "paired_delta",
+    "paired_ci_low",
+    "paired_ci_high",
+    "paired_p",
+    "wilcoxon_p",
+)
+
+
+def _seeds_group_columns(answer: dict[str, Any]) -> tuple[str, ...]:
+    """A group's live and excluded counts: exported when the answer has them (`/groups` of
+    SPEC §5c), so that older answers export as before."""
+    return _SEEDS_GROUP_COLUMNS if "provisional" in answer else ()
+
+
+def _seeds_compare_columns(answer: dict[str, Any]) -> tuple[str, ...]:
+    """Per comparison the planner's columns and, for a paired answer, the paired test's."""
+    if "plan" not in answer:
+        return ()
+    return _PLAN_COLUMNS + (_PAIRED_COLUMNS if answer.get("paired") else ())
+
+
+def _seeds_words(answer: dict[str, Any]) -> list[str]:
+    """What a caption says of SPEC §5c: the runs excluded and why (whenever an exclusion was
+    asked, even of none), provisional groups, and a paired comparison's pairing."""
+    from tb_plugin import seeds
+
+    out = []
+    excluded = seeds.excluded_words(answer.get("excluded"))
+    if excluded:
+        out.append(excluded)
+    live = seeds.live_words(answer.get("groups") or [])
+    if live:
+        out.append(live)
+    if answer.get("paired") and answer.get("baseline") is not None:
+        out.append("comparisons paired by seed")
+    return out
 
 
 def _paper_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[str]], list[list[bool]]]:

@@ -393,7 +393,7 @@ class PairedTest:
     wilcoxon_p: float | None
 
 
-def paired_test(differences: Sequence[float], ci_level: float = 0.95) -> PairedTest:
+def paired_test(differences: Sequence[float] | np.ndarray, ci_level: float = 0.95) -> PairedTest:
     """Tests per-pair differences (non-finite ones must be left out by the caller)."""
     from scipy import stats
 
@@ -417,7 +417,7 @@ def paired_test(differences: Sequence[float], ci_level: float = 0.95) -> PairedT
     return PairedTest(n, mean, low, high, ci_level, p, wilcoxon_exact_p(d))
 
 
-def wilcoxon_exact_p(differences: Sequence[float]) -> float | None:
+def wilcoxon_exact_p(differences: Sequence[float] | np.ndarray) -> float | None:
     """Exact two-sided p of the Wilcoxon signed-rank test of differences.
 
     Zeros are dropped (Wilcoxon's convention, scipy's ``zero_method="wilcox"``); the others
@@ -536,3 +536,206 @@ def parse_exclude(text: str | None) -> tuple[str, ...]:
         if word not in kinds:
             kinds.append(word)
     return tuple(k for k in FLAG_KINDS if k in kinds)
+
+
+# --- a /groups answer's parts (plain data in, JSON-ready out) ----------------------------------
+
+
+def flag_members(
+    groups: Sequence[Sequence[str]],
+    blocks: Sequence[tuple[str, Mapping[str, float], Mapping[str, int]]],
+    running: frozenset[str] | set[str] = frozenset(),
+) -> dict[str, list[dict[str, Any]]]:
+    """Every group's bad runs over every metric (`flag_runs` per group and metric).
+
+    Args:
+        groups: Each group's member ids (trials).
+        blocks: Per metric ``(metric, values, last_steps)``: id to reduced value and to the
+            last step of the metric's tag.
+        running: Ids still running (never ``short``).
+
+    Returns:
+        Id to its flags, each ``{"kind", "metric", "reason"}``, once per kind and metric.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for metric, values, last_steps in blocks:
+        for members in groups:
+            found = flag_runs(
+                {m: values[m] for m in members if values.get(m) is not None},
+                {m: last_steps[m] for m in members if m in last_steps},
+                running=running,
+            )
+            for member, flags in found.items():
+                out.setdefault(member, []).extend({"metric": metric, **f} for f in flags)
+    return out
+
+
+def excluded_kinds(
+    flags: Mapping[str, Sequence[Mapping[str, Any]]], kinds: Sequence[str]
+) -> dict[str, list[str]]:
+    """Id to the kinds among ``kinds`` it is flagged with, for the ids to leave out."""
+    out: dict[str, list[str]] = {}
+    for member, found in flags.items():
+        hit = [k for k in FLAG_KINDS if k in kinds and any(f["kind"] == k for f in found)]
+        if hit:
+            out[member] = hit
+    return out
+
+
+def excluded_summary(
+    kinds: Sequence[str], excluded: Mapping[str, Sequence[str]], members: Sequence[str]
+) -> dict[str, Any]:
+    """``{"kinds", "count", "by_kind"}``: what was asked to be left out and how many of
+    ``members`` were (a run of several kinds counts once in ``count``, once per kind in
+    ``by_kind``)."""
+    by_kind = dict.fromkeys(kinds, 0)
+    count = 0
+    for member in members:
+        hit = excluded.get(member)
+        if hit:
+            count += 1
+            for kind in hit:
+                by_kind[kind] = by_kind.get(kind, 0) + 1
+    return {"kinds": list(kinds), "count": count, "by_kind": by_kind}
+
+
+def excluded_words(summary: Mapping[str, Any] | None) -> str | None:
+    """A caption's words for an `excluded_summary`: ``"2 runs excluded (1 nonfinite: NaN
+    or infinite value; 1 outlier: modified z-score over 3.5)"``; ``None`` if none was asked."""
+    if not summary or not summary.get("kinds"):
+        return None
+    count = int(summary.get("count") or 0)
+    reasons = "; ".join(
+        f"{n} {kind}: {FLAG_WORDS.get(kind, kind)}"
+        for kind, n in (summary.get("by_kind") or {}).items()
+    )
+    return f"{count} run{'s' if count != 1 else ''} excluded ({reasons})"
+
+
+def live_counts(statuses: Sequence[str | None]) -> dict[str, Any]:
+    """``{"finished", "running", "provisional"}`` of a group's members' statuses: running
+    members are those whose status is ``running`` (a stale run is not); every other member
+    (finished, failed, interrupted, stale or without a status) counts as finished."""
+    running = sum(1 for s in statuses if s == "running")
+    return {"finished": len(statuses) - running, "running": running, "provisional": running > 0}
+
+
+def live_words(groups: Sequence[Mapping[str, Any]]) -> str | None:
+    """A caption's words when some group is provisional: ``"provisional: 2 of 10 runs still
+    running (3/5 finished in lr=0.1)"``; ``None`` when no run is running."""
+    running = sum(int(g.get("running") or 0) for g in groups)
+    if not running:
+        return None
+    total = sum(int(g.get("size") or 0) for g in groups)
+    live = [g for g in groups if g.get("provisional")]
+    shown = ", ".join(
+        f"{g.get('finished')}/{g.get('size')} finished in {g.get('label')}" for g in live[:3]
+    )
+    more = f", and {len(live) - 3} more groups" if len(live) > 3 else ""
+    return f"provisional: {running} of {total} runs still running ({shown}{more})"
+
+
+Seed = tuple[Any, ...]
+
+
+def pair_by_seed(
+    members: Sequence[tuple[str, str | None, Seed | None]],
+    baseline: Sequence[tuple[str, str | None, Seed | None]],
+    values: Mapping[str, float],
+    *,
+    ci_level: float = 0.95,
+    seed_json: Any = None,
+) -> dict[str, Any]:
+    """Pairs a group's runs with the baseline's by seed and tests the differences.
+
+    Args:
+        members, baseline: Each side's runs as ``(id, run name, seed)``; ``seed`` is the
+            tuple of the run's repeat-key values, ``None`` without one.
+        values: Id to the value counted (ids absent or non-finite make no pair).
+        ci_level: Level of the mean difference's t interval.
+        seed_json: Turns a seed tuple into its JSON (default: the single value, or a list).
+
+    Returns:
+        ``{"pairs", "n_pairs", "paired_delta", "paired_ci_low", "paired_ci_high",
+        "paired_p", "wilcoxon_p", "seeds_matched", "unpaired_runs"}``: ``pairs`` in seed
+        order, each ``{"seed", "run", "baseline_run", "value", "baseline_value",
+        "difference"}`` (difference = this group's minus the baseline's); ``unpaired_runs``
+        each ``{"trial", "run", "side", "seed", "reason"}`` (``side``: ``"group"`` or
+        ``"baseline"``); ``seeds_matched`` counts seeds on both sides, with a value or not.
+    """
+    show = seed_json or (lambda s: s[0] if s is not None and len(s) == 1 else list(s or ()))
+    unpaired: list[dict[str, Any]] = []
+
+    def index(side: Sequence[tuple[str, str | None, Seed | None]], name: str) -> dict[Seed, Any]:
+        seen: dict[Seed, list[tuple[str, str | None]]] = {}
+        for trial, run, seed in side:
+            if seed is None:
+                unpaired.append(_unpaired(trial, run, name, None, "no seed value"))
+            else:
+                seen.setdefault(seed, []).append((trial, run))
+        out = {}
+        for seed, runs in seen.items():
+            if len(runs) == 1:
+                out[seed] = runs[0]
+            else:
+                for trial, run in runs:
+                    reason = f"its seed is on {len(runs)} runs of the {name}: no single partner"
+                    unpaired.append(_unpaired(trial, run, name, show(seed), reason))
+        return out
+
+    mine, theirs = index(members, "group"), index(baseline, "baseline")
+    pairs = []
+    matched = 0
+    for seed in sorted(set(mine) | set(theirs), key=_seed_order):
+        a, b = mine.get(seed), theirs.get(seed)
+        if a is None or b is None:
+            trial, run = a or b  # type: ignore[misc]
+            side, other = ("group", "baseline") if a else ("baseline", "group")
+            unpaired.append(
+                _unpaired(trial, run, side, show(seed), f"no run of the {other} has this seed")
+            )
+            continue
+        matched += 1
+        x, y = values.get(a[0]), values.get(b[0])
+        if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
+            for (trial, run), side, v in ((a, "group", x), (b, "baseline", y)):
+                reason = (
+                    "its partner has no finite value"
+                    if v is not None and math.isfinite(v)
+                    else "no finite value counted (missing, non-finite or excluded)"
+                )
+                unpaired.append(_unpaired(trial, run, side, show(seed), reason))
+            continue
+        pairs.append(
+            {
+                "seed": show(seed),
+                "run": a[1],
+                "baseline_run": b[1],
+                "value": x,
+                "baseline_value": y,
+                "difference": x - y,
+            }
+        )
+    test = paired_test([p["difference"] for p in pairs], ci_level)
+    return {
+        "pairs": pairs,
+        "n_pairs": test.n_pairs,
+        "paired_delta": test.mean_difference,
+        "paired_ci_low": test.ci_low,
+        "paired_ci_high": test.ci_high,
+        "paired_p": test.paired_p,
+        "wilcoxon_p": test.wilcoxon_p,
+        "seeds_matched": matched,
+        "unpaired_runs": unpaired,
+    }
+
+
+def _unpaired(trial: str, run: str | None, side: str, seed: Any, reason: str) -> dict[str, Any]:
+    return {"trial": trial, "run": run, "side": side, "seed": seed, "reason": reason}
+
+
+def _seed_order(seed: Seed) -> tuple[Any, ...]:
+    return tuple(
+        (0, v, "") if isinstance(v, int | float) and not isinstance(v, bool) else (1, 0, str(v))
+        for v in seed
+    )
