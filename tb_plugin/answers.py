@@ -558,7 +558,10 @@ def _seeds_parts(
                 for g in found
                 for u in g.units
                 for f, v in u.fields.items()
-                if grouping.is_repeat_field(f) and f not in by_ids and v is not None
+                if f.startswith("param.")  # merged from name.* and hparams.*: once per key
+                and grouping.is_repeat_field(f)
+                and f not in by_ids
+                and v is not None
             }
         )
         first = reads[0][1] if reads else {}

@@ -431,3 +431,52 @@ def terminal_table(answer: dict[str, Any]) -> str:
     if n_metrics:
         summary += "; " + caption(answer, bold=False)
     return "\n".join([*lines, summary]) + "\n"
+
+
+def seeds_lines(answer: dict[str, Any], *, power: bool = False) -> str:
+    """The terminal's SPEC §5c lines under the table: each flagged run with its reasons
+    (and whether it was excluded); per comparison the seeds planner's words (every one with
+    `power`, else those with fewer than 3 runs on a side or power under 50%), the paired
+    test and the runs left without a partner; a single group's seeds for a half-width."""
+    lines = []
+    for group in answer.get("groups") or []:
+        for member in group.get("members") or []:
+            flags = member.get("flags") or []
+            if flags:
+                reasons = "; ".join(f"{f['kind']}: {f['reason']}" for f in flags)
+                left = " [excluded]" if member.get("excluded") else ""
+                lines.append(f"flagged {member.get('run') or member['trial']}{left}: {reasons}")
+    baseline = answer.get("baseline")
+    for group in answer.get("groups") or []:
+        compare = group.get("compare") or {}
+        note = compare.get("power_note")
+        weak = compare.get("power") is not None and compare["power"] < 0.5
+        few = min(compare.get("n") or 0, compare.get("n_baseline") or 0) < 3
+        if note and (power or weak or few):
+            lines.append(f"{group['label']} vs {baseline}: {note}")
+        if answer.get("paired") and "n_pairs" in compare:
+            lines.append(
+                f"{group['label']} vs {baseline}, paired by seed: {_paired_words(compare)}"
+            )
+            for run in compare.get("unpaired_runs") or []:
+                lines.append(
+                    f"  unpaired {run.get('run') or run['trial']} ({run['side']}): {run['reason']}"
+                )
+        for entry in (group.get("metrics") or [])[:1]:
+            plan = entry.get("halfwidth_plan")
+            if plan:
+                lines.append(f"{group['label']}: {plan['note']}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _paired_words(compare: dict[str, Any]) -> str:
+    n = compare.get("n_pairs") or 0
+    if not n:
+        return "no pairs"
+    text = f"{n} pair{'s' if n != 1 else ''}, mean difference {compare['paired_delta']:.4g}"
+    if compare.get("paired_ci_low") is not None:
+        text += f" [{compare['paired_ci_low']:.4g}, {compare['paired_ci_high']:.4g}]"
+    p, w = compare.get("paired_p"), compare.get("wilcoxon_p")
+    text += f", paired t p={p:.3g}" if p is not None else ", paired t p undefined"
+    text += f", Wilcoxon p={w:.3g}" if w is not None else ", Wilcoxon p undefined"
+    return text
