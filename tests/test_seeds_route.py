@@ -258,3 +258,86 @@ def test_live_group_provisional_then_final(tmp_path, tensorboard_process, load_f
         "data/plugin/rungroups/export?metric=accuracy&by=method&stale_after=3600&format=latex"
     )[2]
     assert b"provisional" not in latex
+
+
+def test_the_memoised_first_view_answer_keys_on_the_new_arguments(client):
+    # /groups with table curves is memoised per view (answers.groups_encoded): each of the
+    # new arguments must make its own answer, never another's.
+    base = {"baseline": "method=b", "chart_groups": "2", "sparklines": "3"}
+    answers = {
+        name: _groups(client, **base, **extra)
+        for name, extra in {
+            "plain": {},
+            "alpha": {"alpha": "0.01"},
+            "power": {"power": "0.95"},
+            "mde": {"mde": "0.3"},
+            "exclude": {"exclude": "flagged"},
+            "paired": {"paired": "true"},
+            "halfwidth": {"halfwidth": "0.5"},
+        }.items()
+    }
+    compare = {name: _by_key(a)["a"]["compare"] for name, a in answers.items()}
+    assert compare["alpha"]["alpha"] == 0.01 != compare["plain"]["alpha"]
+    assert compare["power"]["target_power"] == 0.95 != compare["plain"]["target_power"]
+    assert compare["mde"]["difference"] == 0.3
+    assert compare["exclude"]["n"] == 3 != compare["plain"]["n"]
+    assert "pairs" in compare["paired"] and "pairs" not in compare["plain"]
+    assert "halfwidth_plan" in _by_key(answers["halfwidth"])["a"]["metrics"][0]
+    assert "halfwidth_plan" not in _by_key(answers["plain"])["a"]["metrics"][0]
+    assert _groups(client, **base) == answers["plain"]  # and the memo still answers the same
+
+
+def test_cli_ls_power_paired_exclude(logdir, capsys):
+    code = cli.main(
+        [
+            "ls",
+            str(logdir),
+            "--metric",
+            "accuracy",
+            "--baseline",
+            "method=a",
+            "--power",
+            "--paired",
+            "--exclude",
+            "outlier",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = out.splitlines()
+    assert "1 run excluded (1 outlier: modified z-score over 3.5)" in out
+    assert any(
+        line.startswith("flagged method=a/seed=6 [excluded]: outlier: modified z-score")
+        for line in lines
+    )
+    assert "flagged method=a/seed=4: nonfinite: value is NaN" in lines
+    answer = cli._ask_groups(
+        str(logdir),
+        [
+            ("metric", "accuracy"),
+            ("baseline", "method=a"),
+            ("paired", "true"),
+            ("exclude", "outlier"),
+        ],
+        [],
+    )
+    b = _by_key(answer)["b"]["compare"]
+    assert f"param.method=b vs {answer['baseline']}: {b['power_note']}" in lines
+    assert any(
+        line.startswith("param.method=b vs ") and ", paired by seed: 3 pairs" in line
+        for line in lines
+    )
+    assert "  unpaired method=b/seed=7 (group): no run of the baseline has this seed" in lines
+    # --mde/--alpha/--target-power reach the planner; JSON is the route's.
+    text = cli.ls(
+        str(logdir),
+        metric="accuracy",
+        baseline="method=a",
+        mde=0.1,
+        alpha=0.01,
+        target_power=0.9,
+        fmt="json",
+    )
+    assert '"target_power":0.9' in text and '"alpha":0.01' in text and '"difference":0.1' in text
+    assert cli.main(["ls", str(logdir), "--metric", "accuracy", "--exclude", "nope"]) == 2
+    assert "unknown kind 'nope'" in capsys.readouterr().err
