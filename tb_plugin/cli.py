@@ -198,6 +198,10 @@ def ls(
         if value:
             pairs.append((name, value))
     pairs.extend(("where", w) for w in where)
+    if (power or paired) and baseline is None:
+        raise CliError(
+            f"--{'power' if power else 'paired'} compares with a baseline: give --baseline"
+        )
     pairs.extend(_seeds_pairs(mde, alpha, target_power, paired, halfwidth, exclude))
     answer = _ask_groups(logdir, pairs, patterns)
     if fmt == "table":

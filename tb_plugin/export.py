@@ -9,8 +9,12 @@ Columns (`columns`): the grouping fields (``param.`` dropped from the name), ``r
 then per metric block, prefixed ``<metric> [<split>, <reduction>]``: ``n``, ``mean``,
 ``ci_low``, ``ci_high``, ``std``, ``sem``, ``median``, ``iqm``, ``min``, ``max``,
 ``best_run``, ``best_value``, and with a baseline ``delta``, ``delta_ci_low``,
-``delta_ci_high``, ``p_value``, ``p_holm``, ``prob_improvement``, ``warning``. The interval
-(method and level) is named in the ``ci_low``/``ci_high`` headers. Numbers are written in
+``delta_ci_high``, ``p_value``, ``p_holm``, ``prob_improvement``, ``warning``, and for a
+`/groups` answer of SPEC §5c ``power``, ``seeds_needed``, ``power_note`` (with ``paired``
+also ``n_pairs``, ``paired_delta``, ``paired_ci_low``, ``paired_ci_high``, ``paired_p``,
+``wilcoxon_p``); such an answer ends each row with the group's ``finished``, ``running``,
+``provisional`` and ``excluded``. The interval (method and level) is named in the
+``ci_low``/``ci_high`` headers. Numbers are written in
 full precision (`repr`), non-finite ones as ``nan``/``inf``/``-inf``, missing ones empty.
 
 CSV cells that a spreadsheet would run as a formula are neutralised (`csv_cell`): every cell
@@ -23,7 +27,9 @@ per metric ``mean ± half-width (n=N)`` of the answer's interval (``mean [low, h
 percentile bootstrap, which need not be symmetric; ``mean (n=1)`` for one run), rounded to
 the digits the interval supports: the half-width to two significant digits and the mean to
 the same decimal place. The best group per metric (by its goal) is in bold. A caption line
-names metric, split, reduction, interval and the number of runs per group.
+names metric, split, reduction, interval and the number of runs per group, then how many
+runs were excluded and why (when an exclusion was asked), that the numbers are provisional
+while runs are still running, and that comparisons are paired by seed.
 """
 
 from __future__ import annotations
@@ -446,7 +452,10 @@ def seeds_lines(answer: dict[str, Any], *, power: bool = False) -> str:
                 reasons = "; ".join(f"{f['kind']}: {f['reason']}" for f in flags)
                 left = " [excluded]" if member.get("excluded") else ""
                 lines.append(f"flagged {member.get('run') or member['trial']}{left}: {reasons}")
-    baseline = answer.get("baseline")
+    baseline = next(
+        (g["label"] for g in answer.get("groups") or [] if g["key"] == answer.get("baseline")),
+        answer.get("baseline"),
+    )
     for group in answer.get("groups") or []:
         compare = group.get("compare") or {}
         note = compare.get("power_note")

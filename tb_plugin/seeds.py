@@ -601,13 +601,17 @@ def excluded_summary(
 
 def excluded_words(summary: Mapping[str, Any] | None) -> str | None:
     """A caption's words for an `excluded_summary`: ``"2 runs excluded (1 nonfinite: NaN
-    or infinite value; 1 outlier: modified z-score over 3.5)"``; ``None`` if none was asked."""
+    or infinite value; 1 outlier: modified z-score over 3.5)"`` (a run of two kinds counts
+    in both), ``"no run excluded (asked: outlier)"``; ``None`` if no exclusion was asked."""
     if not summary or not summary.get("kinds"):
         return None
     count = int(summary.get("count") or 0)
+    if not count:
+        return f"no run excluded (asked: {', '.join(summary['kinds'])})"
     reasons = "; ".join(
         f"{n} {kind}: {FLAG_WORDS.get(kind, kind)}"
         for kind, n in (summary.get("by_kind") or {}).items()
+        if n
     )
     return f"{count} run{'s' if count != 1 else ''} excluded ({reasons})"
 

@@ -322,7 +322,7 @@ def test_cli_ls_power_paired_exclude(logdir, capsys):
         [],
     )
     b = _by_key(answer)["b"]["compare"]
-    assert f"param.method=b vs {answer['baseline']}: {b['power_note']}" in lines
+    assert f"param.method=b vs param.method=a: {b['power_note']}" in lines
     assert any(
         line.startswith("param.method=b vs ") and ", paired by seed: 3 pairs" in line
         for line in lines
