@@ -472,44 +472,22 @@ def flag_runs(
         three or more (with two both are equally far from their median); when their median
         absolute deviation is 0 (most values equal) no run is an outlier.
     """
-    out: dict[str, list[dict[str, Any]]] = {}
+    members = list(dict.fromkeys([*values, *last_steps]))
+    found = flag_members([members], [("", values, last_steps)], running)
+    return {m: [{"kind": f["kind"], "reason": f["reason"]} for f in fs] for m, fs in found.items()}
 
-    def add(run: str, kind: str, reason: str) -> None:
-        out.setdefault(run, []).append({"kind": kind, "reason": reason})
 
-    for run, value in values.items():
-        if not math.isfinite(value):
-            add(run, "nonfinite", f"value is {_num(value)}")
-    steps = [int(s) for s in last_steps.values()]
-    if steps:
-        median_step = float(np.median(steps))
-        for run, step in last_steps.items():
-            if run in running:
-                continue
-            if step < SHORT_FRACTION * median_step:
-                add(
-                    run,
-                    "short",
-                    f"last step {int(step)} is under half the group's median last step "
-                    f"{median_step:g}",
-                )
-    finite = {r: v for r, v in values.items() if math.isfinite(v)}
-    if len(finite) >= 3:
-        x = np.fromiter(finite.values(), np.float64, len(finite))
-        med = float(np.median(x))
-        mad = float(np.median(np.abs(x - med)))
-        if mad > 0:
-            for run, value in finite.items():
-                z = 0.6745 * (value - med) / mad
-                if abs(z) > OUTLIER_Z:
-                    add(
-                        run,
-                        "outlier",
-                        f"modified z-score {z:.3g} (value {value:.6g}, group median "
-                        f"{med:.6g}, MAD {mad:.3g}) is over {OUTLIER_Z}",
-                    )
-    for flags in out.values():
-        flags.sort(key=lambda f: FLAG_KINDS.index(f["kind"]))
+def _group_median(index: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group the median of ``x`` (``index`` its group), NaN for an empty group."""
+    order = np.lexsort((x, index))
+    xs = x[order]
+    counts = np.bincount(index, minlength=n_groups)
+    starts = np.cumsum(counts) - counts
+    out = np.full(n_groups, np.nan)
+    has = counts > 0
+    lo = starts[has] + (counts[has] - 1) // 2
+    hi = starts[has] + counts[has] // 2
+    out[has] = (xs[lo] + xs[hi]) / 2
     return out
 
 
@@ -546,7 +524,7 @@ def flag_members(
     blocks: Sequence[tuple[str, Mapping[str, float], Mapping[str, int]]],
     running: frozenset[str] | set[str] = frozenset(),
 ) -> dict[str, list[dict[str, Any]]]:
-    """Every group's bad runs over every metric (`flag_runs` per group and metric).
+    """Every group's bad runs over every metric (`flag_runs`, vectorised over groups).
 
     Args:
         groups: Each group's member ids (trials).
@@ -555,18 +533,61 @@ def flag_members(
         running: Ids still running (never ``short``).
 
     Returns:
-        Id to its flags, each ``{"kind", "metric", "reason"}``, once per kind and metric.
+        Id to its flags, each ``{"metric", "kind", "reason"}``, once per kind and metric, in
+        metric then `FLAG_KINDS` order.
     """
     out: dict[str, list[dict[str, Any]]] = {}
+
+    def add(member: str, metric: str, kind: str, reason: str) -> None:
+        out.setdefault(member, []).append({"metric": metric, "kind": kind, "reason": reason})
+
+    n_groups = len(groups)
+    members = [m for g in groups for m in g]
+    group_of = np.repeat(np.arange(n_groups), [len(g) for g in groups])
+    nan = math.nan
     for metric, values, last_steps in blocks:
-        for members in groups:
-            found = flag_runs(
-                {m: values[m] for m in members if values.get(m) is not None},
-                {m: last_steps[m] for m in members if m in last_steps},
-                running=running,
-            )
-            for member, flags in found.items():
-                out.setdefault(member, []).extend({"metric": metric, **f} for f in flags)
+        found: dict[str, list[tuple[str, str]]] = {}
+        got = [values.get(m) for m in members]
+        x = np.fromiter((nan if v is None else v for v in got), np.float64, len(members))
+        has = np.fromiter((v is not None for v in got), bool, len(members))
+        for k in np.flatnonzero(has & ~np.isfinite(x)).tolist():
+            found.setdefault(members[k], []).append(("nonfinite", f"value is {_num(x[k])}"))
+        # short: under half the group's median last step
+        steps = np.fromiter((last_steps.get(m, nan) for m in members), np.float64, len(members))
+        listed = ~np.isnan(steps)
+        if listed.any():
+            median = _group_median(group_of[listed], steps[listed], n_groups)[group_of]
+            with np.errstate(invalid="ignore"):
+                short = np.flatnonzero(listed & (steps < SHORT_FRACTION * median))
+            for k in short.tolist():
+                if members[k] not in running:
+                    reason = (
+                        f"last step {int(steps[k])} is under half the group's median last "
+                        f"step {median[k]:g}"
+                    )
+                    found.setdefault(members[k], []).append(("short", reason))
+        # outlier: modified z-score over the group's finite values
+        finite = np.isfinite(x)
+        if finite.any():
+            index = group_of[finite]
+            med = _group_median(index, x[finite], n_groups)
+            dev = np.abs(x[finite] - med[index])
+            mad = _group_median(index, dev, n_groups)
+            enough = np.bincount(index, minlength=n_groups) >= 3
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                z = np.full(len(members), 0.0)
+                z[finite] = 0.6745 * (x[finite] - med[index]) / mad[index]
+            ok = finite & enough[group_of] & (mad[group_of] > 0)
+            for k in np.flatnonzero(ok & (np.abs(z) > OUTLIER_Z)).tolist():
+                g = group_of[k]
+                reason = (
+                    f"modified z-score {z[k]:.3g} (value {x[k]:.6g}, group median "
+                    f"{med[g]:.6g}, MAD {mad[g]:.3g}) is over {OUTLIER_Z}"
+                )
+                found.setdefault(members[k], []).append(("outlier", reason))
+        for m, flags in found.items():
+            for kind, reason in sorted(flags, key=lambda f: FLAG_KINDS.index(f[0])):
+                add(m, metric, kind, reason)
     return out
 
 
