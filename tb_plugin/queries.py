@@ -495,9 +495,17 @@ class GroupsQuery:
 
 
 def _optional_positive(args: Args, name: str) -> float | None:
-    if _one(args, name, 40) is None:
+    """A positive finite number argument, None when absent."""
+    text = _one(args, name, 40)
+    if text is None:
         return None
-    return _float(args, name, 0.0, 1e-300, 1e300)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise _invalid(f"argument {name!r} must be a positive number, got {_show(text)}")
+    return value
 
 
 def _seeds_args(args: Args) -> dict[str, Any]:

@@ -191,8 +191,9 @@ def test_paired_with_no_shared_seed_is_a_400(client):
         ({"exclude": "weird"}, "unknown kind 'weird'"),
         ({"alpha": "0"}, "argument 'alpha' must be between"),
         ({"power": "1"}, "argument 'power' must be between"),
-        ({"mde": "-1"}, "argument 'mde' must be between"),
-        ({"halfwidth": "x"}, "argument 'halfwidth' must be a number"),
+        ({"mde": "-1"}, "argument 'mde' must be a positive number, got"),
+        ({"mde": "inf"}, "argument 'mde' must be a positive number, got"),
+        ({"halfwidth": "x"}, "argument 'halfwidth' must be a positive number, got"),
         ({"paired": "maybe"}, "argument 'paired' must be true or false"),
     ],
 )
