@@ -27,7 +27,7 @@ from typing import Any
 from tensorboard import errors
 from tensorboard.data import provider
 
-from tb_plugin import aggregate, backend, data, grouping, queries
+from tb_plugin import aggregate, backend, data, grouping, queries, seeds
 from tb_plugin import curves as curves_lib
 from tb_plugin import effects as effects_lib
 
@@ -253,16 +253,24 @@ def _groups(
     _check_split(view, q.split)
     by_ids, units, found = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
     baseline = _baseline_index(q.baseline, by_ids, found) if q.baseline is not None else None
+    reads = [_reduce(b, ctx, experiment, view, units, q.split, spec) for spec in q.metrics]
+    flags, drop, pairing = _seeds_parts(b, ctx, experiment, by_ids, found, q, reads, baseline)
     blocks = [
-        _metric_block(b, ctx, experiment, view, units, found, q, spec, baseline)
-        for spec in q.metrics
+        _metric_block(
+            b, ctx, experiment, view, units, found, q, spec, baseline, read, drop, pairing
+        )
+        for spec, read in zip(q.metrics, reads, strict=True)
     ]
+    _check_paired(q, blocks, baseline)
     first = blocks[0] if blocks else None
     split = first["split"] if first else (None if q.split == queries.AUTO else q.split)
     ranks = _value_ranks(found)
     out_groups = []
     for i, group in enumerate(found):
         per_metric = [{"stats": blk["stats"][i], "compare": blk["compare"][i]} for blk in blocks]
+        if q.halfwidth is not None:
+            for entry, blk in zip(per_metric, blocks, strict=True):
+                entry["halfwidth_plan"] = blk["halfwidth_plan"][i]
         out_groups.append(
             {
                 "key": group.key,
@@ -273,6 +281,8 @@ def _groups(
                 "stats": per_metric[0]["stats"] if blocks else None,
                 "compare": per_metric[0]["compare"] if blocks else None,
                 "metrics": per_metric,
+                **seeds.live_counts([_status(unit) for unit in group.units]),
+                "excluded": sum(1 for unit in group.units if unit.trial in drop),
                 "members": [
                     {
                         "trial": unit.trial,
@@ -282,6 +292,8 @@ def _groups(
                         "value": first["values"].get(unit.trial) if first else None,
                         "values": [blk["values"].get(unit.trial) for blk in blocks],
                         "status": _status(unit),
+                        "flags": flags.get(unit.trial, []),
+                        "excluded": drop.get(unit.trial, []),
                     }
                     for unit in group.units
                 ],
@@ -304,6 +316,7 @@ def _groups(
         "baseline": found[baseline].key if baseline is not None else None,
         "trials": len(view.units),
         "matched": len(units),
+        **_seeds_top(q, drop, units, out_groups),
         "groups": out_groups,
         **({"chart": chart, "sparklines": sparklines} if q.curves is not None else {}),
     }
@@ -378,22 +391,31 @@ def _metric_block(
     q: queries.GroupsQuery,
     spec: queries.MetricSpec,
     baseline: int | None,
+    read: tuple[str | None, dict[str, tuple[str, str]], dict[str, float]] | None = None,
+    drop: dict[str, list[str]] | None = None,
+    pairing: list[list[tuple[str, str | None, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """One metric's reduced values per trial, statistics and comparisons per group."""
-    split, wanted, values = _reduce(b, ctx, experiment, view, units, q.split, spec)
+    """One metric's reduced values per trial, statistics and comparisons per group.
+
+    `read`: the metric's `_reduce`, when already read. `drop`: trials left out of
+    the statistics (`exclude`; their values are still shown). `pairing`: per group its
+    runs' `(trial, run, seed)` to pair with the baseline's (`paired`).
+    """
+    split, wanted, values = read or _reduce(b, ctx, experiment, view, units, q.split, spec)
     reduction = spec.reduction
     runs = {trial: run for trial, (run, _) in wanted.items()}
+    counted = {t: v for t, v in values.items() if t not in drop} if drop else values
     stats = aggregate.stats_by_group(
-        found, values, spec.metric, reduction, ci=q.ci, ci_level=q.ci_level
+        found, counted, spec.metric, reduction, ci=q.ci, ci_level=q.ci_level
     )
     goal = aggregate.goal(spec.metric)
     compare: list[Any] = [None] * len(found)
     if baseline is not None:
-        compared = aggregate.compare_groups(
-            aggregate.values_by_group(found, values), baseline, goal, ci_level=q.ci_level
-        )
+        by_group = aggregate.values_by_group(found, counted)
+        compared = aggregate.compare_groups(by_group, baseline, goal, ci_level=q.ci_level)
         compare = [c.to_json() if c is not None else None for c in compared]
-    return {
+        _add_plans_and_pairs(compare, by_group, baseline, q, counted, pairing)
+    out = {
         "metric": spec.metric,
         "split": split,
         "reduction": reduction.text,
@@ -405,6 +427,9 @@ def _metric_block(
         "stats": [s.to_json() for s in stats],
         "compare": compare,
     }
+    if q.halfwidth is not None:
+        out["halfwidth_plan"] = [_halfwidth_plan(s, q) for s in stats]
+    return out
 
 
 def _reduce(
@@ -487,6 +512,147 @@ def _value_ranks(found: Sequence[grouping.Group]) -> list[list[int]]:
                 previous = key
             out[i][f] = rank
     return out
+
+
+# --- /groups: seeds planner, paired seeds, bad seeds, live groups (SPEC §5c) --------------------
+
+
+def _seeds_parts(
+    b: backend.Backend,
+    ctx: Any,
+    experiment: str,
+    by_ids: Sequence[str],
+    found: Sequence[grouping.Group],
+    q: queries.GroupsQuery,
+    reads: Sequence[tuple[str | None, dict[str, tuple[str, str]], dict[str, float]]],
+    baseline: int | None,
+) -> tuple[
+    dict[str, list[dict[str, Any]]],
+    dict[str, list[str]],
+    list[list[tuple[str, str | None, Any]]] | None,
+]:
+    """Each trial's bad-seed flags (over every metric), the trials `exclude` leaves out
+    (trial to its kinds), and with `paired` each group's `(trial, run, seed)`.
+
+    Raises:
+      errors.InvalidArgumentError: `paired` without a baseline.
+    """
+    running = {u.trial for g in found for u in g.units if _status(u) == "running"}
+    blocks = []
+    for spec, (_, wanted, values) in zip(q.metrics, reads, strict=True):
+        listed: dict[str, dict[str, tuple[int, float]]] = {}
+        last_steps = {}
+        for trial, (run, tag) in wanted.items():
+            if tag not in listed:
+                listed[tag] = b.list_tag(ctx, experiment, tag)
+            if run in listed[tag]:
+                last_steps[trial] = int(listed[tag][run][0])
+        blocks.append((spec.metric, values, last_steps))
+    groups = [[u.trial for u in g.units] for g in found]
+    flags = seeds.flag_members(groups, blocks, running)
+    drop = seeds.excluded_kinds(flags, q.exclude)
+    pairing = None
+    if q.paired:
+        if baseline is None:
+            raise errors.InvalidArgumentError("argument 'paired': pairing by seed needs a baseline")
+        repeat = sorted(
+            {
+                f
+                for g in found
+                for u in g.units
+                for f, v in u.fields.items()
+                if f.startswith("param.")  # merged from name.* and hparams.*: once per key
+                and grouping.is_repeat_field(f)
+                and f not in by_ids
+                and v is not None
+            }
+        )
+        first = reads[0][1] if reads else {}
+        pairing = []
+        for g in found:
+            side: list[tuple[str, str | None, Any]] = []
+            for u in g.units:
+                key = tuple(u.fields.get(f) for f in repeat)
+                name = first[u.trial][0] if u.trial in first else None
+                side.append(
+                    (u.trial, name, key if repeat and any(v is not None for v in key) else None)
+                )
+            pairing.append(side)
+    return flags, drop, pairing
+
+
+def _add_plans_and_pairs(
+    compare: list[Any],
+    by_group: Sequence[Sequence[float]],
+    baseline: int,
+    q: queries.GroupsQuery,
+    counted: dict[str, float],
+    pairing: list[list[tuple[str, str | None, Any]]] | None,
+) -> None:
+    """Adds the seeds planner's keys (`seeds.Plan.to_json`) and, with `pairing`, the paired
+    keys (`seeds.pair_by_seed`) to each comparison with the baseline."""
+    try:
+        plans = seeds.plan(by_group, baseline, alpha=q.alpha, power=q.power, mde=q.mde)
+    except ValueError as e:
+        raise errors.InvalidArgumentError(str(e)) from None
+    for i, entry in enumerate(compare):
+        if entry is None:
+            continue
+        p = plans[i]
+        if p is not None:
+            entry.update(p.to_json())
+        if pairing is not None:
+            entry.update(
+                seeds.pair_by_seed(pairing[i], pairing[baseline], counted, ci_level=q.ci_level)
+            )
+
+
+def _check_paired(
+    q: queries.GroupsQuery, blocks: Sequence[dict[str, Any]], baseline: int | None
+) -> None:
+    """A 400 for a paired request where no run shares a seed value with the baseline's."""
+    if not q.paired or not blocks or baseline is None:
+        return
+    compared = [c for c in blocks[0]["compare"] if c is not None]
+    if compared and not any(c.get("seeds_matched") for c in compared):
+        raise errors.InvalidArgumentError(
+            "argument 'paired': no run of any group shares a seed value (a repeat key such as "
+            "seed) with a run of the baseline; nothing to pair"
+        )
+
+
+def _halfwidth_plan(stats: aggregate.Stats, q: queries.GroupsQuery) -> dict[str, Any]:
+    """Seeds for a group's interval of the mean to be at most `q.halfwidth` (`seeds_for_halfwidth`)."""
+    assert q.halfwidth is not None
+    need = None
+    if stats.std is not None:
+        need = seeds.seeds_for_halfwidth(stats.std, q.halfwidth, q.ci_level)
+    if stats.std is None:
+        note = f"n={stats.count}: fewer than 2 runs, no spread to plan from"
+    elif need is None:
+        note = f"more than {seeds.MAX_SEEDS:,} seeds would be needed"
+    else:
+        note = (
+            f"n={stats.count}: about {need} seeds would give a {q.ci_level:.0%} interval of "
+            f"± {q.halfwidth:g}"
+        )
+    return {"halfwidth": q.halfwidth, "seeds_needed": need, "note": note}
+
+
+def _seeds_top(
+    q: queries.GroupsQuery,
+    drop: dict[str, list[str]],
+    units: Sequence[grouping.Unit],
+    out_groups: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    """The answer's top-level SPEC §5c keys: what was excluded and why, whether any group is
+    provisional, and the planner's and pairing's arguments."""
+    return {
+        "excluded": seeds.excluded_summary(q.exclude, drop, [u.trial for u in units]),
+        "provisional": any(g["provisional"] for g in out_groups),
+        "paired": q.paired,
+        "plan": {"alpha": q.alpha, "power": q.power, "mde": q.mde, "halfwidth": q.halfwidth},
+    }
 
 
 # --- /curves ----------------------------------------------------------------------------------

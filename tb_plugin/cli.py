@@ -5,6 +5,8 @@
                            [--where FIELD=VALUE ...] [--pattern RE ...]
                            [--ci t|bootstrap] [--ci-level P] [--baseline FIELD=VALUE,...]
                            [--format table|csv|json|markdown|latex]
+                           [--power [--mde X] [--alpha A] [--target-power P]] [--paired]
+                           [--halfwidth H] [--exclude flagged|nonfinite|short|outlier]
     tb-rungroups effects LOGDIR [--by FIELD,...] [--metric TAG] [--split S]
                            [--reduction R] [--k K] [--filter TEXT] [--regex RE]
                            [--where FIELD=VALUE ...] [--pattern RE ...] [--ci-level P]
@@ -83,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ci_level=args.ci_level,
                 baseline=args.baseline,
                 fmt=args.format,
+                **_seeds_options(args),
             )
         elif args.command == "effects":
             out = effects_command(args)
@@ -137,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
         help="compare every group with this one (Welch p, Holm, P(better), delta with its CI)",
     )
     _selection_arguments(ls_parser)
+    _add_seeds_arguments(ls_parser)
     _add_effects_parser(sub)
     annotate_parser = sub.add_parser("annotate", help="add notes, tags or a status to a run")
     annotate_parser.add_argument("run_dir", help="the run's directory")
@@ -166,8 +170,20 @@ def ls(
     ci_level: float | None = None,
     baseline: str | None = None,
     fmt: str = "table",
+    power: bool = False,
+    mde: float | None = None,
+    alpha: float | None = None,
+    target_power: float | None = None,
+    paired: bool = False,
+    halfwidth: float | None = None,
+    exclude: str | None = None,
 ) -> str:
     """Groups the runs of `logdir` and renders them (`tb_plugin.export`'s formats or a table).
+
+    `power` adds the seeds planner's words per comparison to the table (its numbers are in
+    every format's comparisons); `mde`, `alpha`, `target_power`, `paired`, `halfwidth` and
+    `exclude` are `/groups`' ``mde``, ``alpha``, ``power``, ``paired``, ``halfwidth`` and
+    ``exclude`` (SPEC §5c).
 
     Raises:
       CliError: A missing directory, no runs, a bad pattern or argument.
@@ -193,10 +209,79 @@ def ls(
         if value:
             pairs.append((name, value))
     pairs.extend(("where", w) for w in where)
+    if (power or paired) and baseline is None:
+        raise CliError(
+            f"--{'power' if power else 'paired'} compares with a baseline: give --baseline"
+        )
+    pairs.extend(_seeds_pairs(mde, alpha, target_power, paired, halfwidth, exclude))
     answer = _ask_groups(logdir, pairs, patterns)
     if fmt == "table":
-        return export.terminal_table(answer)
+        return export.terminal_table(answer) + export.seeds_lines(answer, power=power)
     return export.render(answer, fmt)
+
+
+def _add_seeds_arguments(ls_parser: argparse.ArgumentParser) -> None:
+    """`ls`' SPEC §5c options: the seeds planner, paired seeds, bad seeds."""
+    ls_parser.add_argument(
+        "--power",
+        action="store_true",
+        help="with --baseline: say per comparison the Welch test's power and the seeds per "
+        "group needed for the target power",
+    )
+    ls_parser.add_argument(
+        "--mde", type=float, help="the difference to plan for (default: observed)"
+    )
+    ls_parser.add_argument("--alpha", type=float, help="the planner's level (default 0.05)")
+    ls_parser.add_argument("--target-power", type=float, help="the power to plan for (default 0.8)")
+    ls_parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="with --baseline: pair runs with the baseline's by seed (paired t, exact Wilcoxon)",
+    )
+    ls_parser.add_argument(
+        "--halfwidth", type=float, help="seeds per group for an interval of at most this half-width"
+    )
+    ls_parser.add_argument(
+        "--exclude",
+        metavar="flagged|nonfinite|short|outlier",
+        help="leave flagged runs out of the statistics (comma-separated kinds, or flagged)",
+    )
+
+
+def _seeds_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "power": args.power,
+        "mde": args.mde,
+        "alpha": args.alpha,
+        "target_power": args.target_power,
+        "paired": args.paired,
+        "halfwidth": args.halfwidth,
+        "exclude": args.exclude,
+    }
+
+
+def _seeds_pairs(
+    mde: float | None,
+    alpha: float | None,
+    target_power: float | None,
+    paired: bool,
+    halfwidth: float | None,
+    exclude: str | None,
+) -> list[tuple[str, str]]:
+    out = [
+        (name, str(value))
+        for name, value in (
+            ("mde", mde),
+            ("alpha", alpha),
+            ("power", target_power),
+            ("halfwidth", halfwidth),
+            ("exclude", exclude),
+        )
+        if value is not None
+    ]
+    if paired:
+        out.append(("paired", "true"))
+    return out
 
 
 def _ask_groups(

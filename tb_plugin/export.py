@@ -9,8 +9,12 @@ Columns (`columns`): the grouping fields (``param.`` dropped from the name), ``r
 then per metric block, prefixed ``<metric> [<split>, <reduction>]``: ``n``, ``mean``,
 ``ci_low``, ``ci_high``, ``std``, ``sem``, ``median``, ``iqm``, ``min``, ``max``,
 ``best_run``, ``best_value``, and with a baseline ``delta``, ``delta_ci_low``,
-``delta_ci_high``, ``p_value``, ``p_holm``, ``prob_improvement``, ``warning``. The interval
-(method and level) is named in the ``ci_low``/``ci_high`` headers. Numbers are written in
+``delta_ci_high``, ``p_value``, ``p_holm``, ``prob_improvement``, ``warning``, and for a
+`/groups` answer of SPEC §5c ``power``, ``seeds_needed``, ``power_note`` (with ``paired``
+also ``n_pairs``, ``paired_delta``, ``paired_ci_low``, ``paired_ci_high``, ``paired_p``,
+``wilcoxon_p``); such an answer ends each row with the group's ``finished``, ``running``,
+``provisional`` and ``excluded``. The interval (method and level) is named in the
+``ci_low``/``ci_high`` headers. Numbers are written in
 full precision (`repr`), non-finite ones as ``nan``/``inf``/``-inf``, missing ones empty.
 
 CSV cells that a spreadsheet would run as a formula are neutralised (`csv_cell`): every cell
@@ -23,7 +27,9 @@ per metric ``mean ± half-width (n=N)`` of the answer's interval (``mean [low, h
 percentile bootstrap, which need not be symmetric; ``mean (n=1)`` for one run), rounded to
 the digits the interval supports: the half-width to two significant digits and the mean to
 the same decimal place. The best group per metric (by its goal) is in bold. A caption line
-names metric, split, reduction, interval and the number of runs per group.
+names metric, split, reduction, interval and the number of runs per group, then how many
+runs were excluded and why (when an exclusion was asked), that the numbers are provisional
+while runs are still running, and that comparisons are paired by seed.
 """
 
 from __future__ import annotations
@@ -118,6 +124,8 @@ def columns(answer: dict[str, Any]) -> list[str]:
             out.append(f"{prefix} {suffix}")
         if answer.get("baseline") is not None:
             out.extend(f"{prefix} {name}" for name in _COMPARE_COLUMNS)
+            out.extend(f"{prefix} {name}" for name in _seeds_compare_columns(answer))
+    out.extend(_seeds_group_columns(answer))
     return out
 
 
@@ -135,6 +143,8 @@ def rows(answer: dict[str, Any]) -> list[list[Any]]:
             if with_baseline:
                 compare = entry.get("compare") or {}
                 row.extend(compare.get(key) for key in _COMPARE_COLUMNS)
+                row.extend(compare.get(key) for key in _seeds_compare_columns(answer))
+        row.extend(group.get(key) for key in _seeds_group_columns(answer))
         out.append(row)
     return out
 
@@ -247,7 +257,53 @@ def caption(answer: dict[str, Any], *, bold: bool = True) -> str:
         "mean ± half-width of the " if ci["method"] == "t" else "mean [interval] of the "
     ) + _interval_name(answer)
     text = f"{'; '.join(parts) or 'no metric'}: {interval}; n = runs with a value ({runs})"
+    for words in _seeds_words(answer):
+        text += f"; {words}"
     return text + ("; best group in bold." if bold else ".")
+
+
+# --- SPEC §5c: live groups, excluded runs, the seeds planner and paired seeds -----------------
+
+_SEEDS_GROUP_COLUMNS = ("finished", "running", "provisional", "excluded")
+_PLAN_COLUMNS = ("power", "seeds_needed", "power_note")
+_PAIRED_COLUMNS = (
+    "n_pairs",
+    "paired_delta",
+    "paired_ci_low",
+    "paired_ci_high",
+    "paired_p",
+    "wilcoxon_p",
+)
+
+
+def _seeds_group_columns(answer: dict[str, Any]) -> tuple[str, ...]:
+    """A group's live and excluded counts: exported when the answer has them (`/groups` of
+    SPEC §5c), so that older answers export as before."""
+    return _SEEDS_GROUP_COLUMNS if "provisional" in answer else ()
+
+
+def _seeds_compare_columns(answer: dict[str, Any]) -> tuple[str, ...]:
+    """Per comparison the planner's columns and, for a paired answer, the paired test's."""
+    if "plan" not in answer:
+        return ()
+    return _PLAN_COLUMNS + (_PAIRED_COLUMNS if answer.get("paired") else ())
+
+
+def _seeds_words(answer: dict[str, Any]) -> list[str]:
+    """What a caption says of SPEC §5c: the runs excluded and why (whenever an exclusion was
+    asked, even of none), provisional groups, and a paired comparison's pairing."""
+    from tb_plugin import seeds
+
+    out = []
+    excluded = seeds.excluded_words(answer.get("excluded"))
+    if excluded:
+        out.append(excluded)
+    live = seeds.live_words(answer.get("groups") or [])
+    if live:
+        out.append(live)
+    if answer.get("paired") and answer.get("baseline") is not None:
+        out.append("comparisons paired by seed")
+    return out
 
 
 def _paper_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[str]], list[list[bool]]]:
@@ -402,3 +458,55 @@ def aligned_lines(head: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return lines
+
+
+def seeds_lines(answer: dict[str, Any], *, power: bool = False) -> str:
+    """The terminal's SPEC §5c lines under the table: each flagged run with its reasons
+    (and whether it was excluded); per comparison the seeds planner's words (every one with
+    `power`, else those with fewer than 3 runs on a side or power under 50%), the paired
+    test and the runs left without a partner; a single group's seeds for a half-width."""
+    lines = []
+    for group in answer.get("groups") or []:
+        for member in group.get("members") or []:
+            flags = member.get("flags") or []
+            if flags:
+                reasons = "; ".join(f"{f['kind']}: {f['reason']}" for f in flags)
+                left = " [excluded]" if member.get("excluded") else ""
+                lines.append(f"flagged {member.get('run') or member['trial']}{left}: {reasons}")
+    baseline = next(
+        (g["label"] for g in answer.get("groups") or [] if g["key"] == answer.get("baseline")),
+        answer.get("baseline"),
+    )
+    for group in answer.get("groups") or []:
+        compare = group.get("compare") or {}
+        note = compare.get("power_note")
+        weak = compare.get("power") is not None and compare["power"] < 0.5
+        few = min(compare.get("n") or 0, compare.get("n_baseline") or 0) < 3
+        if note and (power or weak or few):
+            lines.append(f"{group['label']} vs {baseline}: {note}")
+        if answer.get("paired") and "n_pairs" in compare:
+            lines.append(
+                f"{group['label']} vs {baseline}, paired by seed: {_paired_words(compare)}"
+            )
+            for run in compare.get("unpaired_runs") or []:
+                lines.append(
+                    f"  unpaired {run.get('run') or run['trial']} ({run['side']}): {run['reason']}"
+                )
+        for entry in (group.get("metrics") or [])[:1]:
+            plan = entry.get("halfwidth_plan")
+            if plan:
+                lines.append(f"{group['label']}: {plan['note']}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _paired_words(compare: dict[str, Any]) -> str:
+    n = compare.get("n_pairs") or 0
+    if not n:
+        return "no pairs"
+    text = f"{n} pair{'s' if n != 1 else ''}, mean difference {compare['paired_delta']:.4g}"
+    if compare.get("paired_ci_low") is not None:
+        text += f" [{compare['paired_ci_low']:.4g}, {compare['paired_ci_high']:.4g}]"
+    p, w = compare.get("paired_p"), compare.get("wilcoxon_p")
+    text += f", paired t p={p:.3g}" if p is not None else ", paired t p undefined"
+    text += f", Wilcoxon p={w:.3g}" if w is not None else ", Wilcoxon p undefined"
+    return text

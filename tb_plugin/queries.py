@@ -467,11 +467,19 @@ class GroupsQuery:
     auto_metric: bool = False
     reduction: aggregate.Reduction | None = None  # for an auto metric; None: last
     curves: TableCurves | None = None
+    # SPEC §5c (`SeedsArgs`): paired by seed, the seeds planner, bad seeds left out.
+    paired: bool = False
+    alpha: float = 0.05
+    power: float = 0.8
+    mde: float | None = None
+    halfwidth: float | None = None
+    exclude: tuple[str, ...] = ()
 
     @classmethod
     def from_args(cls, args: Args) -> GroupsQuery:
         metrics, reduction = _metrics(args)
         return cls(
+            **_seeds_args(args),
             curves=TableCurves.from_args(args),
             by=_by(args),
             auto_metric=_bool(args, "auto_metric"),
@@ -484,6 +492,41 @@ class GroupsQuery:
             ci_level=_ci_level(args),
             baseline=_one(args, "baseline", 2000),
         )
+
+
+def _optional_positive(args: Args, name: str) -> float | None:
+    """A positive finite number argument, None when absent."""
+    text = _one(args, name, 40)
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise _invalid(f"argument {name!r} must be a positive number, got {_show(text)}")
+    return value
+
+
+def _seeds_args(args: Args) -> dict[str, Any]:
+    """`/groups`' SPEC §5c arguments: ``paired`` (pair runs with the baseline's by seed),
+    ``alpha`` (the planner's level, default 0.05), ``power`` (its target, default 0.8),
+    ``mde`` (the difference to plan for, default the observed one), ``halfwidth`` (plan a
+    single group's interval) and ``exclude`` (``flagged`` or kinds of `seeds.FLAG_KINDS`)."""
+    from tb_plugin import seeds
+
+    try:
+        exclude = seeds.parse_exclude(_one(args, "exclude", 100))
+    except ValueError as e:
+        raise _invalid(f"argument 'exclude': {e}") from None
+    return {
+        "paired": _bool(args, "paired"),
+        "alpha": _float(args, "alpha", 0.05, 1e-6, 0.5),
+        "power": _float(args, "power", 0.8, 0.05, 0.999),
+        "mde": _optional_positive(args, "mde"),
+        "halfwidth": _optional_positive(args, "halfwidth"),
+        "exclude": exclude,
+    }
 
 
 @dataclasses.dataclass(frozen=True)

@@ -142,7 +142,15 @@ def _expected_groups(metric, split, reduction):
                 named[trial] = v
             run = f"{trial}/{split}" if trial in SERIES else None
             members.append(
-                {"trial": trial, "run": run, "value": v, "values": [v], "status": _status(trial)}
+                {
+                    "trial": trial,
+                    "run": run,
+                    "value": v,
+                    "values": [v],
+                    "status": _status(trial),
+                    "flags": [],  # SPEC §5c: no NaN, no short run, groups too small for outliers
+                    "excluded": [],
+                }
             )
         stats = _stats(named, lower)
         label = "param.lr=(none)" if value is None else f"param.lr={value!r}"
@@ -156,6 +164,11 @@ def _expected_groups(metric, split, reduction):
                 "stats": stats,
                 "compare": None,
                 "metrics": [{"stats": stats, "compare": None}],
+                # The running trial is stale (not running): every group final.
+                "finished": len(trials),
+                "running": 0,
+                "provisional": False,
+                "excluded": 0,
                 "members": members,
             }
         )
@@ -269,6 +282,10 @@ def test_groups_route_statistics(app, metric, split, reduction):
         "baseline": None,
         "trials": 5,
         "matched": 5,
+        "excluded": {"kinds": [], "count": 0, "by_kind": {}},
+        "provisional": False,
+        "paired": False,
+        "plan": {"alpha": 0.05, "power": 0.8, "mde": None, "halfwidth": None},
         "groups": expected_groups,
     }
 
