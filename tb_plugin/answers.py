@@ -615,6 +615,12 @@ def _check_paired(
         return
     compared = [c for c in blocks[0]["compare"] if c is not None]
     if compared and not any(c.get("seeds_matched") for c in compared):
+        if any(c.get("seeds_shared") for c in compared):
+            raise errors.InvalidArgumentError(
+                "argument 'paired': seed values are shared with the baseline, but each is on "
+                "several runs of a group (other fields vary within it: group by them too, so "
+                "that a seed names one run per group); nothing to pair"
+            )
         raise errors.InvalidArgumentError(
             "argument 'paired': no run of any group shares a seed value (a repeat key such as "
             "seed) with a run of the baseline; nothing to pair"

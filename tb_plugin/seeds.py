@@ -686,10 +686,12 @@ def pair_by_seed(
         order, each ``{"seed", "run", "baseline_run", "value", "baseline_value",
         "difference"}`` (difference = this group's minus the baseline's); ``unpaired_runs``
         each ``{"trial", "run", "side", "seed", "reason"}`` (``side``: ``"group"`` or
-        ``"baseline"``); ``seeds_matched`` counts seeds on both sides, with a value or not.
+        ``"baseline"``); ``seeds_matched`` counts seeds on one run of each side, with a value or not;
+        ``seeds_shared`` seeds on both sides however many runs have them.
     """
     show = seed_json or (lambda s: s[0] if s is not None and len(s) == 1 else list(s or ()))
     unpaired: list[dict[str, Any]] = []
+    everywhere: dict[str, set[Seed]] = {}
 
     def index(side: Sequence[tuple[str, str | None, Seed | None]], name: str) -> dict[Seed, Any]:
         seen: dict[Seed, list[tuple[str, str | None]]] = {}
@@ -698,6 +700,7 @@ def pair_by_seed(
                 unpaired.append(_unpaired(trial, run, name, None, "no seed value"))
             else:
                 seen.setdefault(seed, []).append((trial, run))
+        everywhere[name] = set(seen)
         out = {}
         for seed, runs in seen.items():
             if len(runs) == 1:
@@ -751,6 +754,7 @@ def pair_by_seed(
         "paired_p": test.paired_p,
         "wilcoxon_p": test.wilcoxon_p,
         "seeds_matched": matched,
+        "seeds_shared": len(everywhere["group"] & everywhere["baseline"]),
         "unpaired_runs": unpaired,
     }
 

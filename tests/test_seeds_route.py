@@ -342,3 +342,23 @@ def test_cli_ls_power_paired_exclude(logdir, capsys):
     assert '"target_power":0.9' in text and '"alpha":0.01' in text and '"difference":0.1' in text
     assert cli.main(["ls", str(logdir), "--metric", "accuracy", "--exclude", "nope"]) == 2
     assert "unknown kind 'nope'" in capsys.readouterr().err
+
+
+def test_paired_with_seeds_on_several_runs_of_a_group_is_a_400_that_says_why(tmp_path):
+    # Two optimisers inside each lr group: seed 1 names two runs of a group, no single partner.
+    for lr in ("0.1", "0.01"):
+        for opt in ("adam", "sgd"):
+            for seed in (1, 2):
+                write_scalars(
+                    str(tmp_path / f"lr={lr},opt={opt}" / f"seed={seed}"), "accuracy", [0.5]
+                )
+    client = werkzeug_test.Client(make_wsgi_app(str(tmp_path)))
+    text = _groups(client, 400, by="lr", baseline="lr=0.1", paired="true")
+    assert "each is on several runs of a group" in text
+    answer = _groups(client, by="lr,opt", baseline="lr=0.1,opt=adam", paired="true")
+    assert {g["label"]: g["compare"] and g["compare"]["n_pairs"] for g in answer["groups"]} == {
+        "param.lr=0.01, param.opt=adam": 2,
+        "param.lr=0.01, param.opt=sgd": 2,
+        "param.lr=0.1, param.opt=adam": None,
+        "param.lr=0.1, param.opt=sgd": 2,
+    }
