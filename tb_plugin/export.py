@@ -393,7 +393,14 @@ def render(answer: dict[str, Any], fmt: str) -> str:
 
 
 def terminal_table(answer: dict[str, Any]) -> str:
-    """The groups as aligned text for a terminal (``tb-rungroups ls``' default format)."""
+    """The groups as aligned text for a terminal (``tb-rungroups ls``' default format).
+
+    Control characters, line breaks and bidirectional overrides in names are shown escaped
+    (`terminal.escape`), and columns are aligned by display width (`terminal.width`: ``大``
+    takes two columns), not by code points.
+    """
+    from tb_plugin import terminal
+
     head, body, _ = _paper_rows(answer)
     n_metrics = len(answer.get("metrics") or [])
     n_fields = len(head) - n_metrics
@@ -407,12 +414,19 @@ def terminal_table(answer: dict[str, Any]) -> str:
         head.append("best run")
         for group, cells in zip(found, table, strict=True):
             cells.append(str((group.get("stats") or {}).get("best_run") or ""))
-    widths = [max([len(h), *(len(r[i]) for r in table)]) for i, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table]
+    head = [terminal.escape(h) for h in head]
+    table = [[terminal.escape(c) for c in r] for r in table]
+    widths = [
+        max([terminal.width(h), *(terminal.width(r[i]) for r in table)]) for i, h in enumerate(head)
+    ]
+    lines = ["  ".join(terminal.ljust(h, w) for h, w in zip(head, widths, strict=True)).rstrip()]
+    lines += [
+        "  ".join(terminal.ljust(c, w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in table
+    ]
     trials = sum(g["size"] for g in found)
     summary = f"{trials} trial{'s' if trials != 1 else ''} in {len(found)} group"
     summary += "s" if len(found) != 1 else ""
     if n_metrics:
-        summary += "; " + caption(answer, bold=False)
+        summary += "; " + terminal.escape(caption(answer, bold=False))
     return "\n".join([*lines, summary]) + "\n"
