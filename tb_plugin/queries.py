@@ -312,7 +312,7 @@ def _metrics(args: Args) -> tuple[tuple[MetricSpec, ...], aggregate.Reduction | 
     reductions = [r for r in _all(args, "reduction", 1100) if r != ""] or ["last"]
     if len(reductions) == 1:
         reductions = reductions * max(len(metrics), 1)
-    if metrics and len(reductions) != len(metrics):
+    if len(reductions) != max(len(metrics), 1):  # several without a metric: a 400, not a 500
         raise _invalid(
             f"argument 'reduction' must be given once, or once per metric "
             f"({len(metrics)}), got {len(reductions)}"
