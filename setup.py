@@ -72,6 +72,8 @@ setuptools.setup(
             "statsmodels>=0.14",
             "rliable>=1.2",
             "arch>=8",
+            # The Markdown export is checked by rendering it with CommonMark.
+            "markdown-it-py>=3",
         ],
     },
     entry_points={

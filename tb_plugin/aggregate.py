@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from tb_plugin import caches
 from tb_plugin.grouping import Group
 
 REDUCTIONS = ("last", "min", "max", "best", "mean_last_k")
@@ -65,6 +66,8 @@ DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = 0
 MAX_RESAMPLES = 100_000
 """Bounds the bootstrap's work and memory (n_resamples × runs)."""
+RESAMPLE_CACHE_BYTES = 64 << 20
+"""Bytes of bootstrap weight matrices kept (`_resample_weights`, at most 64 group sizes)."""
 
 # Substrings that make a tag loss-like wherever they occur (unambiguous, long).
 LOSS_LIKE_SUBSTRINGS = ("loss", "error", "perplexity", "crossentropy", "divergence")
@@ -104,6 +107,7 @@ LOSS_LIKE_WORDS = frozenset(
 # Reductions
 
 
+@caches.short_keys()
 @functools.lru_cache(maxsize=4096)
 def is_loss_like(tag: str) -> bool:
     """Tells whether lower is better for a scalar tag.
@@ -609,7 +613,7 @@ def _t_quantile(p: float, df: np.ndarray) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=64)
+@caches.lru_cache(64, RESAMPLE_CACHE_BYTES, lambda found: found[0].nbytes + found[1].nbytes)
 def _resample_weights(seed: int, size: int, n_resamples: int) -> tuple[np.ndarray, np.ndarray]:
     """The bootstrap's resamples of ``size`` values, as distinct count vectors.
 

@@ -27,7 +27,7 @@ from typing import Any
 from tensorboard import errors
 from tensorboard.data import provider
 
-from tb_plugin import aggregate, backend, data, grouping, queries, seeds
+from tb_plugin import aggregate, backend, data, grouping, queries, regexes, seeds
 from tb_plugin import curves as curves_lib
 from tb_plugin import effects as effects_lib
 
@@ -975,7 +975,7 @@ def _group(
         return list(by_ids), memo[0], memo[1]
     units = b.with_status(view.units, stale)
     if not where.empty:
-        units = [u for u in units if where.matches(u)]
+        units = regexes.filter_units(where, units)
     found = grouping.group_units(units, by_ids, known=view.known)
     view.memo.put(key, (units, found))
     return by_ids, units, found

@@ -41,7 +41,6 @@ import concurrent.futures
 import contextlib
 import ctypes
 import dataclasses
-import functools
 import hashlib
 import math
 import re
@@ -55,7 +54,7 @@ import numpy as np
 from tensorboard.data import provider
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from tb_plugin import data, grouping, layout, naming
+from tb_plugin import caches, data, grouping, layout, naming
 
 SCALARS_PLUGIN = "scalars"
 
@@ -93,6 +92,8 @@ client names, so without a bound each new id would keep a view forever."""
 MAX_VIEW_RUNS = 200_000
 """Runs over all cached views (about 1 KB each); the newest view is always kept."""
 _NAME_CACHE_SIZE = 200_000
+_NAME_CACHE_CHARS = 40_000_000
+"""Characters of run names the parsed-name cache keeps (names of 200 characters on average)."""
 
 LISTING_TTL = 1.0
 """Seconds a listing of the experiment is reused. The tab asks several routes at
@@ -149,11 +150,30 @@ def release_free_memory() -> None:
         _MALLOC_TRIM = None
 
 
-class Memo:
-    """A small least-recently-used dict: derived answers kept per view, bounded in entries."""
+MEMO_BYTES = 32 << 20
+"""Bytes of derived answers one view's `Memo` keeps (encoded answers count their length)."""
 
-    def __init__(self, max_entries: int = 16):
+
+def _memo_size(value: Any) -> int:
+    """Bytes a memoised value holds of its own: its length when encoded, else 8 a reference."""
+    if isinstance(value, (bytes, bytearray, str)):
+        return len(value)
+    if isinstance(value, (tuple, list)):
+        return 8 * len(value) + sum(
+            _memo_size(v) for v in value if isinstance(v, (list, tuple, bytes))
+        )
+    return 64
+
+
+class Memo:
+    """A small least-recently-used dict: derived answers kept per view, bounded in entries
+    and in bytes (`MEMO_BYTES`; the newest answer is always kept)."""
+
+    def __init__(self, max_entries: int = 16, max_bytes: int = MEMO_BYTES):
         self._max = max_entries
+        self._max_bytes = max_bytes
+        self._sizes: dict[Any, int] = {}
+        self.bytes = 0
         self._items: collections.OrderedDict[Any, Any] = collections.OrderedDict()
         self._lock = threading.Lock()
         # Keys being computed by `get_or_compute`, to the event set when they are done.
@@ -195,11 +215,17 @@ class Memo:
             return found
 
     def put(self, key: Any, value: Any) -> None:
+        size = _memo_size(value)
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
-            while len(self._items) > self._max:
-                self._items.popitem(last=False)
+            self.bytes += size - self._sizes.get(key, 0)
+            self._sizes[key] = size
+            while len(self._items) > 1 and (
+                len(self._items) > self._max or self.bytes > self._max_bytes
+            ):
+                old, _ = self._items.popitem(last=False)
+                self.bytes -= self._sizes.pop(old)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -420,6 +446,7 @@ class Backend:
             collections.OrderedDict()
         )
         self._names: dict[str, naming.RunName] = {}
+        self._names_chars = 0
         self._series: collections.OrderedDict[tuple[str, str], _Series] = collections.OrderedDict()
         self._listing_locks: dict[str, threading.Lock] = {}
         # Experiment id to the last listing of every run's scalars; only the experiments
@@ -568,9 +595,16 @@ class Backend:
             records = data.read_runs(self._provider, ctx, experiment, listing)
             new = [r.run for r in records if r.run not in self._names]
             if new:
-                if len(self._names) + len(new) > _NAME_CACHE_SIZE:
+                new_chars = sum(map(len, new))
+                if (
+                    len(self._names) + len(new) > _NAME_CACHE_SIZE
+                    or self._names_chars + new_chars > _NAME_CACHE_CHARS
+                ):
                     self._names.clear()
                     new = [r.run for r in records]
+                    self._names_chars = new_chars = sum(map(len, new))
+                else:
+                    self._names_chars += new_chars
                 self._names.update(
                     zip(new, naming.parse_run_names(new, self._patterns), strict=True)
                 )
@@ -855,7 +889,7 @@ def _digest(*parts: Any) -> bytes:
     return digest.digest()
 
 
-@functools.lru_cache(maxsize=256)
+@caches.lru_cache(256, 16 << 20, lambda found: sum(56 + len(tag) for tag in found))
 def _sorted_tags(tags: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(tags))
 

@@ -94,10 +94,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             out = annotate(args.run_dir, note=args.note, tags=args.tag, status=args.status)
     except CliError as e:
-        print(f"tb-rungroups: error: {e}", file=sys.stderr)
+        print(f"tb-rungroups: error: {_for_terminal(str(e))}", file=sys.stderr)
         return e.code
+    if sys.stdout.isatty():
+        # CSV and LaTeX keep names as they are, for files and pipes; a terminal gets
+        # them with control characters escaped (the table escapes its own cells).
+        out = _for_terminal(out, keep_newlines=True)
     sys.stdout.write(out)
     return 0
+
+
+def _for_terminal(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` with control characters and bidirectional overrides escaped (`tb_plugin.terminal`)."""
+    from tb_plugin import terminal
+
+    return terminal.escape(text, keep_newlines=keep_newlines)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -116,7 +127,8 @@ def _parser() -> argparse.ArgumentParser:
         "--metric",
         action="append",
         default=[],
-        help="scalar tag to reduce, e.g. epoch_loss; repeatable (one column block each)",
+        help="scalar tag to reduce, e.g. epoch_loss; repeatable (one column block each); "
+        "default: the metric the tab opens with (/tags' default_metric)",
     )
     ls_parser.add_argument(
         "--split",
@@ -214,6 +226,9 @@ def ls(
             f"--{'power' if power else 'paired'} compares with a baseline: give --baseline"
         )
     pairs.extend(_seeds_pairs(mde, alpha, target_power, paired, halfwidth, exclude))
+    if not metrics:
+        # As the tab's first view: reduce /tags' default metric (none: counts only).
+        pairs.append(("auto_metric", "true"))
     answer = _ask_groups(logdir, pairs, patterns)
     if fmt == "table":
         return export.terminal_table(answer) + export.seeds_lines(answer, power=power)

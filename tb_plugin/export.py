@@ -48,10 +48,11 @@ FORMATS = queries.EXPORT_FORMATS
 CONTENT_TYPES = {
     "csv": "text/csv",
     "json": "application/json",
-    "markdown": "text/markdown",
-    "latex": "application/x-latex",
+    "markdown": "text/markdown; charset=utf-8",
+    "latex": "application/x-latex; charset=utf-8",
 }
-"""The `/export` route's content type per format."""
+"""The `/export` route's content type per format (TensorBoard adds ``charset=utf-8`` to
+the types it knows as text, CSV and JSON; Markdown and LaTeX say theirs here)."""
 
 _STAT_COLUMNS = (
     ("n", "count"),
@@ -333,8 +334,42 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-def _markdown_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
+# Characters that start Markdown markup anywhere in a line: backslash-escaped (CommonMark
+# and Python-Markdown both read ``\\`` + punctuation as the character itself).
+_MARKDOWN_ESCAPED = re.compile(r"[\\`*|\[\]]|(?<=\])\(")
+# ``_`` opens emphasis only beside a non-alphanumeric character (``epoch_loss`` stays).
+_MARKDOWN_UNDERSCORE = re.compile(r"(?<!\w)_|_(?!\w)|(?<=_)_")
+# As entities: ``<`` and ``>`` (Python-Markdown passes ``\\<tag>`` on as HTML), ``~`` (GFM
+# strikethrough and fences; Python-Markdown shows ``\\~`` as is), and an ``&`` that would
+# start an entity.
+_MARKDOWN_HTML = {"<": "&lt;", ">": "&gt;", "~": "&#126;"}
+_MARKDOWN_ENTITY = re.compile(r"&(?=#?\w+;)")
+# What makes a line a heading, quote, list item or rule when it starts it (the caption line).
+_MARKDOWN_LINE_START = re.compile(r"^(\s*|\s*\d+)((?<=\d)[.)](?=\s|$)|(?<!\d)[#>+-])")
+_MARKDOWN_SPACES = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def markdown_text(text: str, *, line_start: bool = False) -> str:
+    """Escapes text so Markdown shows it as the text it is, inside a table cell or a line.
+
+    Escaped: backslash, backticks, ``*``, ``|``, brackets and a ``(`` right after ``]``
+    (links, images, ``javascript:`` targets), ``_`` where it could open or close
+    emphasis; ``<``, ``>`` and ``~`` as ``&lt;``, ``&gt;``, ``&#126;`` (no HTML tag, autolink
+    or strikethrough), an ``&`` that would start an entity; with `line_start` a leading
+    ``#``, ``>``, ``+``, ``-`` or ``1.`` (headings, quotes, lists, rules). Control characters and line
+    breaks become spaces. Checked with CommonMark (markdown-it-py) and Python-Markdown.
+    """
+    text = _MARKDOWN_SPACES.sub(" ", text)
+    text = _MARKDOWN_ENTITY.sub("&amp;", text)
+    text = _MARKDOWN_ESCAPED.sub(lambda m: "\\" + m.group(0), text)
+    text = _MARKDOWN_UNDERSCORE.sub(r"\\_", text)
+    text = "".join(_MARKDOWN_HTML.get(c, c) for c in text)
+    if line_start:
+        text = _MARKDOWN_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text, count=1)
+    return text
+
+
+_markdown_text = markdown_text
 
 
 def to_markdown(answer: dict[str, Any]) -> str:
@@ -359,7 +394,7 @@ def markdown_table(
             for c, mark in zip(cells, marks, strict=True)
         ]
         lines.append("| " + " | ".join(shown) + " |")
-    return "\n".join(lines) + f"\n\n{_markdown_text(caption_text)}\n"
+    return "\n".join(lines) + f"\n\n{markdown_text(caption_text, line_start=True)}\n"
 
 
 _LATEX_SPECIAL = {
@@ -429,7 +464,14 @@ def render(answer: dict[str, Any], fmt: str) -> str:
 
 
 def terminal_table(answer: dict[str, Any]) -> str:
-    """The groups as aligned text for a terminal (``tb-rungroups ls``' default format)."""
+    """The groups as aligned text for a terminal (``tb-rungroups ls``' default format).
+
+    Control characters, line breaks and bidirectional overrides in names are shown escaped
+    (`terminal.escape`), and columns are aligned by display width (`terminal.width`: ``大``
+    takes two columns), not by code points.
+    """
+    from tb_plugin import terminal
+
     head, body, _ = _paper_rows(answer)
     n_metrics = len(answer.get("metrics") or [])
     n_fields = len(head) - n_metrics
@@ -448,15 +490,29 @@ def terminal_table(answer: dict[str, Any]) -> str:
     summary = f"{trials} trial{'s' if trials != 1 else ''} in {len(found)} group"
     summary += "s" if len(found) != 1 else ""
     if n_metrics:
-        summary += "; " + caption(answer, bold=False)
+        summary += "; " + terminal.escape(caption(answer, bold=False))
     return "\n".join([*lines, summary]) + "\n"
 
 
 def aligned_lines(head: list[str], rows: list[list[str]]) -> list[str]:
-    """The header and rows as lines of left-aligned columns two spaces apart."""
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    """The header and rows as lines of left-aligned columns two spaces apart, for a terminal.
+
+    Control characters, line breaks and bidirectional overrides are shown escaped
+    (`terminal.escape`), and columns are aligned by display width (`terminal.width`: ``大``
+    takes two columns), not by code points.
+    """
+    from tb_plugin import terminal
+
+    head = [terminal.escape(h) for h in head]
+    rows = [[terminal.escape(c) for c in r] for r in rows]
+    widths = [
+        max([terminal.width(h), *(terminal.width(r[i]) for r in rows)]) for i, h in enumerate(head)
+    ]
+    lines = ["  ".join(terminal.ljust(h, w) for h, w in zip(head, widths, strict=True)).rstrip()]
+    lines += [
+        "  ".join(terminal.ljust(c, w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in rows
+    ]
     return lines
 
 

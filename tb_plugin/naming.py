@@ -316,22 +316,33 @@ def _memo(maxsize: int):
     The parse caches see mostly distinct keys (each run's own directory) among a few
     hot ones (shared parents, repeated ``key=value`` pairs). An LRU's bookkeeping on
     every call costs more than the occasional refill of a hot entry after a clear.
+    Bounded in bytes too: it also empties once its keys hold ``256 × maxsize``
+    characters (results grow with their key).
     """
 
     def decorate(fn):
         cache: dict = {}
         get = cache.get
+        chars = [0]
+        max_chars = 256 * maxsize
 
         @functools.wraps(fn)
         def cached(arg):
             result = get(arg)
             if result is None:
-                if len(cache) >= maxsize:
+                if len(cache) >= maxsize or chars[0] > max_chars:
                     cache.clear()
+                    chars[0] = 0
+                chars[0] += len(arg)
                 result = cache[arg] = fn(arg)
             return result
 
-        cached.cache_clear = cache.clear  # type: ignore[attr-defined]
+        def clear():
+            cache.clear()
+            chars[0] = 0
+
+        cached.cache_clear = clear  # type: ignore[attr-defined]
+        cached.cache_size = lambda: (len(cache), chars[0])  # type: ignore[attr-defined]
         return cached
 
     return decorate

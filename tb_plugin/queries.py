@@ -17,8 +17,9 @@ Bounds (a request that exceeds one is a 400, never a slow answer):
 * ``regex`` is compiled with RE2 (`google-re2`): matching takes time linear
   in the text, whatever the pattern, so no expression can stall the server.
   The dialect is RE2's (Python's ``re`` minus back-references and look-around;
-  see http_api.md); a pattern RE2 rejects, or whose program would exceed
-  `REGEX_MAX_MEM` bytes, is a 400;
+  see http_api.md); a pattern RE2 rejects, or whose program is over
+  `regexes.MAX_PROGRAM_SIZE` instructions, is a 400, and filtering that spends
+  over `regexes.MATCH_CPU_SECONDS` of CPU is stopped with a 400 (`tb_plugin.regexes`);
 * group keys (`grouping.Group.key`) are opaque strings of a fixed shape.
 """
 
@@ -32,7 +33,7 @@ from typing import Any, Protocol
 
 from tensorboard import errors
 
-from tb_plugin import aggregate, backend, benchmark, grouping, naming
+from tb_plugin import aggregate, backend, benchmark, grouping, naming, regexes
 
 MAX_ARG_CHARS = 10_000
 MAX_REGEX_CHARS = 1000
@@ -43,8 +44,8 @@ MAX_REPEAT_COUNT = 1000
 """Largest `{n}` / `{n,m}` count in a regex (RE2's own limit)."""
 MAX_REGEX_NESTING = 100
 """Deepest nesting of groups in a regex."""
-REGEX_MAX_MEM = 8 << 20
-"""Bytes RE2 may use for one compiled regex (its default); larger programs are refused."""
+REGEX_MAX_MEM = regexes.MAX_MEM
+"""Bytes RE2 may use for one compiled regex (its default); see `tb_plugin.regexes`."""
 
 DEFAULT_MAX_VALUES = 100
 """Distinct values listed per field by `/fields` unless `max_values` says otherwise."""
@@ -174,13 +175,12 @@ def compile_regex(pattern: str, argument: str = "regex") -> Any:
     """Compiles a user's regex with RE2 (linear-time matching; see the module docstring).
 
     Returns:
-      A compiled pattern with `re`'s `search`/`match`/`groupdict` API.
+      A `regexes.Pattern` (its `search` tells whether the pattern occurs in a text).
 
     Raises:
-      errors.InvalidArgumentError: too long, or not a pattern RE2 accepts.
+      errors.InvalidArgumentError: too long, not a pattern RE2 accepts, or compiled to
+        more than `regexes.MAX_PROGRAM_SIZE` instructions.
     """
-    import re2
-
     if len(pattern) > MAX_REGEX_CHARS:
         raise _invalid(f"argument {argument!r} is longer than {MAX_REGEX_CHARS} characters")
     # RE2 reads a repetition count it cannot hold as literal text and nests groups
@@ -197,17 +197,11 @@ def compile_regex(pattern: str, argument: str = "regex") -> Any:
             f"argument {argument!r}: invalid regular expression {_show(pattern)}: "
             f"groups nested more than {MAX_REGEX_NESTING} deep"
         )
-    options = re2.Options()
-    options.log_errors = False
-    options.max_mem = REGEX_MAX_MEM
     try:
-        return re2.compile(pattern, options)
-    except (re2.error, ValueError, TypeError, OverflowError, RecursionError) as e:
-        detail = e.args[0] if e.args else type(e).__name__
-        if isinstance(detail, bytes):
-            detail = detail.decode("utf-8", "replace")
+        return regexes.compile_pattern(pattern)
+    except regexes.PatternError as e:
         raise _invalid(
-            f"argument {argument!r}: invalid regular expression {_show(pattern)}: {detail}"
+            f"argument {argument!r}: invalid regular expression {_show(pattern)}: {e}"
         ) from None
 
 
@@ -318,7 +312,7 @@ def _metrics(args: Args) -> tuple[tuple[MetricSpec, ...], aggregate.Reduction | 
     reductions = [r for r in _all(args, "reduction", 1100) if r != ""] or ["last"]
     if len(reductions) == 1:
         reductions = reductions * max(len(metrics), 1)
-    if metrics and len(reductions) != len(metrics):
+    if len(reductions) != max(len(metrics), 1):  # several without a metric: a 400, not a 500
         raise _invalid(
             f"argument 'reduction' must be given once, or once per metric "
             f"({len(metrics)}), got {len(reductions)}"
