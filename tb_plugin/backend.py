@@ -55,7 +55,7 @@ import numpy as np
 from tensorboard.data import provider
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from tb_plugin import data, grouping, layout, naming
+from tb_plugin import annotation_files, data, grouping, layout, naming
 
 SCALARS_PLUGIN = "scalars"
 
@@ -410,9 +410,23 @@ class ScalarListing:
 class Backend:
     """Reads an experiment through a DataProvider and answers the routes' questions."""
 
-    def __init__(self, data_provider: provider.DataProvider, patterns: Sequence[re.Pattern[str]]):
+    def __init__(
+        self,
+        data_provider: provider.DataProvider,
+        patterns: Sequence[re.Pattern[str]],
+        logdir: str | None = None,
+    ):
+        """
+        Args:
+          data_provider: What every run and series is read through.
+          patterns: The user's run-name patterns.
+          logdir: The log directory (``--logdir``), whose runs' state files
+            (`tb_plugin.annotation_files`) hold their annotations; None or empty
+            reads only what the data provider gives (earlier releases' files).
+        """
         self._provider = data_provider
         self._patterns = tuple(patterns)
+        self._annotations = annotation_files.Scanner(logdir) if logdir else None
         self._lock = threading.Lock()
         # Experiment id to (fingerprint, view, monotonic time of the listing), least
         # recently used first: a plain --logdir serves any id, so ids are client input.
@@ -550,6 +564,13 @@ class Backend:
                 run_tags[run] = tag_sets.setdefault(tag_set, tag_set)
         del tags
         listing = listing_call.result()
+        # Annotations live in state files that no loader reads: one stat per
+        # run and ancestor (cached by directory mtime), read here.
+        scan = (
+            self._annotations.scan(r.run_name for r in listing.runs)
+            if self._annotations is not None
+            else None
+        )
         configs = configs_call.result()
         config_content = {
             run: t[hparams_metadata.EXPERIMENT_TAG].plugin_content
@@ -559,13 +580,16 @@ class Backend:
         del configs
         fingerprint = _digest(
             listing.fingerprint(),
+            scan.fingerprint if scan is not None else b"",
             sorted((run, _sorted_tags(tag_set)) for run, tag_set in run_tags.items()),
             sorted(config_content.items()),
         )
         if cached is not None and cached[0] == fingerprint:
             view, records = cached[1], cached[1].records
         else:
-            records = data.read_runs(self._provider, ctx, experiment, listing)
+            records = data.read_runs(
+                self._provider, ctx, experiment, listing, scan.runs if scan is not None else None
+            )
             new = [r.run for r in records if r.run not in self._names]
             if new:
                 if len(self._names) + len(new) > _NAME_CACHE_SIZE:
@@ -581,13 +605,13 @@ class Backend:
                 run_tags,
                 config_content,
                 sessions=set(listing.hparams),
-                snapshots=set(listing.snapshots),
+                snapshots=set(listing.snapshots) | set(scan.runs if scan is not None else ()),
                 patterns=self._patterns,
             )
         # What is kept is made once the listing calls' answers are gone, so that it does not
         # pin their memory (a few small objects per listing otherwise hold whole allocator
         # arenas: ≈15 MB more after a few minutes of warming).
-        del listing, run_tags, config_content
+        del listing, run_tags, config_content, scan
         self._keep_listing(experiment, ScalarListing.from_columns(runs, columns, now, records))
         del runs, columns
         self._keep_view(experiment, fingerprint, view, now)

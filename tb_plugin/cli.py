@@ -215,7 +215,7 @@ def _ask_groups(
     if not multiplexer.Runs():
         raise CliError(f"no TensorBoard runs under {logdir}", EXIT_NO_RUNS)
     provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    reader = backend.Backend(provider, compiled)
+    reader = backend.Backend(provider, compiled, logdir)
     try:
         return answers.groups(reader, RequestContext(), "", query)
     except errors.PublicError as e:

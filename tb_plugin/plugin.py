@@ -51,7 +51,9 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         self._data_provider = context.data_provider
         self._patterns = config.patterns_from_flags(context.flags)
         self._static = _load_static_files(_frontend_dir())
-        self._backend = backend.Backend(self._data_provider, self._patterns)
+        self._backend = backend.Backend(
+            self._data_provider, self._patterns, getattr(context, "logdir", None)
+        )
         # Only TensorBoard's own start-up (through RunGroupsLoader) defines the flag; a
         # TBContext built by hand (tests, the CLI) warms nothing unless it asks to.
         interval = getattr(context.flags, "rungroups_warm_interval", 0) or 0
