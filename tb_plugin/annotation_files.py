@@ -176,7 +176,9 @@ def read_at(dir_fd: int, name: str) -> bytes | None:
         os.close(fd)
 
 
-def read_remote_directory(directory: str, names: Iterable[str] | None = None) -> RunAnnotations:
+def read_remote_directory(
+    directory: str, names: Iterable[str] | None = None, *, limit: int = MAX_STATE_FILES
+) -> RunAnnotations:
     """Reads the state files of an annotations directory through gfile (a URL)."""
     found = EMPTY
     base = directory.rstrip("/") + "/"
@@ -184,7 +186,7 @@ def read_remote_directory(directory: str, names: Iterable[str] | None = None) ->
         listed = list(names) if names is not None else _listdir(directory)
         names = None
         reader = _Reader(lambda name: _read_remote(base + name))
-        found = read_state_files(listed, reader)
+        found = read_state_files(listed, reader, limit=limit)
         if not reader.gone:
             break
     return found

@@ -560,7 +560,7 @@ def _check_state(state: Any) -> None:
             if not isinstance(entry, list) or len(entry) != arity:
                 raise ValueError(f"run metadata state {part}.{key} is not a pair")
             times = entry if part == "tags" else entry[:1]
-            if part != "tags" and not _is_time(entry[0]):
+            if part != "tags" and not isinstance(entry[0], int | float):
                 raise ValueError(f"run metadata state {part}.{key} has no time")
             if not all(t is None or _is_time(t) for t in times):
                 raise ValueError(

@@ -309,7 +309,9 @@ def _commit_local(
             names = os.listdir(dir_fd)
             own = _read_dir(logdir)
             found, folded = _read_old_at(dir_fd, names)
-            read = _annotations.read_state_files(names, lambda n: _annotations.read_at(dir_fd, n))
+            read = _annotations.read_state_files(
+                names, lambda n: _annotations.read_at(dir_fd, n), limit=len(names)
+            )
             state, payload, _ = _fold(own, found, read.states, change)
             filename = _new_name()
             # Written under a hidden name, then renamed: a reader never sees
@@ -350,7 +352,7 @@ def _commit_remote(
             found += snapshots
             if clean:
                 folded.append(name)
-    read = _annotations.read_remote_directory(directory, names)
+    read = _annotations.read_remote_directory(directory, names, limit=len(names))
     state, payload, _ = _fold(own, found, read.states, change)
     path = join(directory, _new_name())
     # One object, written whole: object stores never show half of one, and
