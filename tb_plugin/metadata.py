@@ -645,6 +645,16 @@ def _check_value(value: Any, path: str, depth: int = 0) -> None:
         )
 
 
+def check_tag(tag: Any) -> None:
+    """Checks a tag a writer adds: a string with a visible character.
+
+    Raises:
+      ValueError: An empty or blank tag (or not a string), naming it.
+    """
+    if not isinstance(tag, str) or not tag.strip():
+        raise ValueError(f"a tag must be a non-empty string; got {tag!r}")
+
+
 def _check_reserved(key: str, value: Any) -> None:
     if key == "status" and value not in STATUSES:
         raise ValueError(
@@ -656,6 +666,9 @@ def _check_reserved(key: str, value: Any) -> None:
         isinstance(value, list | tuple) and all(isinstance(t, str) for t in value)
     ):
         raise ValueError("run metadata 'tags' must be a list of strings")
+    if key == "tags":
+        for tag in value:
+            check_tag(tag)
     if key == "hparams" and not isinstance(value, Mapping):
         raise ValueError(f"run metadata 'hparams' must be a mapping, not {type(value).__name__}")
     if key in ("started_at", "ended_at") and not isinstance(value, str):

@@ -163,6 +163,8 @@ def annotate_run(
       UnsupportedPathError, OSError: As `write_run_metadata`.
     """
     tags, remove_tags = list(tags), list(remove_tags)
+    for tag in tags:
+        metadata.check_tag(tag)
     data: dict[str, Any] = dict(keys or {})
     if status is not None:
         data["status"] = status
@@ -185,6 +187,87 @@ def annotate_run(
             metadata.add_note(state, _entry_id(), note, now)
 
     return _commit(logdir, change)[0]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What `edit_run` wrote.
+
+    Attributes:
+      path: The state file written.
+      metadata: The run's metadata after the write (`metadata.view`).
+      undo: The change that reverses this one as far as it can (the keyword
+        arguments of another `edit_run`): tags added that were absent are
+        removed, tags removed that were present are added again, the status
+        is set back when the run had one, the note entry is removed. A status
+        set on a run that had none cannot be unset and is left.
+    """
+
+    path: str
+    metadata: dict[str, Any]
+    undo: dict[str, Any]
+
+
+def edit_run(
+    logdir: str | os.PathLike[str],
+    *,
+    note: str | None = None,
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+    status: str | None = None,
+    remove_note_ids: Iterable[str] = (),
+) -> Edit:
+    """Changes a run's note, tags and status in one write, returning its undo.
+
+    The same merging write as `annotate_run` (what another writer did and this
+    call did not read is never undone); the inverse is computed from what the
+    run held under the lock, just before the write. `remove_note_ids` removes
+    note entries by id (an undo's).
+
+    Raises:
+      TypeError, ValueError: An invalid value (an empty tag, an unknown
+        status), naming it; nothing is written.
+      UnsupportedPathError, OSError: As `write_run_metadata`.
+    """
+    add_tags, remove_tags = list(add_tags), list(remove_tags)
+    remove_note_ids = list(remove_note_ids)
+    for tag in add_tags:
+        metadata.check_tag(tag)
+    data: dict[str, Any] = {"tags": add_tags + remove_tags}
+    if status is not None:
+        data["status"] = status
+    if note is not None:
+        data["notes"] = note
+    metadata.encode_snapshot(data)
+    note_id = _entry_id()
+    undo: dict[str, Any] = {}
+
+    def change(state: metadata.State, now: float) -> None:
+        before = metadata.view(state)
+        present = set(before.get("tags", []))
+        undo.clear()
+        for tag in remove_tags:
+            metadata.remove_tag(state, tag)
+        now = metadata.add_tags(state, [t for t in add_tags if t not in present], now)
+        if status is not None:
+            metadata.set_key(state, "status", status, now)
+        for entry in remove_note_ids:
+            metadata.remove_note(state, entry)
+        if note is not None:
+            metadata.add_note(state, note_id, note, now)
+        added = [t for t in dict.fromkeys(add_tags) if t not in present]
+        removed = [t for t in dict.fromkeys(remove_tags) if t in present and t not in add_tags]
+        if added:
+            undo["remove_tags"] = added
+        if removed:
+            undo["add_tags"] = removed
+        if status is not None and before.get("status") not in (None, status):
+            undo["status"] = before["status"]
+        if note is not None:
+            undo["remove_note_ids"] = [note_id]
+
+    path, state = _commit(logdir, change)
+    return Edit(path, metadata.view(state), dict(undo))
 
 
 def read_run_metadata(logdir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -265,6 +348,11 @@ def _commit(
       The path written and the state it holds.
     """
     logdir = run_path(logdir)
+    if _basename(logdir) == metadata.ANNOTATIONS_DIR:
+        raise ValueError(
+            f"{logdir} is a run's annotations directory, not a run: annotate the run "
+            f"itself ({logdir[: -len(metadata.ANNOTATIONS_DIR) - 1] or '.'})"
+        )
     directory = join(logdir, metadata.ANNOTATIONS_DIR)
     # Validate the change on an empty state first: bad input writes nothing,
     # not even the directories.
@@ -293,6 +381,14 @@ def _fold(
     now = max(time.time(), metadata.latest_time(state) + metadata.ORDER_STEP)
     change(state, now)
     return state, metadata.encode_state(state), now
+
+
+def _basename(path: str) -> str:
+    return (
+        path.rstrip("/").rsplit("/", 1)[-1]
+        if is_remote(path)
+        else os.path.basename(os.path.normpath(path))
+    )
 
 
 def _new_name() -> str:
