@@ -271,11 +271,17 @@ class Scanner:
         self.logdir = logdir.rstrip("/") if "://" in logdir else logdir
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[Any, RunAnnotations]] = {}
+        # The last run list's candidates and their annotations directories: a
+        # listing mostly repeats the one before.
+        self._candidates: tuple[int, list[tuple[str, str]]] = (0, [])
 
     def scan(self, runs: Iterable[str]) -> Scan:
         """Reads (or reuses) the annotations of `runs` and their ancestors."""
-        wanted = candidates(runs)
-        found = self._scan_remote(wanted) if "://" in self.logdir else self._scan_local(wanted)
+        runs = tuple(runs)
+        if "://" in self.logdir:
+            found = self._scan_remote(candidates(runs))
+        else:
+            found = self._scan_local(self._directories(runs))
         digest = hashlib.blake2b(digest_size=16)
         for run in sorted(found):
             digest.update(repr((run, found[run][0])).encode("utf-8", "surrogatepass"))
@@ -284,18 +290,39 @@ class Scanner:
             self._cache = dict(found)
         return Scan(runs_out, digest.digest())
 
-    def _scan_local(self, wanted: list[str]) -> dict[str, tuple[Any, RunAnnotations]]:
+    def _directories(self, runs: tuple[str, ...]) -> list[tuple[str, str]]:
+        key = hash(runs)
+        with self._lock:
+            if self._candidates[0] == key:
+                return self._candidates[1]
+        base = self.logdir.rstrip(os.sep) + os.sep
+        suffix = os.sep + metadata.ANNOTATIONS_DIR
+        directories = [
+            (
+                run,
+                (base + run.replace("/", os.sep) if run != "." else self.logdir.rstrip(os.sep))
+                + suffix,
+            )
+            for run in candidates(runs)
+        ]
+        with self._lock:
+            self._candidates = (key, directories)
+        return directories
+
+    def _scan_local(
+        self, directories: list[tuple[str, str]]
+    ) -> dict[str, tuple[Any, RunAnnotations]]:
         with self._lock:
             cache = self._cache
         out: dict[str, tuple[Any, RunAnnotations]] = {}
         now = time.time()
-        for run in wanted:
-            directory = os.path.join(run_directory(self.logdir, run), metadata.ANNOTATIONS_DIR)
+        lstat, isdir = os.lstat, stat.S_ISDIR
+        for run, directory in directories:
             try:
-                st = os.lstat(directory)
+                st = lstat(directory)
             except OSError:
                 continue
-            if not stat.S_ISDIR(st.st_mode):
+            if not isdir(st.st_mode):
                 continue
             key = (st.st_ino, st.st_mtime_ns)
             old = cache.get(run)

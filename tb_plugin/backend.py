@@ -82,6 +82,18 @@ _RunTagFilter: TypeAlias = provider.RunTagFilter
 
 # Listing calls made side by side (threads start on first use; at most this many).
 _LISTING_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="rungroups")
+# Annotation scans wait on a listing of _LISTING_POOL: a pool of their own never
+# takes the workers that listing needs.
+_SCAN_POOL = concurrent.futures.ThreadPoolExecutor(
+    max_workers=2, thread_name_prefix="rungroups-scan"
+)
+
+
+def _scan(
+    scanner: annotation_files.Scanner, listing_call: concurrent.futures.Future[data.Listing]
+) -> annotation_files.Scan:
+    return scanner.scan(r.run_name for r in listing_call.result().runs)
+
 
 MAX_SERIES_POINTS = 16_000_000
 """Scalar points (16 bytes each) the series cache keeps over all tags and experiments."""
@@ -551,6 +563,14 @@ class Backend:
             plugin_name=hparams_metadata.PLUGIN_NAME,
             run_tag_filter=provider.RunTagFilter(tags=[hparams_metadata.EXPERIMENT_TAG]),
         )
+        # Annotations live in state files that no loader reads: one stat per run
+        # and ancestor (cached on each directory's mtime), as soon as the runs are
+        # listed, beside the scalar listing.
+        scan_call = (
+            _SCAN_POOL.submit(_scan, self._annotations, listing_call)
+            if self._annotations is not None
+            else None
+        )
         tags = self._provider.list_scalars(
             ctx, experiment_id=experiment, plugin_name=SCALARS_PLUGIN
         )
@@ -564,13 +584,7 @@ class Backend:
                 run_tags[run] = tag_sets.setdefault(tag_set, tag_set)
         del tags
         listing = listing_call.result()
-        # Annotations live in state files that no loader reads: one stat per
-        # run and ancestor (cached by directory mtime), read here.
-        scan = (
-            self._annotations.scan(r.run_name for r in listing.runs)
-            if self._annotations is not None
-            else None
-        )
+        scan = scan_call.result() if scan_call is not None else None
         configs = configs_call.result()
         config_content = {
             run: t[hparams_metadata.EXPERIMENT_TAG].plugin_content
