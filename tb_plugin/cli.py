@@ -257,7 +257,7 @@ def annotate(
 
     _check_directory(run_dir, "no such run directory")
     if note is None and not tags and not untag and status is None:
-        raise CliError("nothing to change: give --note, --tag, --untag or --status")
+        raise CliError("nothing to add or remove: give --note, --tag, --untag or --status")
     if status is not None and status not in metadata.STATUSES:
         raise CliError(f"--status must be one of {', '.join(metadata.STATUSES)}; got {status!r}")
     try:
