@@ -197,7 +197,8 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             raise errors.PermissionDeniedError(str(e)) from None
         ctx, experiment = _context(request)
         try:
-            changes = editing.parse_body(request.get_data(cache=False))
+            # Read at most one byte over the limit: a larger body is refused unread.
+            changes = editing.parse_body(request.stream.read(editing.MAX_BODY_BYTES + 1))
         except ValueError as e:
             raise errors.InvalidArgumentError(str(e)) from None
         view = self._backend.view(ctx, experiment)

@@ -186,6 +186,7 @@ def test_a_write_merges_and_is_served(edit):
     ("body", "message"),
     [
         (b"{not json", "not JSON"),
+        (b" " * ((1 << 20) + 10), "over 1048576 bytes"),
         ({"runs": [RUNS[0]]}, "nothing to change"),
         ({"runs": [], "add_tags": ["x"]}, "at least one run"),
         ({"runs": RUNS[0], "add_tags": ["x"]}, "'runs' must be a list"),
