@@ -20,6 +20,10 @@ Caching (all per experiment id, all safe to drop at any time, all bounded):
   fingerprint costs a `read_tensors` and a rebuild. Parsed names are kept
   across rebuilds (names never change meaning), so a new run costs one parse.
   At most `MAX_VIEWS` experiments and `MAX_VIEW_RUNS` runs are kept.
+* **Annotations** (state files, `tb_plugin.annotation_files`): read from the
+  log directory beside the listing, one ``lstat`` per run and ancestor, each
+  directory's files read again only when its mtime moved; part of the
+  fingerprint.
 * **Scalar series** (for `min`/`max`/`best`, `mean_last_k`, `at_best` and
   curves). Keyed on experiment and tag, per run; each request takes the tag's
   `max_step`/`max_wall_time` per run from the fresh listing (or one
