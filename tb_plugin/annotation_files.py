@@ -284,7 +284,9 @@ class Scanner:
             found = self._scan_local(self._directories(runs))
         digest = hashlib.blake2b(digest_size=16)
         for run in sorted(found):
-            digest.update(repr((run, found[run][0])).encode("utf-8", "surrogatepass"))
+            # Names are unique per write (a random token): they say what was read.
+            read = found[run][1]
+            digest.update(repr((run, read.names, read.error)).encode("utf-8", "surrogatepass"))
         runs_out = {run: annotations for run, (_, annotations) in found.items()}
         with self._lock:
             self._cache = dict(found)
@@ -326,12 +328,16 @@ class Scanner:
                 continue
             key = (st.st_ino, st.st_mtime_ns)
             old = cache.get(run)
-            if old is not None and old[0] == key and now - st.st_mtime > _RECENT_SECONDS:
+            if old is not None and old[0] == key:
                 out[run] = old
                 continue
             read = read_local_directory(directory)
             if read is not None and (read.states or read.error):
-                out[run] = (key, read)
+                # A directory that changed within a tick of the file system's clock
+                # may change again under the same mtime: read it again next time
+                # (the key (ino, None) never matches), until it has been quiet.
+                quiet = now - st.st_mtime > _RECENT_SECONDS
+                out[run] = (key if quiet else (st.st_ino, None), read)
         return out
 
     def _scan_remote(self, wanted: list[str]) -> dict[str, tuple[Any, RunAnnotations]]:

@@ -537,6 +537,14 @@ class Backend:
             else:
                 self._max_age[experiment] = max(max_age, LISTING_TTL)
 
+    def expire(self, experiment: str) -> None:
+        """Makes the next request list `experiment` again, whatever its listing's age
+        (after a write of annotations, which no loader reload announces)."""
+        with self._lock:
+            cached = self._views.get(experiment)
+            if cached is not None:
+                self._views[experiment] = (cached[0], cached[1], -math.inf)
+
     def _listing_lock(self, experiment: str) -> threading.Lock:
         with self._lock:
             lock = self._listing_locks.get(experiment)

@@ -208,6 +208,9 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             raise errors.NotFoundError(str(e)) from None
         except (TypeError, ValueError, OSError) as e:
             raise errors.InvalidArgumentError(str(e)) from None
+        finally:
+            # The next request reads the runs again, written or half written.
+            self._backend.expire(experiment)
         return http_util.Respond(request, metadata.dumps(answer), "application/json")
 
     def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
