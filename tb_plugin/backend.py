@@ -20,6 +20,10 @@ Caching (all per experiment id, all safe to drop at any time, all bounded):
   fingerprint costs a `read_tensors` and a rebuild. Parsed names are kept
   across rebuilds (names never change meaning), so a new run costs one parse.
   At most `MAX_VIEWS` experiments and `MAX_VIEW_RUNS` runs are kept.
+* **Annotations** (state files, `tb_plugin.annotation_files`): read from the
+  log directory beside the listing, one ``lstat`` per run and ancestor, each
+  directory's files read again only when its mtime moved; part of the
+  fingerprint.
 * **Scalar series** (for `min`/`max`/`best`, `mean_last_k`, `at_best` and
   curves). Keyed on experiment and tag, per run; each request takes the tag's
   `max_step`/`max_wall_time` per run from the fresh listing (or one
@@ -54,7 +58,7 @@ import numpy as np
 from tensorboard.data import provider
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from tb_plugin import caches, data, grouping, layout, naming
+from tb_plugin import annotation_files, caches, data, grouping, layout, naming
 
 SCALARS_PLUGIN = "scalars"
 
@@ -81,6 +85,18 @@ _RunTagFilter: TypeAlias = provider.RunTagFilter
 
 # Listing calls made side by side (threads start on first use; at most this many).
 _LISTING_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="rungroups")
+# Annotation scans wait on a listing of _LISTING_POOL: a pool of their own never
+# takes the workers that listing needs.
+_SCAN_POOL = concurrent.futures.ThreadPoolExecutor(
+    max_workers=2, thread_name_prefix="rungroups-scan"
+)
+
+
+def _scan(
+    scanner: annotation_files.Scanner, listing_call: concurrent.futures.Future[data.Listing]
+) -> annotation_files.Scan:
+    return scanner.scan(r.run_name for r in listing_call.result().runs)
+
 
 MAX_SERIES_POINTS = 16_000_000
 """Scalar points (16 bytes each) the series cache keeps over all tags and experiments."""
@@ -436,9 +452,23 @@ class ScalarListing:
 class Backend:
     """Reads an experiment through a DataProvider and answers the routes' questions."""
 
-    def __init__(self, data_provider: provider.DataProvider, patterns: Sequence[re.Pattern[str]]):
+    def __init__(
+        self,
+        data_provider: provider.DataProvider,
+        patterns: Sequence[re.Pattern[str]],
+        logdir: str | None = None,
+    ):
+        """
+        Args:
+          data_provider: What every run and series is read through.
+          patterns: The user's run-name patterns.
+          logdir: The log directory (``--logdir``), whose runs' state files
+            (`tb_plugin.annotation_files`) hold their annotations; None or empty
+            reads only what the data provider gives (earlier releases' files).
+        """
         self._provider = data_provider
         self._patterns = tuple(patterns)
+        self._annotations = annotation_files.Scanner(logdir) if logdir else None
         self._lock = threading.Lock()
         # Experiment id to (fingerprint, view, monotonic time of the listing), least
         # recently used first: a plain --logdir serves any id, so ids are client input.
@@ -534,6 +564,14 @@ class Backend:
             else:
                 self._max_age[experiment] = max(max_age, LISTING_TTL)
 
+    def expire(self, experiment: str) -> None:
+        """Makes the next request list `experiment` again, whatever its listing's age
+        (after a write of annotations, which no loader reload announces)."""
+        with self._lock:
+            cached = self._views.get(experiment)
+            if cached is not None:
+                self._views[experiment] = (cached[0], cached[1], -math.inf)
+
     def _listing_lock(self, experiment: str) -> threading.Lock:
         with self._lock:
             lock = self._listing_locks.get(experiment)
@@ -564,6 +602,14 @@ class Backend:
             plugin_name=hparams_metadata.PLUGIN_NAME,
             run_tag_filter=provider.RunTagFilter(tags=[hparams_metadata.EXPERIMENT_TAG]),
         )
+        # Annotations live in state files that no loader reads: one stat per run
+        # and ancestor (cached on each directory's mtime), as soon as the runs are
+        # listed, beside the scalar listing.
+        scan_call = (
+            _SCAN_POOL.submit(_scan, self._annotations, listing_call)
+            if self._annotations is not None
+            else None
+        )
         tags = self._provider.list_scalars(
             ctx, experiment_id=experiment, plugin_name=SCALARS_PLUGIN
         )
@@ -577,6 +623,7 @@ class Backend:
                 run_tags[run] = tag_sets.setdefault(tag_set, tag_set)
         del tags
         listing = listing_call.result()
+        scan = scan_call.result() if scan_call is not None else None
         configs = configs_call.result()
         config_content = {
             run: t[hparams_metadata.EXPERIMENT_TAG].plugin_content
@@ -586,13 +633,16 @@ class Backend:
         del configs
         fingerprint = _digest(
             listing.fingerprint(),
+            scan.fingerprint if scan is not None else b"",
             sorted((run, _sorted_tags(tag_set)) for run, tag_set in run_tags.items()),
             sorted(config_content.items()),
         )
         if cached is not None and cached[0] == fingerprint:
             view, records = cached[1], cached[1].records
         else:
-            records = data.read_runs(self._provider, ctx, experiment, listing)
+            records = data.read_runs(
+                self._provider, ctx, experiment, listing, scan.runs if scan is not None else None
+            )
             new = [r.run for r in records if r.run not in self._names]
             if new:
                 new_chars = sum(map(len, new))
@@ -615,13 +665,13 @@ class Backend:
                 run_tags,
                 config_content,
                 sessions=set(listing.hparams),
-                snapshots=set(listing.snapshots),
+                snapshots=set(listing.snapshots) | set(scan.runs if scan is not None else ()),
                 patterns=self._patterns,
             )
         # What is kept is made once the listing calls' answers are gone, so that it does not
         # pin their memory (a few small objects per listing otherwise hold whole allocator
         # arenas: ≈15 MB more after a few minutes of warming).
-        del listing, run_tags, config_content
+        del listing, run_tags, config_content, scan
         self._keep_listing(experiment, ScalarListing.from_columns(runs, columns, now, records))
         del runs, columns
         self._keep_view(experiment, fingerprint, view, now)

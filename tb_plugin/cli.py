@@ -12,7 +12,7 @@
                            [--where FIELD=VALUE ...] [--pattern RE ...] [--ci-level P]
                            [--reps N] [--seed S]
                            [--format table|csv|json|markdown|latex]
-    tb-rungroups annotate RUN_DIR [--note TEXT] [--tag T ...] [--status S]
+    tb-rungroups annotate RUN_DIR [--note TEXT] [--tag T ...] [--untag T ...] [--status S]
     tb-rungroups benchmark LOGDIR --task FIELD [--by FIELD,...] [--metric TAG] [--split S]
                            [--reduction R] [--k K] [--filter TEXT] [--regex RE]
                            [--where FIELD=VALUE ...] [--pattern RE ...]
@@ -25,8 +25,8 @@
 `tb_plugin.answers`), so it prints exactly what the tab and the HTTP API serve
 (`--format json` is that route's JSON); `effects` answers the `/effects` route
 the same way (which fields move a metric, with intervals, beyond seed noise), and
-`benchmark` answers `/benchmark`. `annotate` writes one snapshot
-into a run directory with `tb_plugin.writer`. LOGDIR and RUN_DIR are local
+`benchmark` answers `/benchmark`. `annotate` writes one state file
+into a run's annotations directory with `tb_plugin.writer`. LOGDIR and RUN_DIR are local
 paths or URLs that TensorBoard's own gfile reads (``s3://BUCKET/PREFIX``
 with boto3). Both exit non-zero with one clear line on bad input and write
 nothing then.
@@ -92,7 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "benchmark":
             out = benchmark_command(args)
         else:
-            out = annotate(args.run_dir, note=args.note, tags=args.tag, status=args.status)
+            out = annotate(
+                args.run_dir, note=args.note, tags=args.tag, status=args.status, untag=args.untag
+            )
     except CliError as e:
         print(f"tb-rungroups: error: {_for_terminal(str(e))}", file=sys.stderr)
         return e.code
@@ -158,6 +160,13 @@ def _parser() -> argparse.ArgumentParser:
     annotate_parser.add_argument("run_dir", help="the run's directory")
     annotate_parser.add_argument("--note", help="text appended to the run's notes")
     annotate_parser.add_argument("--tag", action="append", default=[], help="repeatable")
+    annotate_parser.add_argument(
+        "--untag",
+        action="append",
+        default=[],
+        metavar="T",
+        help="remove a tag (the additions the run holds now); repeatable",
+    )
     annotate_parser.add_argument("--status", help="running, finished, failed or interrupted")
     _benchmark_parser(sub)
     return parser
@@ -343,7 +352,7 @@ def _ask(logdir: str, patterns: Sequence[str], answer: Any) -> Any:
     if not multiplexer.Runs():
         raise CliError(f"no TensorBoard runs under {logdir}", EXIT_NO_RUNS)
     provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    reader = backend.Backend(provider, compiled)
+    reader = backend.Backend(provider, compiled, logdir)
     try:
         return answer(reader, RequestContext())
     except errors.PublicError as e:
@@ -411,26 +420,30 @@ def annotate(
     note: str | None = None,
     tags: Sequence[str] = (),
     status: str | None = None,
+    untag: Sequence[str] = (),
 ) -> str:
-    """Adds a note, tags and/or a status to a run by writing one snapshot.
+    """Adds a note, tags and/or a status to a run, or removes tags, in one write.
 
     The note is appended to the run's notes on a new line; tags are added to
-    its tags (once each); the status replaces its status.
+    its tags (once each); `untag` removes tags (as far as the run holds them
+    now: an addition made meanwhile by another writer stays); the status
+    replaces its status.
 
     Raises:
-      CliError: A missing directory, nothing to add, or invalid values.
+      CliError: A missing directory, a run's annotations directory, nothing
+        to change, or invalid values (an empty tag).
     """
     from tb_plugin import metadata, writer
 
     _check_directory(run_dir, "no such run directory")
-    if note is None and not tags and status is None:
-        raise CliError("nothing to add: give --note, --tag or --status")
+    if note is None and not tags and not untag and status is None:
+        raise CliError("nothing to add or remove: give --note, --tag, --untag or --status")
     if status is not None and status not in metadata.STATUSES:
         raise CliError(f"--status must be one of {', '.join(metadata.STATUSES)}; got {status!r}")
     try:
         # Appends, adds and sets against the run as it is at the write, under a
         # lock: concurrent annotations and a live trainer lose nothing.
-        path = writer.annotate_run(run_dir, note=note, tags=tags, status=status)
+        path = writer.annotate_run(run_dir, note=note, tags=tags, remove_tags=untag, status=status)
     except (TypeError, ValueError, OSError) as e:
         raise CliError(str(e)) from None
     if writer.is_remote(run_dir):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from tensorboard.data import provider
@@ -112,6 +113,7 @@ def read_runs(
     ctx: Any,
     experiment_id: str,
     listing: Listing | None = None,
+    annotations: Mapping[str, Any] | None = None,
 ) -> list[RunRecord]:
     """Lists every run of an experiment with its merged metadata.
 
@@ -124,13 +126,20 @@ def read_runs(
       experiment_id: The experiment id (empty for a plain `--logdir`).
       listing: The experiment's `list_experiment` result, if already made
         (then only `read_tensors` is called).
+      annotations: Run to its state files' `tb_plugin.annotation_files.RunAnnotations`
+        (read from the log directory by `tb_plugin.annotation_files.Scanner`), joined
+        into the run's metadata; a run that holds no event files of its own but
+        an ancestor of listed runs gets a record of its own.
 
     Returns:
       Run records sorted by run name. A run whose metadata cannot be read has
       `error` set and keeps whatever could be read; it never fails the rest.
-      A run's annotations directory (`RUN/.rungroups`, see
-      `tb_plugin.metadata`) gets no record: its snapshots join `RUN`'s, and
-      `RUN` gets a record even when it has no event files of its own.
+      A run's annotations directory (`RUN/.rungroups`, as earlier releases
+      wrote it, see `tb_plugin.metadata`) gets no record: its snapshots join
+      `RUN`'s, and `RUN` gets a record even when it has no event files of its
+      own. A snapshot over `metadata.MAX_SNAPSHOT_BYTES`, or a version-1 one
+      stamped outside `metadata.MIN_TIME`..`MAX_TIME`, is skipped with the
+      run's `error` set.
     """
     if listing is None:
         listing = list_experiment(data_provider, ctx, experiment_id)
@@ -162,9 +171,15 @@ def read_runs(
             bad = 0
             for datum in tags.get(metadata.TAG, ()):
                 try:
-                    version, payload = metadata.decode_value(
-                        _bytes(datum), series_version.get(run, 1)
-                    )
+                    raw = _bytes(datum)
+                    if len(raw) > metadata.MAX_SNAPSHOT_BYTES:
+                        raise ValueError(
+                            f"a snapshot of {len(raw)} bytes, over the limit of "
+                            f"{metadata.MAX_SNAPSHOT_BYTES}"
+                        )
+                    version, payload = metadata.decode_value(raw, series_version.get(run, 1))
+                    if version == 1 and not metadata.is_sane_time(datum.wall_time):
+                        raise ValueError("a snapshot stamped at an impossible time")
                 except ValueError as e:  # UnsupportedVersionError too: skipped
                     bad += 1
                     last_error = str(e)
@@ -176,6 +191,12 @@ def read_runs(
                 errors[owner] = (
                     last_error if newer else f"{bad} unreadable metadata snapshot(s): {last_error}"
                 )
+    for run, annotated in (annotations or {}).items():
+        entries.setdefault(run, []).extend((0.0, 2, state) for state in annotated.states)
+        if annotated.newest is not None:
+            newest[run] = max(newest.get(run, annotated.newest), annotated.newest)
+        if annotated.error and run not in errors:
+            errors[run] = annotated.error
     merged = {run: metadata.merge(found) for run, found in entries.items()}
 
     for run, recorded in _read_hparams(listing.hparams).items():
@@ -216,8 +237,35 @@ def read_runs(
                     last_metadata_time=newest.get(owner),
                 )
             )
+    # Ancestors annotated in state files (the demo's `lr=…/run_…`, whose
+    # `train/` and `validation/` hold the events) stand as runs too.
+    starts: dict[str, float | None] = {}
+    for r in listing.runs:
+        for ancestor in _ancestors(r.run_name):
+            if ancestor in (annotations or {}) and ancestor not in listed:
+                start = _finite_or_none(r.start_time)
+                old = starts.get(ancestor)
+                starts[ancestor] = start if old is None else min(old, start or old)
+    for owner, start in starts.items():
+        listed.add(owner)
+        records.append(
+            RunRecord(
+                run=owner,
+                start_time=start,
+                metadata=merged.get(owner, {}),
+                error=errors.get(owner),
+                last_metadata_time=newest.get(owner),
+            )
+        )
     records.sort(key=lambda r: r.run)
     return records
+
+
+def _ancestors(run: str) -> list[str]:
+    if run == "." or is_annotations_run(run):
+        return []
+    parts = run.split("/")
+    return ["/".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)] + ["."]
 
 
 def is_annotations_run(run: str) -> bool:

@@ -150,20 +150,23 @@ class RunMetadataCallback(keras.callbacks.Callback):
         return self._log_dir
 
     def _read(self) -> metadata.State:
-        if _is_remote(self._directory()):
+        if not _reachable(self._directory()):
             return metadata.new_state()
         return writer.read_run_state(self._directory())[1]
 
     def _write(self, read: metadata.State) -> None:
-        # The callback writes where annotations go (RUN/.rungroups/), never a
-        # live file beside the run's own: TensorBoard's Python loader would stop
-        # reading any other live file of that directory that sorts before it.
+        # The callback writes where annotations go (RUN/.rungroups/, a state
+        # file no TensorBoard loader lists), never a live file beside the run's
+        # own: TensorBoard's Python loader would stop reading any other live
+        # file of that directory that sorts before it.
         self._state = metadata.join(read, self._state)
-        if not _is_remote(self._directory()):
-            # Folds in what the run holds, under the lock: the latest state of
-            # the series is the run's whole record, whatever TensorBoard samples.
+        if _reachable(self._directory()):
+            # Folds in what the run holds (under the lock, locally): the newest
+            # state file is the run's whole record.
             self._state = writer.write_state(self._directory(), self._state)
         else:
+            # A scheme only TensorFlow's gfile reaches (gs:// without fsspec):
+            # the earlier releases' event files, which the data provider reads.
             self._write_remote(metadata.encode_state(self._state))
         self.metadata = metadata.view(self._state)
 
@@ -187,8 +190,13 @@ class RunMetadataCallback(keras.callbacks.Callback):
         self._writer.flush()
 
 
-def _is_remote(log_dir: str) -> bool:
-    return "://" in log_dir
+def _reachable(log_dir: str) -> bool:
+    """Whether TensorBoard's own gfile reaches `log_dir` (local, s3://, fsspec schemes)."""
+    try:
+        writer.run_path(log_dir)
+    except writer.UnsupportedPathError:
+        return False
+    return True
 
 
 def _sibling_tensorboard_log_dir(callback: keras.callbacks.Callback) -> str:

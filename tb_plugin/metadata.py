@@ -78,35 +78,66 @@ reads exactly as before.
   both of their latest states; ``--samples_per_plugin=rungroups=0`` keeps
   every snapshot if many such writers share a run.
 
-Where annotations live
-----------------------
-Our writers (`tb_plugin.writer`, ``tb-rungroups annotate``, the Keras
-callback) never add a file to the run directory itself: TensorBoard's Python
-loader reads a directory's event files in name order and never returns to an
-earlier one, so any file added beside a live trainer's would hide the
-trainer's later events. They go into the child directory :data:`ANNOTATIONS_DIR`
-(``RUN/.rungroups/``). Both loaders see it as a run of its own
-(``RUN/.rungroups``); Run Groups never shows it as one and joins its state
-into ``RUN`` (which exists for Run Groups even when it has no files of its
-own). In that directory every file is written whole, then renamed, under an
-``fcntl`` lock on ``RUN/.rungroups/.lock``; names
-``events.out.tfevents.<seconds>.<sequence>.<host>.<pid>.rungroups`` and steps
-both grow with every write (the seconds never run ahead of the clock unless
-an existing name is), so the Python loader meets each file after the last one
-it read and the Rust loader never sees a step go back. (On a remote log
-directory the Keras callback writes there through one TensorFlow writer per
-``fit``, steps from the clock in microseconds.) `tb_plugin.summary` writes
-version-1 snapshots wherever the user's writer points.
+Where annotations live (a forever format)
+----------------------------------------
+Our writers (`tb_plugin.writer`, ``tb-rungroups annotate``, ``POST /annotate``,
+the Keras callback) never add a file to the run directory itself. They write
+into the run's child directory :data:`ANNOTATIONS_DIR` (``RUN/.rungroups/``),
+and every file they write there is a *state file*:
+
+* name ``state.<seconds>.<token>.json`` (:func:`tb_plugin.annotation_files.state_file_name`):
+  ``<seconds>`` the writer's clock, 10 digits; ``<token>`` 12 random hex
+  digits. No ``tfevents`` in it, so neither TensorBoard loader lists
+  ``RUN/.rungroups`` as a run (both read only files whose names hold
+  ``tfevents``), and no dashboard but Run Groups sees annotations;
+* content: exactly one version-2 value, the UTF-8 JSON ``[2, state]`` that
+  :func:`encode_state` makes (no event-file framing), at most
+  :data:`MAX_SNAPSHOT_BYTES`;
+* each file is the join of everything its writer read (the run's own event
+  files' snapshots, every state file and every earlier-format file of
+  ``RUN/.rungroups/``) with its change: the newest file alone is the whole
+  record unless two writers ran without a lock;
+* after writing its file, a writer removes the files it read in full
+  (*folding*): a run holds one state file, or one per writer that ran at the
+  same time without a lock, never a pile. A file that could not be read is
+  left where it is (and keeps the run's ``error``). A reader that finds a
+  listed file gone lists again: a file is only removed after a file folding
+  it in exists;
+* locally, the file is written under a hidden temporary name and renamed
+  into place, under an ``fcntl`` lock on ``RUN/.rungroups/.lock``; on object
+  storage (``s3://``) it is one object written whole, and its token keeps
+  concurrent writers apart (no lock, no rename);
+* no writer follows a symbolic link out of the run: ``RUN/.rungroups``, its
+  lock and its files are opened relative to the directory and without
+  following links; a link there is refused with one line (nothing written).
+
+Readers (the plugin, ``tb-rungroups``) read the state files of every run
+TensorBoard lists and of each of its ancestors up to the log directory
+(a run annotated post hoc may hold no event files of its own: the demo's
+``lr=…/run_…`` holds ``train/`` and ``validation/``), at most
+:data:`tb_plugin.annotation_files.MAX_STATE_FILES` of one run, the newest by name.
+A file over :data:`MAX_SNAPSHOT_BYTES`, or holding a time outside
+:data:`MIN_TIME`..:data:`MAX_TIME` (``Infinity``, ``1e300``, negative), is
+skipped and sets the run's ``error``; such a time never stamps or names a
+later write.
+
+Releases before state files (up to the issue "no annotation is ever lost") wrote each annotation
+as an event file ``RUN/.rungroups/events.out.tfevents.<seconds>.<sequence>.<host>.<pid>.rungroups``
+holding the same version-2 value as a summary (tag :data:`TAG`, step growing
+with every write), and earlier ones version-1 snapshots in
+``RUN/*.rungroups`` event files. Both are still read, forever (through the
+data provider: loaders list such a directory as a run ``RUN/.rungroups``,
+which Run Groups never shows and joins into ``RUN``). The first write of a
+run by a state-file writer folds them into its state file and removes them, so
+the extra run leaves TensorBoard's lists (after TensorBoard restarts: its
+loaders keep the runs they have seen). `tb_plugin.summary` and the Keras
+callback's writes into the run's own event files are unchanged: version-1
+snapshots (summary op) wherever the user's writer points.
 
 Without locks (object storage, file systems where ``fcntl`` locks do not
 hold) concurrent writers of one run still never overwrite each other: each
-writes its own file, and the join keeps both. What can happen there: a
-running Python-loader TensorBoard may skip a file renamed after a later-named
-one (until restarted), and the Rust loader may drop the earlier of two states
-written with the same or crossing steps until a later write (which reads
-both) carries them again. On object storage (``s3://``) `tb_plugin.writer`
-puts each snapshot as one whole object with a name no other writer can take
-(no rename, no lock); the same holds there.
+writes its own file under its own token, and the join keeps both; each
+removes only the files it read, which the file it wrote folds in.
 
 Reserved top-level keys (checked on write): ``hparams`` (object), ``notes``
 (string), ``tags`` (list of strings), ``status`` (one of :data:`STATUSES`),
@@ -134,6 +165,10 @@ PAYLOAD_VERSION = 2
 ANNOTATIONS_DIR = ".rungroups"
 """The child directory of a run that holds its post-hoc annotations."""
 MAX_SNAPSHOT_BYTES = 1 << 20  # 1 MiB
+MIN_TIME = 0.0
+"""The earliest time (s since the epoch) a state may hold; earlier is refused when read."""
+MAX_TIME = 4102444800.0  # 2100-01-01T00:00:00Z
+"""The latest time a state may hold: later (``Infinity``, ``1e300``) is refused when read."""
 
 STATUSES = ("running", "finished", "failed", "interrupted")
 RESERVED_KEYS = (
@@ -525,16 +560,24 @@ def _check_state(state: Any) -> None:
             if not isinstance(entry, list) or len(entry) != arity:
                 raise ValueError(f"run metadata state {part}.{key} is not a pair")
             times = entry if part == "tags" else entry[:1]
-            if part != "tags" and not _is_time(entry[0]):
+            if part != "tags" and not isinstance(entry[0], int | float):
                 raise ValueError(f"run metadata state {part}.{key} has no time")
             if not all(t is None or _is_time(t) for t in times):
-                raise ValueError(f"run metadata state {part}.{key} has a bad time")
+                raise ValueError(
+                    f"run metadata state {part}.{key} has a time outside "
+                    f"{MIN_TIME:.0f}..{MAX_TIME:.0f} s"
+                )
             if part == "notes" and not (entry[1] is None or isinstance(entry[1], str)):
                 raise ValueError(f"run metadata state notes.{key} is not a text")
 
 
 def _is_time(t: Any) -> bool:
-    return isinstance(t, int | float) and not isinstance(t, bool) and t == t
+    return isinstance(t, int | float) and not isinstance(t, bool) and MIN_TIME <= t <= MAX_TIME
+
+
+def is_sane_time(t: Any) -> bool:
+    """Whether `t` is a wall time a state may hold (`MIN_TIME`..`MAX_TIME`, finite)."""
+    return _is_time(t)
 
 
 def _later(a: float | None, b: float | None) -> float | None:
@@ -602,6 +645,16 @@ def _check_value(value: Any, path: str, depth: int = 0) -> None:
         )
 
 
+def check_tag(tag: Any) -> None:
+    """Checks a tag a writer adds: a string with a visible character.
+
+    Raises:
+      ValueError: An empty or blank tag (or not a string), naming it.
+    """
+    if not isinstance(tag, str) or not tag.strip():
+        raise ValueError(f"a tag must be a non-empty string; got {tag!r}")
+
+
 def _check_reserved(key: str, value: Any) -> None:
     if key == "status" and value not in STATUSES:
         raise ValueError(
@@ -613,6 +666,9 @@ def _check_reserved(key: str, value: Any) -> None:
         isinstance(value, list | tuple) and all(isinstance(t, str) for t in value)
     ):
         raise ValueError("run metadata 'tags' must be a list of strings")
+    if key == "tags":
+        for tag in value:
+            check_tag(tag)
     if key == "hparams" and not isinstance(value, Mapping):
         raise ValueError(f"run metadata 'hparams' must be a mapping, not {type(value).__name__}")
     if key in ("started_at", "ended_at") and not isinstance(value, str):

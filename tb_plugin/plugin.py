@@ -13,6 +13,8 @@ Routes (documented with examples in `http_api.md`), under
 * `/run?run=R` — one run in detail;
 * `/effects` — which fields move a metric, with intervals, above seed noise (SPEC §5b);
 * `/benchmark?task=FIELD` — methods compared across tasks (aggregates, profiles, ranks);
+* `/edit` and `POST /annotate` — editing notes, tags and status from the tab
+  (off unless `--rungroups_allow_edit`; see `tb_plugin.editing`);
 * `/static/*` — the tab's ES modules and styles, from an allow-list.
 
 Each `_serve_*` handler parses its arguments into a typed query
@@ -32,7 +34,7 @@ from tensorboard.context import RequestContext
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tb_plugin import answers, backend, config, export, metadata, queries, warm
+from tb_plugin import answers, backend, config, editing, export, metadata, queries, warm
 
 _STATIC_PREFIX = "/static/"
 _STATIC_TYPES = {
@@ -54,13 +56,20 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         self._patterns = config.patterns_from_flags(context.flags)
         self._logdir = getattr(context.flags, "logdir", "") or ""
         self._static = _load_static_files(_frontend_dir())
-        self._backend = backend.Backend(self._data_provider, self._patterns)
+        self._backend = backend.Backend(
+            self._data_provider, self._patterns, getattr(context, "logdir", None)
+        )
         # Only TensorBoard's own start-up (through RunGroupsLoader) defines the flag; a
         # TBContext built by hand (tests, the CLI) warms nothing unless it asks to.
         interval = getattr(context.flags, "rungroups_warm_interval", 0) or 0
         self._warmer = None
         if self._data_provider is not None and interval > 0:
             self._warmer = warm.Warmer(self._backend, interval).start()
+        # Editing from the tab (`POST /annotate`): off unless the flag says so.
+        self._logdir = getattr(context, "logdir", None) or ""
+        self._allow_edit = bool(getattr(context.flags, "rungroups_allow_edit", False))
+        self._edit_token = editing.new_token()
+        self._edit_hosts = editing.allowed_hosts(getattr(context.flags, "host", None))
 
     def get_plugin_apps(self) -> dict[str, Any]:
         return {
@@ -76,6 +85,8 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
                 ("/effects", self._serve_effects),
                 ("/run", self._serve_run),
                 ("/benchmark", self._serve_benchmark),
+                ("/edit", self._serve_edit),
+                ("/annotate", self._serve_annotate),
                 (_STATIC_PREFIX + "*", self._serve_static),
             )
         }
@@ -181,6 +192,50 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             request, answers.benchmark(self._backend, ctx, experiment, query, reference)
         )
 
+    def _serve_edit(self, request: wrappers.Request) -> wrappers.Response:
+        # The tab's own page reads its write token here: a page of another origin
+        # cannot read this answer (no CORS), and a rebinding host is refused.
+        enabled = self._allow_edit and bool(self._logdir)
+        if enabled and not editing.host_allowed(request.host, self._edit_hosts):
+            enabled = False
+        body = {"allowed": enabled, "token": self._edit_token if enabled else None}
+        response = _respond(request, body)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _serve_annotate(self, request: wrappers.Request) -> wrappers.Response:
+        try:
+            editing.check_request(
+                enabled=self._allow_edit and bool(self._logdir),
+                token=self._edit_token,
+                hosts=self._edit_hosts,
+                method=request.method,
+                content_type=request.headers.get("Content-Type"),
+                origin=request.headers.get("Origin"),
+                host=request.headers.get("Host"),
+                scheme=request.scheme,
+                sent_token=request.headers.get(editing.TOKEN_HEADER),
+            )
+        except editing.Forbidden as e:
+            raise errors.PermissionDeniedError(str(e)) from None
+        ctx, experiment = _context(request)
+        try:
+            # Read at most one byte over the limit: a larger body is refused unread.
+            changes = editing.parse_body(request.stream.read(editing.MAX_BODY_BYTES + 1))
+        except ValueError as e:
+            raise errors.InvalidArgumentError(str(e)) from None
+        view = self._backend.view(ctx, experiment)
+        try:
+            answer = editing.apply(self._logdir, changes, lambda run: view.record(run) is not None)
+        except LookupError as e:
+            raise errors.NotFoundError(str(e)) from None
+        except (TypeError, ValueError, OSError) as e:
+            raise errors.InvalidArgumentError(str(e)) from None
+        finally:
+            # The next request reads the runs again, written or half written.
+            self._backend.expire(experiment)
+        return http_util.Respond(request, metadata.dumps(answer), "application/json")
+
     def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
         _, _, name = request.path.partition(f"/data/plugin/{metadata.PLUGIN_NAME}{_STATIC_PREFIX}")
         found = self._static.get(name)
@@ -233,7 +288,8 @@ def _load_static_files(root: str) -> dict[str, tuple[bytes, str]]:
 
 
 class RunGroupsLoader(base_plugin.TBLoader):
-    """Defines the `--rungroups_pattern` and `--rungroups_warm_interval` flags, loads the plugin."""
+    """Defines the `--rungroups_pattern`, `--rungroups_warm_interval` and
+    `--rungroups_allow_edit` flags, loads the plugin."""
 
     def define_flags(self, parser: Any) -> None:
         parser.add_argument(
@@ -254,6 +310,14 @@ class RunGroupsLoader(base_plugin.TBLoader):
             help="Run Groups: how often (seconds) to check for new data and compute the "
             "tab's first view in the background, so the first visit finds it ready; "
             "0 turns warming off.",
+        )
+        parser.add_argument(
+            "--rungroups_allow_edit",
+            action="store_true",
+            default=False,
+            help="Run Groups: let the tab change runs' notes, tags and status (written "
+            "into the log directory as `tb-rungroups annotate` does). Off by default; "
+            "writes need the tab's token, a JSON body and this server's own Origin.",
         )
 
     def fix_flags(self, flags: Any) -> None:

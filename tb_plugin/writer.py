@@ -1,24 +1,27 @@
 """Write and read run metadata in a run directory, with no TensorFlow.
 
 `write_run_metadata` and `annotate_run` annotate a run after the fact (or from
-any framework). They never add a file beside the run's own event files (a
-live trainer's later events would be hidden from TensorBoard's Python
-loader); they write into the run's annotations directory
-(`RUN/.rungroups/`, `tb_plugin.metadata.ANNOTATIONS_DIR`), one whole file per
-write, under a file lock, each file a version-2 state that folds in
-everything the run held when it was written (see `tb_plugin.metadata` for the
-merge rule and what holds without locks).
+any framework). They never add a file beside the run's own event files; they
+write into the run's annotations directory (`RUN/.rungroups/`,
+`tb_plugin.metadata.ANNOTATIONS_DIR`) one *state file* per write, under a file
+lock: a version-2 state that folds in everything the run held when it was
+written, after which the files it folded in are removed (a run holds one state
+file, not a pile). State files have no ``tfevents`` in their names: no
+TensorBoard loader makes a run of them, and no dashboard but ours sees them.
+See `tb_plugin.metadata` ("Where annotations live") for the format, the merge
+rule and what holds without locks.
 
 Every file operation goes through TensorBoard's own `gfile`
 (`tensorboard.compat.tensorflow_stub.io.gfile`, never TensorFlow's), so a run
 directory may be a local path, an ``s3://BUCKET/PREFIX`` URL (boto3, with
 ``S3_ENDPOINT`` and the usual AWS variables), or any scheme that gfile reaches
-through fsspec when fsspec is installed. Local writes are renamed into place
-under an ``fcntl`` lock. On object storage there is no rename and no lock: each
-write is one object, written whole under a name of its own (a random token
-added), so concurrent writers never overwrite each other and the join of
-their states keeps both (`tb_plugin.metadata`, "Without locks"). A path gfile
-cannot handle raises `UnsupportedPathError` (one line), never a local write.
+through fsspec when fsspec is installed. Local writes open the annotations
+directory, its lock and its files without following symbolic links, and are
+renamed into place under an ``fcntl`` lock. On object storage there is no
+rename and no lock: each write is one object, written whole under a name of its
+own (a random token), so concurrent writers never overwrite each other and the
+join of their states keeps both. A path gfile cannot handle raises
+`UnsupportedPathError` (one line), never a local write.
 """
 
 from __future__ import annotations
@@ -26,8 +29,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import re
-import socket
+import stat
 import struct
 import threading
 import time
@@ -41,6 +43,7 @@ from tensorboard.compat.tensorflow_stub import errors as tf_errors
 from tensorboard.compat.tensorflow_stub.io import gfile
 from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
+from tb_plugin import annotation_files as _annotations
 from tb_plugin import metadata
 
 try:
@@ -49,7 +52,6 @@ except ImportError:  # Windows: no advisory locks here; see metadata's notes on 
     fcntl = None  # type: ignore[assignment]
 
 _uid = itertools.count()
-_NAME = re.compile(r"events\.out\.tfevents\.(\d{10})\.(\d{8})\.")
 LOCK_NAME = ".lock"
 # Without file locks (object storage) this process's own threads still take
 # turns, so they never race each other for a name or a step.
@@ -97,7 +99,7 @@ def write_run_metadata(
         read is never undone.
 
     Returns:
-      The path of the event file written.
+      The path of the state file written.
 
     Raises:
       TypeError, ValueError: `data` is invalid (see
@@ -154,13 +156,15 @@ def annotate_run(
     status and `keys` set. Concurrent annotations of one run all count.
 
     Returns:
-      The path of the event file written.
+      The path of the state file written.
 
     Raises:
       TypeError, ValueError: An invalid value, naming it; nothing is written.
       UnsupportedPathError, OSError: As `write_run_metadata`.
     """
     tags, remove_tags = list(tags), list(remove_tags)
+    for tag in tags:
+        metadata.check_tag(tag)
     data: dict[str, Any] = dict(keys or {})
     if status is not None:
         data["status"] = status
@@ -185,6 +189,87 @@ def annotate_run(
     return _commit(logdir, change)[0]
 
 
+@dataclass(frozen=True)
+class Edit:
+    """What `edit_run` wrote.
+
+    Attributes:
+      path: The state file written.
+      metadata: The run's metadata after the write (`metadata.view`).
+      undo: The change that reverses this one as far as it can (the keyword
+        arguments of another `edit_run`): tags added that were absent are
+        removed, tags removed that were present are added again, the status
+        is set back when the run had one, the note entry is removed. A status
+        set on a run that had none cannot be unset and is left.
+    """
+
+    path: str
+    metadata: dict[str, Any]
+    undo: dict[str, Any]
+
+
+def edit_run(
+    logdir: str | os.PathLike[str],
+    *,
+    note: str | None = None,
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+    status: str | None = None,
+    remove_note_ids: Iterable[str] = (),
+) -> Edit:
+    """Changes a run's note, tags and status in one write, returning its undo.
+
+    The same merging write as `annotate_run` (what another writer did and this
+    call did not read is never undone); the inverse is computed from what the
+    run held under the lock, just before the write. `remove_note_ids` removes
+    note entries by id (an undo's).
+
+    Raises:
+      TypeError, ValueError: An invalid value (an empty tag, an unknown
+        status), naming it; nothing is written.
+      UnsupportedPathError, OSError: As `write_run_metadata`.
+    """
+    add_tags, remove_tags = list(add_tags), list(remove_tags)
+    remove_note_ids = list(remove_note_ids)
+    for tag in add_tags:
+        metadata.check_tag(tag)
+    data: dict[str, Any] = {"tags": add_tags + remove_tags}
+    if status is not None:
+        data["status"] = status
+    if note is not None:
+        data["notes"] = note
+    metadata.encode_snapshot(data)
+    note_id = _entry_id()
+    undo: dict[str, Any] = {}
+
+    def change(state: metadata.State, now: float) -> None:
+        before = metadata.view(state)
+        present = set(before.get("tags", []))
+        undo.clear()
+        for tag in remove_tags:
+            metadata.remove_tag(state, tag)
+        now = metadata.add_tags(state, [t for t in add_tags if t not in present], now)
+        if status is not None:
+            metadata.set_key(state, "status", status, now)
+        for entry in remove_note_ids:
+            metadata.remove_note(state, entry)
+        if note is not None:
+            metadata.add_note(state, note_id, note, now)
+        added = [t for t in dict.fromkeys(add_tags) if t not in present]
+        removed = [t for t in dict.fromkeys(remove_tags) if t in present and t not in add_tags]
+        if added:
+            undo["remove_tags"] = added
+        if removed:
+            undo["add_tags"] = removed
+        if status is not None and before.get("status") not in (None, status):
+            undo["status"] = before["status"]
+        if note is not None:
+            undo["remove_note_ids"] = [note_id]
+
+    path, state = _commit(logdir, change)
+    return Edit(path, metadata.view(state), dict(undo))
+
+
 def read_run_metadata(logdir: str | os.PathLike[str]) -> dict[str, Any]:
     """Returns the merged metadata of the run in `logdir`.
 
@@ -207,7 +292,9 @@ def read_snapshots(logdir: str | os.PathLike[str], *, annotations: bool = True) 
     Args:
       logdir: The run directory: a local path or a URL that TensorBoard's
         gfile reads (``s3://BUCKET/PREFIX``).
-      annotations: Also read its annotations directory (`RUN/.rungroups/`).
+      annotations: Also read its annotations directory (`RUN/.rungroups/`):
+        its state files (as version-2 snapshots, wall time and step 0) and
+        the event files earlier releases wrote there.
 
     Raises:
       UnsupportedPathError: gfile has no filesystem for the URL's scheme.
@@ -219,7 +306,13 @@ def read_snapshots(logdir: str | os.PathLike[str], *, annotations: bool = True) 
         own = _read_dir(logdir)
         if not annotations:
             return own
-        return own + _read_dir(join(logdir, metadata.ANNOTATIONS_DIR))
+        directory = join(logdir, metadata.ANNOTATIONS_DIR)
+        if is_remote(logdir):
+            states = _annotations.read_remote_directory(directory).states
+        else:
+            states = (_annotations.read_local_directory(directory) or _annotations.EMPTY).states
+        old = _read_dir(directory) if not os.path.islink(directory) else []
+        return own + old + [Snapshot(0.0, 0, state, 2) for state in states]
 
 
 def write_state(logdir: str | os.PathLike[str], state: metadata.State) -> metadata.State:
@@ -248,63 +341,212 @@ def _entry_id() -> str:
 def _commit(
     logdir: str | os.PathLike[str], change: Callable[[metadata.State, float], None]
 ) -> tuple[str, metadata.State]:
-    """Reads the run, applies `change` to its state and writes the result (locked, locally).
+    """Reads the run, applies `change` to its state, writes the result as a state
+    file and folds away the files it read (locked, locally).
 
     Returns:
       The path written and the state it holds.
     """
     logdir = run_path(logdir)
+    if _basename(logdir) == metadata.ANNOTATIONS_DIR:
+        raise ValueError(
+            f"{logdir} is a run's annotations directory, not a run: annotate the run "
+            f"itself ({logdir[: -len(metadata.ANNOTATIONS_DIR) - 1] or '.'})"
+        )
     directory = join(logdir, metadata.ANNOTATIONS_DIR)
     # Validate the change on an empty state first: bad input writes nothing,
     # not even the directories.
     probe = metadata.new_state()
     change(probe, time.time())
     metadata.encode_state(probe)
-    remote = is_remote(logdir)
+    if is_remote(logdir):
+        with storage_errors("write", logdir), _remote_lock:
+            return _commit_remote(logdir, directory, change)
     with storage_errors("write", logdir):
-        if not remote:
-            gfile.makedirs(directory)
-        with _remote_lock if remote else _locked(directory):
-            own, annotations = _read_dir(logdir), _read_dir(directory)
-            _, state = metadata.view_and_state(
-                (s.wall_time, s.version, s.data) for s in own + annotations
+        return _commit_local(logdir, directory, change)
+
+
+def _fold(
+    own: list[Snapshot],
+    found: list[Snapshot],
+    states: tuple[metadata.State, ...],
+    change: Callable[[metadata.State, float], None],
+) -> tuple[metadata.State, bytes, float]:
+    _, state = metadata.view_and_state(
+        [(s.wall_time, s.version, s.data) for s in own + found]
+        + [(0.0, 2, read) for read in states]
+    )
+    # Times read are all sane (`metadata.MAX_TIME`): a damaged file never
+    # stamps this write.
+    now = max(time.time(), metadata.latest_time(state) + metadata.ORDER_STEP)
+    change(state, now)
+    return state, metadata.encode_state(state), now
+
+
+def _basename(path: str) -> str:
+    return (
+        path.rstrip("/").rsplit("/", 1)[-1]
+        if is_remote(path)
+        else os.path.basename(os.path.normpath(path))
+    )
+
+
+def _new_name() -> str:
+    seconds = min(max(int(time.time()), 0), 9_999_999_999)
+    return _annotations.state_file_name(seconds, uuid.uuid4().hex[:12])
+
+
+def _commit_local(
+    logdir: str, directory: str, change: Callable[[metadata.State, float], None]
+) -> tuple[str, metadata.State]:
+    dir_fd = _open_annotations_dir(logdir, directory)
+    try:
+        with _locked_at(dir_fd, directory):
+            names = os.listdir(dir_fd)
+            own = _read_dir(logdir)
+            found, folded = _read_old_at(dir_fd, names)
+            read = _annotations.read_state_files(
+                names, lambda n: _annotations.read_at(dir_fd, n), limit=len(names)
             )
-            now = max(time.time(), metadata.latest_time(state) + metadata.ORDER_STEP)
-            change(state, now)
-            payload = metadata.encode_state(state)
-            names = [m for m in map(_NAME.match, _listdir(directory)) if m]
-            last = max(((int(m.group(1)), int(m.group(2))) for m in names), default=(0, -1))
-            # Names and steps both grow with every write, and the seconds in the
-            # name stay at the clock unless an existing name is ahead of it.
-            seconds = max(int(now), last[0])
-            sequence = last[1] + 1 if seconds == last[0] else 0
-            step = max((s.step for s in annotations), default=-1) + 1
-            # Without a lock two writers may pick the same seconds and sequence:
-            # a token of their own keeps one object from replacing the other.
-            token = f".{uuid.uuid4().hex[:8]}" if remote else ""
-            filename = (
-                f"events.out.tfevents.{seconds:010d}.{sequence:08d}.{socket.gethostname()}"
-                f".{os.getpid()}{token}.rungroups"
+            state, payload, _ = _fold(own, found, read.states, change)
+            filename = _new_name()
+            # Written under a hidden name, then renamed: a reader never sees
+            # half a file. Opened relative to the directory, never through a link.
+            tmp = "." + filename + ".partial"
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW, 0o644, dir_fd=dir_fd
             )
-            path = join(directory, filename)
-            events = [
-                event_pb2.Event(wall_time=now, file_version="brain.Event:2"),
-                event_pb2.Event(wall_time=now, step=step, summary=state_summary(payload)),
-            ]
-            data = b"".join(_encode_record(event.SerializeToString()) for event in events)
-            if remote:
-                # One object, written whole: object stores never show half of one.
-                with gfile.GFile(path, "wb") as f:
-                    f.write(data)
-            else:
-                # Written under a name no loader picks up (loaders read files whose
-                # name holds "tfevents"), then renamed: TensorBoard never sees half a
-                # file. gfile has no rename; a local path is renamed by the OS.
-                tmp = join(directory, "." + filename.replace("tfevents", "rungroups") + ".partial")
-                with gfile.GFile(tmp, "wb") as f:
-                    f.write(data)
-                os.replace(tmp, path)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(payload)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, filename, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp, dir_fd=dir_fd)
+                raise
+            # Folding: what was read in full is in the file just written.
+            for name in (*folded, *read.names):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+    return join(directory, filename), state
+
+
+def _commit_remote(
+    logdir: str, directory: str, change: Callable[[metadata.State, float], None]
+) -> tuple[str, metadata.State]:
+    names = _listdir(directory)
+    own = _read_dir(logdir)
+    found: list[Snapshot] = []
+    folded: list[str] = []
+    for name in sorted(names):
+        if "tfevents" in name:
+            snapshots, clean = _read_file_snapshots(join(directory, name))
+            found += snapshots
+            if clean:
+                folded.append(name)
+    read = _annotations.read_remote_directory(directory, names, limit=len(names))
+    state, payload, _ = _fold(own, found, read.states, change)
+    path = join(directory, _new_name())
+    # One object, written whole: object stores never show half of one, and
+    # the random token keeps concurrent writers from taking one name.
+    with gfile.GFile(path, "wb") as f:
+        f.write(payload)
+    for name in (*folded, *read.names):
+        _remove_remote(join(directory, name))
     return path, state
+
+
+def _remove_remote(path: str) -> None:
+    """Removes an object (``s3://`` only; elsewhere files are left, and readers
+    read at most `tb_plugin.annotation_files.MAX_STATE_FILES` of them)."""
+    if not path.startswith("s3://"):
+        return
+    filesystem = gfile.get_filesystem(path)
+    import boto3  # type: ignore[import-untyped]
+
+    bucket, key = filesystem.bucket_and_path(path)
+    boto3.client("s3", endpoint_url=getattr(filesystem, "_s3_endpoint", None)).delete_object(
+        Bucket=bucket, Key=key
+    )
+
+
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open_annotations_dir(logdir: str, directory: str) -> int:
+    """Opens (creating) ``RUN/.rungroups`` without following a link out of the run.
+
+    Raises:
+      OSError: It is a symbolic link or not a directory (one line; nothing written).
+    """
+    gfile.makedirs(logdir)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(directory)
+    if os.path.islink(directory):
+        raise OSError(
+            f"{directory} is a symbolic link: refusing to write annotations outside the run"
+        )
+    try:
+        return os.open(directory, os.O_RDONLY | os.O_DIRECTORY | _O_NOFOLLOW)
+    except OSError as e:
+        raise OSError(f"cannot open {directory}: {e.strerror}") from None
+
+
+@contextlib.contextmanager
+def _locked_at(dir_fd: int, directory: str) -> Iterator[None]:
+    # A local path: the lock is the OS's, which gfile does not offer. The lock
+    # file is opened relative to the directory and never through a link.
+    try:
+        fd = os.open(LOCK_NAME, os.O_RDWR | os.O_CREAT | _O_NOFOLLOW, 0o644, dir_fd=dir_fd)
+    except OSError as e:
+        raise OSError(
+            f"cannot open the lock {os.path.join(directory, LOCK_NAME)}: {e.strerror}"
+            + (
+                " (a symbolic link: refused)"
+                if os.path.islink(os.path.join(directory, LOCK_NAME))
+                else ""
+            )
+        ) from None
+    try:
+        if fcntl is not None:
+            # A file system without locks: proceed (see metadata's notes).
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _read_old_at(dir_fd: int, names: list[str]) -> tuple[list[Snapshot], list[str]]:
+    """Reads the earlier releases' event files of an annotations directory.
+
+    Returns:
+      The snapshots, and the names of the files read in full (to fold away).
+    """
+    found: list[Snapshot] = []
+    folded: list[str] = []
+    for name in sorted(names):
+        if "tfevents" not in name:
+            continue
+        try:
+            fd = os.open(
+                name, os.O_RDONLY | _O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0), dir_fd=dir_fd
+            )
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                continue
+            reader = _Records(f)
+            snapshots = _snapshots(reader)
+            found += snapshots
+            if reader.clean and not reader.skipped:
+                folded.append(name)
+    return found, folded
 
 
 def state_summary(payload: bytes) -> summary_pb2.Summary:
@@ -322,24 +564,44 @@ def state_summary(payload: bytes) -> summary_pb2.Summary:
 def _read_dir(directory: str) -> list[Snapshot]:
     found = []
     for name in sorted(_listdir(directory)):
-        if "tfevents" not in name:
-            continue
-        for event in _read_events(join(directory, name)):
-            for value in event.summary.value:
-                if value.tag != metadata.TAG or not value.tensor.string_val:
-                    continue
-                try:
-                    series_version = 1
-                    if value.HasField("metadata"):
-                        series_version = metadata.parse_plugin_content(
-                            value.metadata.plugin_data.content
-                        )
-                    version, data = metadata.decode_value(
-                        value.tensor.string_val[0], series_version
+        if "tfevents" in name:
+            found += _read_file_snapshots(join(directory, name))[0]
+    return found
+
+
+def _read_file_snapshots(path: str) -> tuple[list[Snapshot], bool]:
+    """A file's well-formed snapshots, and whether all of it was read and kept."""
+    try:
+        with gfile.GFile(path, "rb") as f:
+            reader = _Records(f)
+            return _snapshots(reader), reader.clean and not reader.skipped
+    except Exception as e:
+        if not (isinstance(e, OSError) and not is_remote(path)) and not _is_missing(e):
+            raise
+        return [], False
+
+
+def _snapshots(reader: _Records) -> list[Snapshot]:
+    found = []
+    for event in reader:
+        for value in event.summary.value:
+            if value.tag != metadata.TAG or not value.tensor.string_val:
+                continue
+            try:
+                series_version = 1
+                if value.HasField("metadata"):
+                    series_version = metadata.parse_plugin_content(
+                        value.metadata.plugin_data.content
                     )
-                except ValueError:  # UnsupportedVersionError too: skipped, warned once
-                    continue
-                found.append(Snapshot(event.wall_time, event.step, data, version))
+                if len(value.tensor.string_val[0]) > metadata.MAX_SNAPSHOT_BYTES:
+                    raise ValueError("snapshot over the size limit")
+                version, data = metadata.decode_value(value.tensor.string_val[0], series_version)
+                if version == 1 and not metadata.is_sane_time(event.wall_time):
+                    raise ValueError("snapshot stamped with an impossible time")
+            except ValueError:  # UnsupportedVersionError too: skipped, warned once
+                reader.skipped += 1
+                continue
+            found.append(Snapshot(event.wall_time, event.step, data, version))
     return found
 
 
@@ -449,24 +711,6 @@ def _is_missing(error: Exception) -> bool:
     return code in ("NoSuchKey", "404")
 
 
-@contextlib.contextmanager
-def _locked(directory: str) -> Iterator[None]:
-    if fcntl is None:
-        yield
-        return
-    # A local path: the lock is the OS's, which gfile does not offer.
-    with open(os.path.join(directory, LOCK_NAME), "a+b") as lock:
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        except OSError:  # a file system without locks: proceed (see metadata's notes)
-            yield
-            return
-        try:
-            yield
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-
-
 def _encode_record(data: bytes) -> bytes:
     header = struct.pack("<Q", len(data))
     return (
@@ -477,36 +721,38 @@ def _encode_record(data: bytes) -> bytes:
     )
 
 
-def _read_events(path: str) -> Iterator[event_pb2.Event]:
-    """Yields the events of a TFRecord file, stopping quietly at damage.
+class _Records:
+    """Iterates the events of a TFRecord file, stopping quietly at damage.
 
-    A file gone (or a directory) since it was listed is skipped, and so is an
-    unreadable local file; other errors of remote storage propagate (a read
-    must not pass off part of a run as the whole of it).
+    Attributes:
+      clean: Whether the file was read to its end with no damage.
+      skipped: Snapshots skipped as unreadable (set by the caller).
     """
-    try:
-        with gfile.GFile(path, "rb") as f:
-            yield from _read_records(f)
-    except Exception as e:
-        if not (isinstance(e, OSError) and not is_remote(path)) and not _is_missing(e):
-            raise
 
+    def __init__(self, f: Any):
+        self._f = f
+        self.clean = False
+        self.skipped = 0
 
-def _read_records(f: Any) -> Iterator[event_pb2.Event]:
-    while True:
-        header = f.read(12)
-        if len(header) < 12:
-            return
-        (length,) = struct.unpack("<Q", header[:8])
-        (length_crc,) = struct.unpack("<I", header[8:])
-        if masked_crc32c(header[:8]) != length_crc:
-            return
-        body = f.read(length + 4)
-        if len(body) < length + 4:
-            return
-        event = event_pb2.Event()
-        try:
-            event.ParseFromString(body[:length])
-        except Exception:  # protobuf's DecodeError has no stable import path
-            return
-        yield event
+    def __iter__(self) -> Iterator[event_pb2.Event]:
+        f = self._f
+        while True:
+            header = f.read(12)
+            if len(header) == 0:
+                self.clean = True
+                return
+            if len(header) < 12:
+                return
+            (length,) = struct.unpack("<Q", header[:8])
+            (length_crc,) = struct.unpack("<I", header[8:])
+            if masked_crc32c(header[:8]) != length_crc:
+                return
+            body = f.read(length + 4)
+            if len(body) < length + 4:
+                return
+            event = event_pb2.Event()
+            try:
+                event.ParseFromString(body[:length])
+            except Exception:  # protobuf's DecodeError has no stable import path
+                return
+            yield event

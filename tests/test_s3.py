@@ -237,13 +237,13 @@ def test_writer_reads_and_writes_snapshots_on_s3(s3, bucket, logdir, tmp_path, m
     assert writer.read_run_metadata(run) == writer.read_run_metadata(logdir / run[len(url) + 1 :])
 
     path = writer.write_run_metadata(run, {"status": "failed", "tags": ["best", "remote"]})
-    assert path.startswith(f"{run}/.rungroups/events.out.tfevents.")
+    assert path.startswith(f"{run}/.rungroups/state.") and path.endswith(".json")
     assert writer.read_run_metadata(run) == {**held, "status": "failed", "tags": ["best", "remote"]}
     # One whole object, nothing half-written or renamed, no directory markers, and
     # nothing written into the working directory (once: ./s3:/bucket/...).
     written = keys(s3, bucket, "logs/lr=0.1,bs=32/seed=1/train/.rungroups/")
-    assert path[len(f"s3://{bucket}/") :] in written
-    assert all("tfevents" in k and not k.endswith(("/", ".partial")) for k in written)
+    # The state file read was folded away: the new one alone holds the run's record.
+    assert written == [path[len(f"s3://{bucket}/") :]]
     assert list(tmp_path.iterdir()) == [tmp_path / "logs"]
 
     # A run that holds nothing yet: written, and read back in the caller's key order.
@@ -274,7 +274,9 @@ def test_writers_without_a_lock_lose_nothing_on_s3(s3, bucket, logdir):
     assert sorted(got["tags"]) == ["p0", "p1", "p2"]
     assert sorted(got["notes"].split("\n")) == ["from 0", "from 1", "from 2"]
     assert got["hparams"] == {"lr": 0.01, "opt": "adam"}
-    assert len(keys(s3, bucket, "logs/lr=0.01,bs=32/seed=2/train/.rungroups/")) == 3
+    # Each removes only what it read and folded in: one to three state files remain.
+    left = keys(s3, bucket, "logs/lr=0.01,bs=32/seed=2/train/.rungroups/")
+    assert 1 <= len(left) <= 3 and all("/state." in k for k in left)
 
 
 @pytest.mark.parametrize(
@@ -341,7 +343,7 @@ def test_cli_ls_and_annotate_on_s3(s3, bucket, logdir):
     run = f"{url}/lr=0.1,bs=32/seed=2/train"
     done = tb_rungroups("annotate", run, "--tag", "remote", "--note", "seen from s3")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"annotated {run} (.rungroups/events.out.tfevents.")
+    assert done.stdout.startswith(f"annotated {run} (.rungroups/state.")
     got = writer.read_run_metadata(run)
     assert got["tags"] == ["remote"] and got["notes"] == "seen from s3"
     assert got["hparams"] == {"lr": 0.1, "opt": "adam"}

@@ -14,7 +14,9 @@ from tb_plugin import metadata, writer
 
 def test_write_then_read(tmp_path):
     path = writer.write_run_metadata(tmp_path / "run", {"notes": "hello", "hparams": {"lr": 0.1}})
-    assert os.path.basename(path).startswith("events.out.tfevents.")
+    # A state file: no "tfevents" in its name, so no TensorBoard loader lists it.
+    assert os.path.basename(path).startswith("state.") and "tfevents" not in path
+    assert os.path.dirname(path) == str(tmp_path / "run" / metadata.ANNOTATIONS_DIR)
     assert writer.read_run_metadata(tmp_path / "run") == {"notes": "hello", "hparams": {"lr": 0.1}}
 
 
@@ -85,11 +87,21 @@ def test_bad_input_writes_nothing(tmp_path, data, error):
 def test_truncated_and_foreign_files_are_tolerated(tmp_path):
     writer.write_run_metadata(tmp_path, {"a": 1})
     annotations = tmp_path / metadata.ANNOTATIONS_DIR
-    good = [n for n in os.listdir(annotations) if "tfevents" in n][0]
+    good = [n for n in os.listdir(annotations) if n.startswith("state.")][0]
     data = (annotations / good).read_bytes()
-    (tmp_path / "events.out.tfevents.9999999999.truncated").write_bytes(data[:-7])
+    (annotations / "state.9999999999.truncated.json").write_bytes(data[:-7])
     (annotations / "events.out.tfevents.9999999999.garbage").write_bytes(b"\x00garbage" * 10)
+    events = tmp_path / "events.out.tfevents.9999999999.truncated"
+    write_events(str(tmp_path), [metadata_event({"b": 2}, step=1)])
+    own = [n for n in os.listdir(tmp_path) if "tfevents" in n][0]
+    os.replace(tmp_path / own, events)
+    events.write_bytes(events.read_bytes()[:-7])
     assert writer.read_run_metadata(tmp_path) == {"a": 1}
+    # A write keeps what it could not read where it is (and never folds it away).
+    writer.annotate_run(tmp_path, tags=["t"])
+    assert (annotations / "state.9999999999.truncated.json").exists()
+    assert (annotations / "events.out.tfevents.9999999999.garbage").exists()
+    assert writer.read_run_metadata(tmp_path) == {"a": 1, "tags": ["t"]}
 
 
 def test_annotations_never_add_a_file_beside_the_run_own_files(tmp_path):
@@ -103,24 +115,29 @@ def test_annotations_never_add_a_file_beside_the_run_own_files(tmp_path):
     assert sorted(n for n in os.listdir(tmp_path) if "tfevents" in n) == [trainer.name]
 
 
-def test_annotation_names_and_steps_grow_and_stay_at_the_clock(tmp_path):
-    written = [os.path.basename(writer.annotate_run(tmp_path, tags=[str(i)])) for i in range(150)]
-    assert written == sorted(written)
-    stamps = {int(name.split(".")[3]) for name in written}
-    assert max(stamps) <= time.time()
-    snapshots = writer.read_snapshots(tmp_path)
-    assert [s.step for s in snapshots] == list(range(150))
+def test_a_run_holds_one_state_file_however_many_writes(tmp_path):
+    written = [writer.annotate_run(tmp_path, tags=[str(i)]) for i in range(150)]
+    names = sorted(os.listdir(tmp_path / metadata.ANNOTATIONS_DIR))
+    # Each write folds the files it read into its own and removes them.
+    assert names == [".lock", os.path.basename(written[-1])]
+    assert writer.read_run_metadata(tmp_path)["tags"] == [str(i) for i in range(150)]
+    assert int(names[1].split(".")[1]) <= time.time()
 
 
-def test_an_existing_name_ahead_of_the_clock_is_followed(tmp_path):
-    annotations = tmp_path / metadata.ANNOTATIONS_DIR
-    annotations.mkdir(parents=True)
-    ahead = annotations / "events.out.tfevents.4000000000.00000000.otherhost.1.rungroups"
-    ahead.write_bytes(b"")
-    path = writer.annotate_run(tmp_path, note="n")
-    names = sorted(n for n in os.listdir(annotations) if "tfevents" in n)
-    assert names[-1] == os.path.basename(path)
-    assert os.path.basename(path).startswith("events.out.tfevents.4000000000.00000001.")
+def test_earlier_release_files_are_read_then_folded_away(tmp_path):
+    # What the previous release wrote: event files in RUN/.rungroups/.
+    old = tmp_path / metadata.ANNOTATIONS_DIR
+    summary = writer.state_summary(
+        metadata.encode_state(
+            {"set": {"a": [1.7e9, 1]}, "tags": {"old": [1.7e9, None]}, "notes": {}}
+        )
+    )
+    write_events(str(old), [event_pb2.Event(wall_time=1.7e9, step=0, summary=summary)])
+    assert writer.read_run_metadata(tmp_path) == {"a": 1, "tags": ["old"]}
+    writer.annotate_run(tmp_path, tags=["new"])
+    assert writer.read_run_metadata(tmp_path) == {"a": 1, "tags": ["old", "new"]}
+    # The event file is gone: TensorBoard lists no RUN/.rungroups run any more.
+    assert not [n for n in os.listdir(old) if "tfevents" in n]
 
 
 def test_a_newer_version_snapshot_is_skipped_and_the_others_count(tmp_path):
