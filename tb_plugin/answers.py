@@ -254,7 +254,7 @@ def _groups(
     by_ids, units, found = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
     baseline = _baseline_index(q.baseline, by_ids, found) if q.baseline is not None else None
     reads = [_reduce(b, ctx, experiment, view, units, q.split, spec) for spec in q.metrics]
-    flags, drop, pairing = _seeds_parts(b, ctx, experiment, by_ids, found, q, reads, baseline)
+    flags, drop, pairing = _seeds_parts(by_ids, found, q, reads, baseline)
     blocks = [
         _metric_block(
             b, ctx, experiment, view, units, found, q, spec, baseline, read, drop, pairing
@@ -391,7 +391,7 @@ def _metric_block(
     q: queries.GroupsQuery,
     spec: queries.MetricSpec,
     baseline: int | None,
-    read: tuple[str | None, dict[str, tuple[str, str]], dict[str, float]] | None = None,
+    read: _Read | None = None,
     drop: dict[str, list[str]] | None = None,
     pairing: list[list[tuple[str, str | None, Any]]] | None = None,
 ) -> dict[str, Any]:
@@ -401,7 +401,7 @@ def _metric_block(
     the statistics (`exclude`; their values are still shown). `pairing`: per group its
     runs' `(trial, run, seed)` to pair with the baseline's (`paired`).
     """
-    split, wanted, values = read or _reduce(b, ctx, experiment, view, units, q.split, spec)
+    split, wanted, values, _ = read or _reduce(b, ctx, experiment, view, units, q.split, spec)
     reduction = spec.reduction
     runs = {trial: run for trial, (run, _) in wanted.items()}
     counted = {t: v for t, v in values.items() if t not in drop} if drop else values
@@ -432,6 +432,15 @@ def _metric_block(
     return out
 
 
+_Read = tuple[
+    str | None,
+    dict[str, tuple[str, str]],
+    dict[str, float],
+    dict[str, dict[str, tuple[int, float]]],
+]
+"""A metric's `_reduce`: split, trial to `(run, tag)`, values, listings per tag."""
+
+
 def _reduce(
     b: backend.Backend,
     ctx: Any,
@@ -440,24 +449,26 @@ def _reduce(
     units: Sequence[grouping.Unit],
     split_arg: str | None,
     spec: queries.MetricSpec,
-) -> tuple[str | None, dict[str, tuple[str, str]], dict[str, float]]:
+) -> _Read:
     """The split read (`split_arg`, or the preferred one for `queries.AUTO`), each trial's
-    `(run, tag)` there and its reduced value of `spec` (NaN included)."""
+    `(run, tag)` there, its reduced value of `spec` (NaN included), and the listing of each
+    tag read (`_read`'s `listings`)."""
     by_split = _resolve(view, spec.metric)
     split = backend.choose_split(by_split) if split_arg == queries.AUTO else split_arg
     wanted = _wanted(units, by_split.get(split, {}))
     reduction = spec.reduction
+    listings: dict[str, dict[str, tuple[int, float]]] = {}
     if reduction.kind == "last":
-        values = _read(b, ctx, experiment, wanted, b.last_values)
+        values = _read(b, ctx, experiment, wanted, b.last_values, listings)
     elif reduction.other_tag is not None:  # at_best:TAG
         other_wanted = _wanted(units, _resolve(view, reduction.other_tag).get(split, {}))
-        series = _read(b, ctx, experiment, wanted, b.series)
+        series = _read(b, ctx, experiment, wanted, b.series, listings)
         other = _read(b, ctx, experiment, other_wanted, b.series)
         values = aggregate.reduce_at_best(series, other, reduction.other_tag)
     else:
-        series = _read(b, ctx, experiment, wanted, b.series)
+        series = _read(b, ctx, experiment, wanted, b.series, listings)
         values = aggregate.reduce_runs(series, reduction, spec.metric)
-    return split, wanted, values
+    return split, wanted, values, listings
 
 
 def _baseline_index(spec: str, by_ids: Sequence[str], found: Sequence[grouping.Group]) -> int:
@@ -518,13 +529,10 @@ def _value_ranks(found: Sequence[grouping.Group]) -> list[list[int]]:
 
 
 def _seeds_parts(
-    b: backend.Backend,
-    ctx: Any,
-    experiment: str,
     by_ids: Sequence[str],
     found: Sequence[grouping.Group],
     q: queries.GroupsQuery,
-    reads: Sequence[tuple[str | None, dict[str, tuple[str, str]], dict[str, float]]],
+    reads: Sequence[_Read],
     baseline: int | None,
 ) -> tuple[
     dict[str, list[dict[str, Any]]],
@@ -539,13 +547,10 @@ def _seeds_parts(
     """
     running = {u.trial for g in found for u in g.units if _status(u) == "running"}
     blocks = []
-    for spec, (_, wanted, values) in zip(q.metrics, reads, strict=True):
-        listed: dict[str, dict[str, tuple[int, float]]] = {}
+    for spec, (_, wanted, values, listed) in zip(q.metrics, reads, strict=True):
         last_steps = {}
         for trial, (run, tag) in wanted.items():
-            if tag not in listed:
-                listed[tag] = b.list_tag(ctx, experiment, tag)
-            if run in listed[tag]:
+            if tag in listed and run in listed[tag]:
                 last_steps[trial] = int(listed[tag][run][0])
         blocks.append((spec.metric, values, last_steps))
     groups = [[u.trial for u in g.units] for g in found]
@@ -555,18 +560,9 @@ def _seeds_parts(
     if q.paired:
         if baseline is None:
             raise errors.InvalidArgumentError("argument 'paired': pairing by seed needs a baseline")
-        repeat = sorted(
-            {
-                f
-                for g in found
-                for u in g.units
-                for f, v in u.fields.items()
-                if f.startswith("param.")  # merged from name.* and hparams.*: once per key
-                and grouping.is_repeat_field(f)
-                and f not in by_ids
-                and v is not None
-            }
-        )
+        # param.* merges name.* and hparams.*: one field per repeat key.
+        ids = {f for g in found for u in g.units for f in u.fields if f.startswith("param.")}
+        repeat = sorted(f for f in ids if grouping.is_repeat_field(f) and f not in by_ids)
         first = reads[0][1] if reads else {}
         pairing = []
         for g in found:
@@ -770,7 +766,7 @@ def effects(
             raise errors.NotFoundError("no run has a scalar tag")
         spec = queries.MetricSpec(metric, q.reduction or aggregate.parse_reduction("last"))
     by_ids, units, _ = _group(b, ctx, experiment, view, q.by, q.where, q.stale_after)
-    split, _, values = _reduce(b, ctx, experiment, view, units, q.split, spec)
+    split, _, values, _ = _reduce(b, ctx, experiment, view, units, q.split, spec)
     fields = [f for f in by_ids if not grouping.is_repeat_field(f)]
     kept = [u for u in units if math.isfinite(values.get(u.trial, math.nan))]
     analysis = effects_lib.analyse(
@@ -925,11 +921,13 @@ def _read(
     experiment: str,
     wanted: dict[str, tuple[str, str]],
     read: Any,
+    listings: dict[str, dict[str, tuple[int, float]]] | None = None,
 ) -> dict[str, Any]:
     """Trial to what `read(ctx, experiment, tag, listed)` gives for its run and tag.
 
     One `list_scalars` and one read per distinct tag (usually one: a metric's tag differs
-    per run only where splits come from tag names or `add_scalars` children).
+    per run only where splits come from tag names or `add_scalars` children). `listings`,
+    when given, receives each tag's listing (`list_tag`) the values were read by.
     """
     by_tag: dict[str, dict[str, str]] = {}
     for trial, (run, tag) in wanted.items():
@@ -938,6 +936,8 @@ def _read(
     for tag in sorted(by_tag):
         runs = by_tag[tag]
         listed = b.list_tag(ctx, experiment, tag)
+        if listings is not None:
+            listings[tag] = listed
         got = read(ctx, experiment, tag, {r: listed[r] for r in runs if r in listed})
         for run, value in got.items():
             out[runs[run]] = value

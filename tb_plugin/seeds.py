@@ -439,10 +439,12 @@ def wilcoxon_exact_p(differences: Sequence[float] | np.ndarray) -> float | None:
     # P(R⁺ = k/2) by adding one rank at a time with probability 1/2 each way (no overflow).
     prob = np.zeros(total + 1)
     prob[0] = 1.0
-    for r in ranks2.tolist():
-        shifted = np.zeros_like(prob)
-        shifted[r:] = prob[: total + 1 - r]
-        prob = 0.5 * (prob + shifted)
+    reach = 0  # the largest sum so far: only prob[: reach + 1] is non-zero
+    for r in sorted(ranks2.tolist()):
+        head = prob[: reach + 1].copy()
+        prob[: reach + 1] *= 0.5
+        prob[r : r + reach + 1] += 0.5 * head
+        reach += r
     r_plus = int(ranks2[d > 0].sum())
     below = float(prob[: r_plus + 1].sum())
     above = float(prob[r_plus:].sum())
