@@ -294,6 +294,9 @@ class ExperimentView:
     no_trial: frozenset[str] = frozenset()
     # The HParams experiment config's hparam order, when the logs hold one.
     hparams_order: tuple[str, ...] = ()
+    # How the layout read runs and trials (`layout.Layout.why`, `layout.Layout.reads`).
+    why: dict[str, str] = dataclasses.field(default_factory=dict)
+    reads: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
     # Per-view memo of derived answers (the encoded /runs body, field lists per
     # max_values), keyed by the caller; a few entries, whatever clients ask.
     memo: Memo = dataclasses.field(default_factory=Memo)
@@ -583,6 +586,7 @@ class Backend:
                 sessions=set(listing.hparams),
                 snapshots=set(listing.snapshots),
                 patterns=self._patterns,
+                steps=self._steps_reader(ctx, experiment, run_tags),
             )
         # What is kept is made once the listing calls' answers are gone, so that it does not
         # pin their memory (a few small objects per listing otherwise hold whole allocator
@@ -593,6 +597,34 @@ class Backend:
         self._keep_view(experiment, fingerprint, view, now)
         release_free_memory()
         return view
+
+    def _steps_reader(
+        self, ctx: Any, experiment: str, run_tags: Mapping[str, frozenset[str]]
+    ) -> layout.Steps:
+        """`layout.Steps` through `read_scalars`: what the resume rule (SPEC §4b rule 11)
+        asks of the few runs that share their recorded hparams with a sibling. Steps come
+        from the loader's kept sample (`SERIES_DOWNSAMPLE` points a tag)."""
+
+        def steps(run: str) -> dict[str, tuple[int, int, float, float]]:
+            tags = sorted(run_tags.get(run, ()))
+            if not tags:
+                return {}
+            read = self._provider.read_scalars(
+                ctx,
+                experiment_id=experiment,
+                plugin_name=SCALARS_PLUGIN,
+                downsample=SERIES_DOWNSAMPLE,
+                run_tag_filter=provider.RunTagFilter(runs=[run], tags=tags),
+            )
+            out = {}
+            for tag, datums in read.get(run, {}).items():
+                if datums:
+                    step = [d.step for d in datums]
+                    wall = [d.wall_time for d in datums]
+                    out[tag] = (min(step), max(step), min(wall), max(wall))
+            return out
+
+        return steps
 
     def _keep_listing(self, experiment: str, scalars: ScalarListing) -> None:
         with self._lock:
@@ -869,8 +901,10 @@ def build_view(
     sessions: Iterable[str] = (),
     snapshots: Iterable[str] = (),
     patterns: Sequence[re.Pattern[str]] = (),
+    steps: layout.Steps | None = None,
 ) -> ExperimentView:
-    """Builds an `ExperimentView` from what the listing calls said (no provider calls).
+    """Builds an `ExperimentView` from what the listing calls said (no provider calls but
+    `steps`, which the layout asks only about runs that may be resumes).
 
     Args:
       records: `data.read_runs`' records, sorted by run name.
@@ -880,6 +914,7 @@ def build_view(
       sessions: Runs holding an HParams session (they are trials whatever else they hold).
       snapshots: Runs holding Run Groups metadata snapshots.
       patterns: The user's run-name patterns.
+      steps: Reads one run's steps per tag (`layout.Steps`), for resumes; None: no resumes.
     """
     sessions = set(sessions)
     snapshots = set(snapshots)
@@ -893,10 +928,11 @@ def build_view(
                 and r.run not in snapshots
                 and not r.metadata
             ),
+            hparams=r.metadata.get("hparams") if r.metadata else None,
         )
         for r in records
     }
-    arranged = layout.arrange([parsed[r.run] for r in records], facts, patterns)
+    arranged = layout.arrange([parsed[r.run] for r in records], facts, patterns, steps)
     names = {r.run: arranged.names.get(r.run, parsed[r.run]) for r in records}
     # Units are built from each run's own metadata; build_units merges a trial's.
     units = grouping.build_units(
@@ -928,6 +964,8 @@ def build_view(
         raw=raw,
         no_trial=arranged.no_trial,
         hparams_order=order,
+        why=arranged.why,
+        reads=arranged.reads,
     )
 
 
