@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
+import gc
 import gzip
 import json
 import re
@@ -26,7 +27,7 @@ from typing import Any
 from tensorboard import errors
 from tensorboard.data import provider
 
-from tb_plugin import aggregate, backend, data, grouping, queries
+from tb_plugin import aggregate, backend, data, grouping, provenance, queries
 from tb_plugin import curves as curves_lib
 
 # --- /runs ------------------------------------------------------------------------------------
@@ -35,7 +36,7 @@ from tb_plugin import curves as curves_lib
 def runs(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> dict[str, Any]:
     """Every run with its parsed name fields, merged metadata and status, and every trial."""
     view, stale, last, _ = _runs_state(b, ctx, experiment, q)
-    return _runs(view, q, stale, last)
+    return _runs(view, q, stale, last, b.patterns)
 
 
 def runs_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> bytes:
@@ -47,7 +48,7 @@ def runs_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQ
     # other answers out of the memo.
     found = view.memo.get("runs")
     if found is None or found[0] != key:
-        found = (key, compress(encode(_runs(view, q, stale, last))))
+        found = (key, compress(encode(_runs(view, q, stale, last, b.patterns))))
         view.memo.put("runs", found)
     return found[1]
 
@@ -69,12 +70,43 @@ def _runs(
     q: queries.RunsQuery,
     stale: dict[str, float | None],
     last: dict[str, float],
+    patterns: Sequence[re.Pattern[str]] = (),
 ) -> dict[str, Any]:
+    runs = [_run_json(view, record, stale, last) for record in view.records]
+    _add_readings(view, runs, patterns)
     return {
-        "runs": [_run_json(view, record, stale, last) for record in view.records],
+        "runs": runs,
         "trials": [_trial_json(view, unit, stale, last) for unit in view.units],
         "stale_after": q.stale_after,
     }
+
+
+def _add_readings(
+    view: backend.ExperimentView, runs: list[dict[str, Any]], patterns: Sequence[re.Pattern[str]]
+) -> None:
+    """Gives each run of `/runs` its ``read``: how it was read (`tb_plugin.provenance`).
+
+    The cyclic garbage collector is paused meanwhile: it finds nothing among these new small
+    dicts, and its passes over a view's objects took two thirds of the time at 10,000 runs.
+    """
+    shared: dict[str, list[dict[str, Any]]] = {}
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        for body in runs:
+            run = body["run"]
+            body["read"] = provenance.reading(
+                run,
+                view.unit_of_run.get(run),
+                view.names.get(run),
+                view.why,
+                view.reads,
+                patterns,
+                shared,
+            )
+    finally:
+        if paused:
+            gc.enable()
 
 
 # --- /metadata --------------------------------------------------------------------------------

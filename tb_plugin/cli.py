@@ -6,6 +6,7 @@
                            [--ci t|bootstrap] [--ci-level P] [--baseline FIELD=VALUE,...]
                            [--format table|csv|json|markdown|latex]
     tb-rungroups annotate RUN_DIR [--note TEXT] [--tag T ...] [--status S]
+    tb-rungroups explain LOGDIR RUN [--pattern RE ...] [--format text|json]
 
 `ls` reads LOGDIR with TensorBoard's own Python loader and answers with the
 `/groups` route's own query parser and answer function (`tb_plugin.queries`,
@@ -44,7 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.command == "ls" and ("://" not in args.logdir or args.logdir.startswith("s3://")):
+    if args.command in ("ls", "explain") and (
+        "://" not in args.logdir or args.logdir.startswith("s3://")
+    ):
         # TensorBoard's Python loader imports TensorFlow when it is installed
         # (seconds, and log noise) though a local directory needs none of it,
         # and TensorFlow's gfile reads s3:// only with tensorflow-io, where
@@ -69,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 baseline=args.baseline,
                 fmt=args.format,
             )
+        elif args.command == "explain":
+            out = explain(args.logdir, args.run, patterns=args.pattern, fmt=args.format)
         else:
             out = annotate(args.run_dir, note=args.note, tags=args.tag, status=args.status)
     except CliError as e:
@@ -133,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     annotate_parser.add_argument("--note", help="text appended to the run's notes")
     annotate_parser.add_argument("--tag", action="append", default=[], help="repeatable")
     annotate_parser.add_argument("--status", help="running, finished, failed or interrupted")
+    _explain_parser(sub)
     return parser
 
 
@@ -287,6 +293,63 @@ def _check_directory(path: str, missing: str, *, loader: bool = False) -> None:
         raise CliError(str(e)) from None
     if not found:
         raise CliError(f"{missing}: {path}")
+
+
+# --- explain ---------------------------------------------------------------------------
+
+
+def _explain_parser(sub: Any) -> None:
+    explain_parser = sub.add_parser(
+        "explain", help="how one run was read: each field with its rule, and the fix line"
+    )
+    explain_parser.add_argument("logdir", help="the TensorBoard log directory")
+    explain_parser.add_argument("run", help="the run, as TensorBoard names it (a/b/train)")
+    explain_parser.add_argument(
+        "--pattern", action="append", default=[], metavar="REGEX", help="run-name pattern"
+    )
+    explain_parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def explain(logdir: str, run: str, *, patterns: Sequence[str] = (), fmt: str = "text") -> str:
+    """How ``run`` of ``logdir`` was read: `/runs`' ``read`` of it (`tb_plugin.provenance`),
+    as text (one line per field with its rule, then the fix line) or as that JSON.
+
+    Raises:
+      CliError: A missing directory, no runs, a bad pattern, or no run of that name (the
+        message lists a few run names).
+    """
+    import json
+
+    from tensorboard import errors
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+    from tensorboard.context import RequestContext
+
+    from tb_plugin import answers, backend, config, provenance, queries
+
+    _check_directory(logdir, "no such directory", loader=True)
+    try:
+        compiled = config.patterns_from_flags(
+            SimpleNamespace(logdir=logdir, rungroups_pattern=list(patterns))
+        )
+    except (errors.PublicError, ValueError) as e:
+        raise CliError(str(e)) from None
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(logdir)
+    multiplexer.Reload()
+    if not multiplexer.Runs():
+        raise CliError(f"no TensorBoard runs under {logdir}", EXIT_NO_RUNS)
+    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
+    reader = backend.Backend(provider, compiled)
+    body = answers.runs(reader, RequestContext(), "", queries.RunsQuery())
+    found = {r["run"]: r for r in body["runs"]}
+    wanted = run.strip("/") or "."
+    if wanted not in found:
+        some = ", ".join(sorted(found)[:5])
+        raise CliError(f"no run named {wanted!r} under {logdir} (runs: {some}, ...)", EXIT_NO_RUNS)
+    read = found[wanted]["read"]
+    if fmt == "json":
+        return json.dumps(read, indent=2, default=str) + "\n"
+    return provenance.explain_text(read, wanted)
 
 
 if __name__ == "__main__":

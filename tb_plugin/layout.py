@@ -357,7 +357,7 @@ def arrange(
                 split = HPARAMS_SPLIT
             else:
                 split = rel
-            deferred.append((run, top, split, f"layout: writer inside {top}, which holds scalars"))
+            deferred.append((run, top, split, "layout: writer inside a run with scalars"))
             continue
         if run in shaped:
             parent = shaped[run]
@@ -366,16 +366,12 @@ def arrange(
             hp = _TIME_CHILD_RE.fullmatch(_last(run))
             split = HPARAMS_SPLIT if hp else rel
             kind = "add_hparams" if hp else "add_scalars"
-            deferred.append((run, trial, split, f"layout: {kind} child of {trial}"))
+            deferred.append((run, trial, split, f"layout: {kind} child"))
             continue
         parent = _parent(run)
         if parent in split_parents and (split_word(run) is not None or run not in has_descendants):
             word = split_word(run)
-            reason = (
-                f"layout: split {word} of {parent}"
-                if word is not None
-                else f"layout: helper writer beside the splits of {parent}"
-            )
+            reason = f"layout: split {word}" if word is not None else "layout: helper beside splits"
             deferred.append((run, parent, word if word is not None else _last(run), reason))
             continue
         dot = run.find("/.")
@@ -383,7 +379,7 @@ def arrange(
             # A tool's hidden writer folder (Sample Factory's <experiment>/.summary/<policy>).
             trial = _trial_of(run[:dot], owner, parsed)
             deferred.append(
-                (run, trial, _relative(run, trial), f"layout: writer in a hidden folder of {trial}")
+                (run, trial, _relative(run, trial), "layout: writer in a hidden folder")
             )
             continue
         if parent in lowest_rank and run not in has_descendants:
@@ -396,8 +392,8 @@ def arrange(
                         run,
                         trial,
                         None if lowest else _relative(run, trial),
-                        f"layout: rank writer of {trial}"
-                        + (" (the lowest rank, read by default)" if lowest else ""),
+                        "layout: rank writer"
+                        + (" (lowest rank: read by default)" if lowest else ""),
                     )
                 )
                 continue
@@ -405,7 +401,7 @@ def arrange(
             top_split = split_parent_above(parent)
             if top_split is not None:
                 deferred.append(
-                    (run, top_split, _relative(run, top_split), f"layout: writer below {top_split}")
+                    (run, top_split, _relative(run, top_split), "layout: writer below a trial")
                 )
                 continue
         if rn.split is not None and split_word(run) is None and run != ROOT:

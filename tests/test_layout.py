@@ -384,7 +384,7 @@ def test_rule_8_writers_below_a_trial_through_folders_without_events():
         ("lr=0.1", "training_eval/glue"),
         ("lr=0.1", "inference_eval/glue"),
     }
-    assert result.why["lr=0.1/training_eval/glue"] == "layout: writer below lr=0.1"
+    assert result.why["lr=0.1/training_eval/glue"] == "layout: writer below a trial"
     # Near miss: without a split child nothing is a trial, so each leaf stays one.
     read, _ = reading(["exp/lr=0.1/seed=1", "exp/lr=0.1/seed=2"])
     assert {t for t, *_ in read.values()} == {"exp/lr=0.1/seed=1", "exp/lr=0.1/seed=2"}
