@@ -612,40 +612,22 @@ def _reread(
             by_parent.setdefault(_parent(trial), []).append(trial)
     new: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {}
 
-    # Rule 5: tool counters.
-    for parent, kids in by_parent.items():
-        if len(kids) < 2:
+    # Rule 5: tool counters, at any folder level (YOLOv5's runs/train/<name><N>, Ludwig's
+    # results/<name>_run_<N>/model/logs/...): every trial below a counted folder.
+    folders: dict[str, dict[str, list[str]]] = {}
+    for trial in readings:
+        if trial == ROOT or trial in exempt:
             continue
-        lasts = {_last(t): t for t in kids}
-        stems: dict[tuple[str, str], dict[int, str]] = {}
-        for last, trial in lasts.items():
-            m = _COUNTER_RE.fullmatch(last)
-            if m is not None:
-                stems.setdefault((m.group(1), m.group(2)), {})[int(m.group(3))] = trial
-        for (stem, _sep), numbered in sorted(stems.items()):
-            nums = sorted(numbered)
-            lo = nums[0]
-            if nums != list(range(lo, lo + len(nums))):
-                continue  # sparse numbers are names (resnet18, resnet50)
-            bare = lasts.get(stem)
-            if not (lo in (0, 1, 2) if bare is not None else lo in (0, 1) and len(nums) >= 2):
-                continue  # a lone number is a name (exp1)
-            members = ([(bare, lo - 1)] if bare is not None else []) + [
-                (numbered[n], n) for n in nums
-            ]
-            if not all(_counter_reading_ok(t, n, bare is not None) for t, n in members):
-                continue
-            if any(t in new for t, _ in members):
-                continue
-            head = _segment_reading(parent) if "/" not in parent else naming._directory(parent)
-            base_params = dict(head[0]) if parent != ROOT else {}
-            base_labels = tuple(head[1]) if parent != ROOT else ()
-            for trial, n in members:
-                new[trial] = ({**base_params, "run": n}, (*base_labels, stem))
-                reads[trial] = {
-                    "param.run": "layout: tool counter",
-                    f"label.{len(base_labels)}": "layout: tool counter",
-                }
+        path = trial
+        while True:
+            parent = _parent(path)
+            folders.setdefault(parent, {}).setdefault(path, []).append(trial)
+            if parent == ROOT:
+                break
+            path = parent
+    for parent, folder_kids in folders.items():
+        if len(folder_kids) >= 2:
+            _counters(parent, folder_kids, readings, new, reads)
 
     # Rule 12: shorthand key/value names among siblings of one shape.
     for parent, kids in by_parent.items():
@@ -705,6 +687,73 @@ def _reread(
         found = new.get(rn.trial)
         if found is not None:
             out[run] = dataclasses.replace(rn, params=found[0], labels=found[1])
+
+
+def _counters(
+    parent: str,
+    kids: Mapping[str, list[str]],
+    readings: Mapping[str, naming.RunName],
+    new: dict[str, tuple[dict[str, Any], tuple[str, ...]]],
+    reads: dict[str, dict[str, str]],
+) -> None:
+    """Rule 5 among the folders (or trials) ``kids`` of ``parent`` (folder to its trials)."""
+    lasts = {_last(folder): folder for folder in kids}
+    stems: dict[tuple[str, str], dict[int, str]] = {}
+    for last, folder in lasts.items():
+        m = _COUNTER_RE.fullmatch(last)
+        if m is not None:
+            stems.setdefault((m.group(1), m.group(2)), {})[int(m.group(3))] = folder
+    if not stems:
+        return
+    head = (
+        _NO_READING
+        if parent == ROOT
+        else _segment_reading(parent)
+        if "/" not in parent
+        else naming._directory(parent)
+    )
+    at = len(head[1])  # the counted segment's labels start here in its trials' labels
+    for (stem, _sep), numbered in sorted(stems.items()):
+        nums = sorted(numbered)
+        lo = nums[0]
+        if nums != list(range(lo, lo + len(nums))):
+            continue  # sparse numbers are names (resnet18, resnet50)
+        bare = lasts.get(stem)
+        if not (lo in (0, 1, 2) if bare is not None else lo in (0, 1) and len(nums) >= 2):
+            continue  # a lone number is a name (exp1)
+        members = ([(bare, lo - 1)] if bare is not None else []) + [(numbered[n], n) for n in nums]
+        if not all(_counter_reading_ok(folder, n, bare is not None) for folder, n in members):
+            continue
+        changes = {}
+        for folder, n in members:
+            seg_params, seg_labels, _ = _segment_reading(_last(folder))
+            for trial in kids[folder]:
+                rn = readings[trial]
+                width = len(seg_labels)
+                if rn.labels[at : at + width] != seg_labels:
+                    if trial == folder and len(rn.labels) == at:
+                        width = 0  # a split word read as a run of its own (detect/train)
+                    else:
+                        break
+                if trial in new:
+                    break
+                params = {k: v for k, v in rn.params.items() if k not in dict(seg_params)}
+                params["run"] = n
+                labels = (*rn.labels[:at], stem, *rn.labels[at + width :])
+                changes[trial] = (params, labels)
+            else:
+                continue
+            break
+        else:
+            for trial, change in changes.items():
+                new[trial] = change
+                reads[trial] = {
+                    "param.run": "layout: tool counter",
+                    f"label.{at}": "layout: tool counter",
+                }
+
+
+_NO_READING: tuple[tuple[tuple[str, Any], ...], tuple[str, ...], Any] = ((), (), None)
 
 
 def _counter_reading_ok(trial: str, n: int, has_bare: bool) -> bool:

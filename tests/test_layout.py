@@ -484,3 +484,25 @@ def test_hidden_writer_folders_belong_to_the_experiment():
 def test_a_user_pattern_keeps_a_name_from_the_sibling_rules():
     read, result = reading(["baseline", "baseline2"], patterns=[r"^(?P<trial>baseline2)$"])
     assert "run" not in read["baseline2"][2] and "baseline2" not in result.reads
+
+
+def test_rule_5_counts_folders_above_the_trial():
+    """Ludwig: results/<experiment>_run[_N]/model/logs/{training,validation}."""
+    runs = [
+        f"results/{e}/model/logs/{s}"
+        for e in ("experiment_run", "experiment_run_0", "experiment_run_1", "big_run", "big_run_0")
+        for s in ("training", "validation")
+    ]
+    read, result = reading(runs)
+    trial, split, params, labels = read["results/experiment_run_1/model/logs/validation"]
+    assert (trial, split, params) == (
+        "results/experiment_run_1/model/logs",
+        "validation",
+        {"run": 1},
+    )
+    assert labels == ("results", "experiment_run", "model", "logs")
+    assert read["results/big_run_0/model/logs/training"][3][1] == "big_run"
+    assert result.reads[trial] == {
+        "param.run": "layout: tool counter",
+        "label.1": "layout: tool counter",
+    }
