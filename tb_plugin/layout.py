@@ -340,6 +340,7 @@ def arrange(
             out[run] = _replace(rn, trial, split, trial_reading(trial))
 
     deferred: list[tuple[str, str, str | None, str]] = []
+    hidden_first: dict[str, str] = {}
     for run in runs:
         rn = parsed[run]
         if run in fixed:
@@ -376,10 +377,19 @@ def arrange(
             continue
         dot = run.find("/.")
         if dot > 0 and run[dot + 2 : dot + 3] not in ("", "/"):
-            # A tool's hidden writer folder (Sample Factory's <experiment>/.summary/<policy>).
+            # A tool's hidden writer folder (Sample Factory's <experiment>/.summary/<policy>):
+            # its first writer (by name: policy 0) is the trial's own, the others splits.
             trial = _trial_of(run[:dot], owner, parsed)
+            first = trial not in hidden_first
+            hidden_first.setdefault(trial, run)
             deferred.append(
-                (run, trial, _relative(run, trial), "layout: writer in a hidden folder")
+                (
+                    run,
+                    trial,
+                    None if first else _relative(run, trial),
+                    "layout: writer in a hidden folder"
+                    + (" (the first: read by default)" if first else ""),
+                )
             )
             continue
         if parent in lowest_rank and run not in has_descendants:

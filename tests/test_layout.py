@@ -478,7 +478,8 @@ def test_rule_12_does_not_fire_without_its_backing(runs):
 
 def test_hidden_writer_folders_belong_to_the_experiment():
     read, _ = reading(["exp_a/.summary/0", "exp_a/.summary/1"])
-    assert read["exp_a/.summary/0"][:2] == ("exp_a", ".summary/0")
+    assert read["exp_a/.summary/0"][:2] == ("exp_a", None)
+    assert read["exp_a/.summary/1"][:2] == ("exp_a", ".summary/1")
 
 
 def test_a_user_pattern_keeps_a_name_from_the_sibling_rules():
