@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -257,6 +258,7 @@ def fairseq(root) -> Expect:
 
 HYDRA_APP = """
 import os
+import re
 from dataclasses import dataclass, field
 
 import hydra
@@ -866,3 +868,20 @@ def test_the_fix_line_changes_the_reading(corpus):
     ]
     with pytest.raises(cli.CliError, match="no run named"):
         cli.explain(str(root), "nope")
+
+
+def test_explain_on_the_command_line(corpus, capsys, tmp_path):
+    """`tb-rungroups explain` prints the reading, exits 1 for an unknown run and 2 for a bad
+    directory or pattern, with one clear line."""
+    root, _ = corpus["torchtitan"]
+    run = "lr=0.001,seed=2/tb/20261122-1000/rank_3"
+    assert cli.main(["explain", str(root), run]) == 0
+    out = capsys.readouterr().out
+    assert "trial    lr=0.001,seed=2/tb/20261122-1000: layout: rank writer" in out
+    assert "param.lr    0.001  <- name: key=value" in out
+    assert f"fix      --rungroups_pattern '^(?P<trial>{re.escape(run)})$'" in out
+    assert cli.main(["explain", str(root), "no/such/run"]) == cli.EXIT_NO_RUNS
+    assert "no run named" in capsys.readouterr().err
+    assert cli.main(["explain", str(tmp_path / "missing"), "x"]) == cli.EXIT_USAGE
+    assert "no such directory" in capsys.readouterr().err
+    assert cli.main(["explain", str(root), run, "--pattern", "(?P<x"]) == cli.EXIT_USAGE
