@@ -297,6 +297,8 @@ class ExperimentView:
     # How the layout read runs and trials (`layout.Layout.why`, `layout.Layout.reads`).
     why: dict[str, str] = dataclasses.field(default_factory=dict)
     reads: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    # A resumed training's latest run to the runs it continues (`layout.Layout.resumed`).
+    resumed: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     # Per-view memo of derived answers (the encoded /runs body, field lists per
     # max_values), keyed by the caller; a few entries, whatever clients ask.
     memo: Memo = dataclasses.field(default_factory=Memo)
@@ -817,7 +819,48 @@ class Backend:
     def timed_series(
         self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
     ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Run to `(steps, values, wall_times)` of `tag`, as `series` (wall times in POSIX s)."""
+        """Run to `(steps, values, wall_times)` of `tag`, as `series` (wall times in POSIX s).
+
+        The latest run of a resumed training (SPEC §4b rule 11) comes joined by step with
+        the runs it continues: each earlier run's points before the next one's first step,
+        then its own (the later write wins)."""
+        found = self._timed_series(ctx, experiment, tag, listed)
+        with self._lock:
+            cached_view = self._views.get(experiment)
+        resumed = cached_view[1].resumed if cached_view is not None else {}
+        joins = {run: resumed[run] for run in found if run in resumed} if resumed else {}
+        if not joins:
+            return found
+        all_listed = self.list_tag(ctx, experiment, tag)
+        earlier = self._timed_series(
+            ctx,
+            experiment,
+            tag,
+            {r: all_listed[r] for parts in joins.values() for r in parts if r in all_listed},
+        )
+        for run, parts in joins.items():
+            pieces = [found[run]]
+            cut = found[run][0][0] if found[run][0].size else None
+            for part in reversed(parts):
+                arrays = earlier.get(part)
+                if arrays is None or not arrays[0].size:
+                    continue
+                keep = arrays[0] < cut if cut is not None else slice(None)
+                pieces.append((arrays[0][keep], arrays[1][keep], arrays[2][keep]))
+                first = arrays[0][0]
+                cut = first if cut is None else min(cut, first)
+            pieces.reverse()
+            found[run] = (
+                np.concatenate([p[0] for p in pieces]),
+                np.concatenate([p[1] for p in pieces]),
+                np.concatenate([p[2] for p in pieces]),
+            )
+        return found
+
+    def _timed_series(
+        self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """`timed_series` without joining resumes: the cached reads of each run's own points."""
         key = (experiment, tag)
         cached, changed = self._stale_entries(key, listed)
         for runs in _read_batches(changed, listed):
@@ -966,6 +1009,7 @@ def build_view(
         hparams_order=order,
         why=arranged.why,
         reads=arranged.reads,
+        resumed=arranged.resumed,
     )
 
 

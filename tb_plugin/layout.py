@@ -27,6 +27,23 @@ Rules, in order of precedence (first that applies decides a run):
    numbered sibling of the same word (Ultralytics' ``detect/train``, ``train2``, ``train3``)
    it is a run of its own, not a split. The same holds for a split word that is the whole name.
 
+More layouts (SPEC §4b rules 5-12), each with near misses in the tests:
+
+6. Writers below a trial: below a directory with split children (not the log directory root),
+   every run, also through folders without events, is a writer of it (T5X's
+   ``training_eval/<task>``), its relative path the split. A run below a hidden folder
+   (``<experiment>/.summary/<policy>``, Sample Factory) is a writer of the folder's parent,
+   the first by name its own writer. Children ``rank_<N>``, ``replica_<N>``, ``worker_<N>``,
+   ``host_<N>`` are writers of their directory's trial, the lowest rank its own writer.
+7. Resumes (``steps`` given): sibling trials with the same recorded hparams whose steps follow
+   one another are one trial, named by the first; the latest run is its own writer and its
+   series is read joined with the earlier ones by step (`backend.Backend.timed_series`).
+8. Readings only siblings back (`_reread`; never for a run a user pattern matches): tool
+   counters (``baseline``, ``baseline2``; ``exp_run``, ``exp_run_0``: label the stem, repeat
+   field ``run``), shorthand names (``lr_0.01_bs_32``, Sample Factory's ``see_0``), seed
+   folders (a bare integer recurring under each config folder, or above a timestamp).
+   `Layout.why` and `Layout.reads` say which rule read what (`tb_plugin.provenance`).
+
 Directories that merely hold trials change nothing (``exp1/lr=0.1/seed=1``: each leaf is a
 trial). The *split* of a run in the result is its key inside its trial (`grouping.Unit.runs`):
 a canonical split (``train``, ``validation``, ``eval``, ``test``), ``None`` for the trial's own
@@ -85,6 +102,8 @@ class Layout:
             placed are not here.
         reads: Trial to ``{field id: rule}`` for the fields a layout rule read from the
             trial's name (``{"param.run": "layout: tool counter"}``); empty for most.
+        resumed: The latest run of a resumed training (rule 11) to the runs it continues,
+            oldest first: a series of it is read joined with theirs by step.
     """
 
     names: dict[str, naming.RunName]
@@ -92,6 +111,7 @@ class Layout:
     add_scalars: dict[str, tuple[str, str | None]]
     why: dict[str, str] = dataclasses.field(default_factory=dict)
     reads: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    resumed: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 _TIME_CHILD_RE = re.compile(r"[0-9]{9,11}\.[0-9]+")
@@ -428,10 +448,18 @@ def arrange(
         place(run, trial, split_key, reason)
 
     reads: dict[str, dict[str, str]] = {}
+    resumed: dict[str, tuple[str, ...]] = {}
     if steps is not None:
-        _resumes(out, facts, steps, why, fixed)
+        _resumes(out, facts, steps, why, fixed, resumed)
     _reread(out, reads, fixed, patterns)
-    return Layout(names=out, no_trial=no_trial, add_scalars=add_scalars, why=why, reads=reads)
+    return Layout(
+        names=out,
+        no_trial=no_trial,
+        add_scalars=add_scalars,
+        why=why,
+        reads=reads,
+        resumed=resumed,
+    )
 
 
 def _pattern_number(run: str, patterns: Sequence[re.Pattern[str]]) -> str:
@@ -531,6 +559,7 @@ def _resumes(
     steps: Steps,
     why: dict[str, str],
     fixed: set[str],
+    resumed: dict[str, tuple[str, ...]],
 ) -> None:
     """Rule 11: a run whose training continues a sibling's with the same recorded hparams
     is a resume: both join the first run's trial; the latest run is its own writer (split
@@ -567,6 +596,7 @@ def _resumes(
         for chain in chains:
             if len(chain) < 2:
                 continue
+            resumed[chain[-1]] = tuple(chain[:-1])
             first = out[chain[0]]
             for i, run in enumerate(chain):
                 latest = i == len(chain) - 1

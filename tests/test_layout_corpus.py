@@ -885,3 +885,39 @@ def test_explain_on_the_command_line(corpus, capsys, tmp_path):
     assert cli.main(["explain", str(tmp_path / "missing"), "x"]) == cli.EXIT_USAGE
     assert "no such directory" in capsys.readouterr().err
     assert cli.main(["explain", str(root), run, "--pattern", "(?P<x"]) == cli.EXIT_USAGE
+
+
+def test_a_resumed_training_reads_as_one_series(corpus, apps):
+    """Rule 11: version_4 resumes version_1; the trial's series is version_1's points before
+    version_4's first step, then version_4's: its min is version_1's first value, its last
+    version_4's, and its curve spans both."""
+    root, _ = corpus["lightning_resume"]
+    app = apps("lightning_resume")
+    before = _values(root / "lightning_logs" / "version_1", "val_acc")
+    after = _values(root / "lightning_logs" / "version_4", "val_acc")
+    joined = [v for s, v in before if s < after[0][0]] + [v for _, v in after]
+    body = app.json("/groups", metric="val_acc", by="", reduction="min")
+    (member,) = [
+        m for m in body["groups"][0]["members"] if m["trial"] == "lightning_logs/version_1"
+    ]
+    assert member["run"] == "lightning_logs/version_4"
+    assert member["value"] == pytest.approx(min(joined))
+    last = app.json("/groups", metric="val_acc", by="", reduction="last")
+    (member,) = [
+        m for m in last["groups"][0]["members"] if m["trial"] == "lightning_logs/version_1"
+    ]
+    assert member["value"] == pytest.approx(joined[-1])
+
+
+def _values(run_dir, tag: str) -> list[tuple[int, float]]:
+    """`(step, value)` of `tag` in a run directory's own event files, read independently."""
+    from tensorboard.backend.event_processing import event_file_loader
+
+    found = []
+    for name in sorted(os.listdir(run_dir)):
+        if "tfevents" in name:
+            for event in event_file_loader.LegacyEventFileLoader(str(run_dir / name)).Load():
+                found += [
+                    (event.step, float(v.simple_value)) for v in event.summary.value if v.tag == tag
+                ]
+    return sorted(found)
