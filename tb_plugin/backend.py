@@ -336,6 +336,11 @@ class ExperimentView:
     no_trial: frozenset[str] = frozenset()
     # The HParams experiment config's hparam order, when the logs hold one.
     hparams_order: tuple[str, ...] = ()
+    # How the layout read runs and trials (`layout.Layout.why`, `layout.Layout.reads`).
+    why: dict[str, str] = dataclasses.field(default_factory=dict)
+    reads: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    # A resumed training's latest run to the runs it continues (`layout.Layout.resumed`).
+    resumed: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     # Per-view memo of derived answers (the encoded /runs body, field lists per
     # max_values), keyed by the caller; a few entries, whatever clients ask.
     memo: Memo = dataclasses.field(default_factory=Memo)
@@ -667,6 +672,7 @@ class Backend:
                 sessions=set(listing.hparams),
                 snapshots=set(listing.snapshots) | set(scan.runs if scan is not None else ()),
                 patterns=self._patterns,
+                steps=self._steps_reader(ctx, experiment, run_tags),
             )
         # What is kept is made once the listing calls' answers are gone, so that it does not
         # pin their memory (a few small objects per listing otherwise hold whole allocator
@@ -677,6 +683,34 @@ class Backend:
         self._keep_view(experiment, fingerprint, view, now)
         release_free_memory()
         return view
+
+    def _steps_reader(
+        self, ctx: Any, experiment: str, run_tags: Mapping[str, frozenset[str]]
+    ) -> layout.Steps:
+        """`layout.Steps` through `read_scalars`: what the resume rule (SPEC §4b rule 11)
+        asks of the few runs that share their recorded hparams with a sibling. Steps come
+        from the loader's kept sample (`SERIES_DOWNSAMPLE` points a tag)."""
+
+        def steps(run: str) -> dict[str, tuple[int, int, float, float]]:
+            tags = sorted(run_tags.get(run, ()))
+            if not tags:
+                return {}
+            read = self._provider.read_scalars(
+                ctx,
+                experiment_id=experiment,
+                plugin_name=SCALARS_PLUGIN,
+                downsample=SERIES_DOWNSAMPLE,
+                run_tag_filter=provider.RunTagFilter(runs=[run], tags=tags),
+            )
+            out = {}
+            for tag, datums in read.get(run, {}).items():
+                if datums:
+                    step = [d.step for d in datums]
+                    wall = [d.wall_time for d in datums]
+                    out[tag] = (min(step), max(step), min(wall), max(wall))
+            return out
+
+        return steps
 
     def _keep_listing(self, experiment: str, scalars: ScalarListing) -> None:
         with self._lock:
@@ -869,7 +903,48 @@ class Backend:
     def timed_series(
         self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
     ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Run to `(steps, values, wall_times)` of `tag`, as `series` (wall times in POSIX s)."""
+        """Run to `(steps, values, wall_times)` of `tag`, as `series` (wall times in POSIX s).
+
+        The latest run of a resumed training (SPEC §4b rule 11) comes joined by step with
+        the runs it continues: each earlier run's points before the next one's first step,
+        then its own (the later write wins)."""
+        found = self._timed_series(ctx, experiment, tag, listed)
+        with self._lock:
+            cached_view = self._views.get(experiment)
+        resumed = cached_view[1].resumed if cached_view is not None else {}
+        joins = {run: resumed[run] for run in found if run in resumed} if resumed else {}
+        if not joins:
+            return found
+        all_listed = self.list_tag(ctx, experiment, tag)
+        earlier = self._timed_series(
+            ctx,
+            experiment,
+            tag,
+            {r: all_listed[r] for parts in joins.values() for r in parts if r in all_listed},
+        )
+        for run, parts in joins.items():
+            pieces = [found[run]]
+            cut = found[run][0][0] if found[run][0].size else None
+            for part in reversed(parts):
+                arrays = earlier.get(part)
+                if arrays is None or not arrays[0].size:
+                    continue
+                keep = arrays[0] < cut if cut is not None else slice(None)
+                pieces.append((arrays[0][keep], arrays[1][keep], arrays[2][keep]))
+                first = arrays[0][0]
+                cut = first if cut is None else min(cut, first)
+            pieces.reverse()
+            found[run] = (
+                np.concatenate([p[0] for p in pieces]),
+                np.concatenate([p[1] for p in pieces]),
+                np.concatenate([p[2] for p in pieces]),
+            )
+        return found
+
+    def _timed_series(
+        self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """`timed_series` without joining resumes: the cached reads of each run's own points."""
         key = (experiment, tag)
         cached, changed = self._stale_entries(key, listed)
         for runs in _read_batches(changed, listed):
@@ -953,8 +1028,10 @@ def build_view(
     sessions: Iterable[str] = (),
     snapshots: Iterable[str] = (),
     patterns: Sequence[re.Pattern[str]] = (),
+    steps: layout.Steps | None = None,
 ) -> ExperimentView:
-    """Builds an `ExperimentView` from what the listing calls said (no provider calls).
+    """Builds an `ExperimentView` from what the listing calls said (no provider calls but
+    `steps`, which the layout asks only about runs that may be resumes).
 
     Args:
       records: `data.read_runs`' records, sorted by run name.
@@ -964,6 +1041,7 @@ def build_view(
       sessions: Runs holding an HParams session (they are trials whatever else they hold).
       snapshots: Runs holding Run Groups metadata snapshots.
       patterns: The user's run-name patterns.
+      steps: Reads one run's steps per tag (`layout.Steps`), for resumes; None: no resumes.
     """
     sessions = set(sessions)
     snapshots = set(snapshots)
@@ -977,10 +1055,11 @@ def build_view(
                 and r.run not in snapshots
                 and not r.metadata
             ),
+            hparams=r.metadata.get("hparams") if r.metadata else None,
         )
         for r in records
     }
-    arranged = layout.arrange([parsed[r.run] for r in records], facts, patterns)
+    arranged = layout.arrange([parsed[r.run] for r in records], facts, patterns, steps)
     names = {r.run: arranged.names.get(r.run, parsed[r.run]) for r in records}
     # Units are built from each run's own metadata; build_units merges a trial's.
     units = grouping.build_units(
@@ -1012,6 +1091,9 @@ def build_view(
         raw=raw,
         no_trial=arranged.no_trial,
         hparams_order=order,
+        why=arranged.why,
+        reads=arranged.reads,
+        resumed=arranged.resumed,
     )
 
 

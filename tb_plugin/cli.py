@@ -19,6 +19,7 @@
                            [--normalize none|minmax|baseline|reference] [--baseline M]
                            [--reps N] [--seed S] [--ci-level P]
                            [--format table|csv|json|markdown|latex]
+    tb-rungroups explain LOGDIR RUN [--pattern RE ...] [--format text|json]
 
 `ls` reads LOGDIR with TensorBoard's own Python loader and answers with the
 `/groups` route's own query parser and answer function (`tb_plugin.queries`,
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.command in ("ls", "effects", "benchmark") and (
+    if args.command in ("ls", "effects", "benchmark", "explain") and (
         "://" not in args.logdir or args.logdir.startswith("s3://")
     ):
         # TensorBoard's Python loader imports TensorFlow when it is installed
@@ -91,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = effects_command(args)
         elif args.command == "benchmark":
             out = benchmark_command(args)
+        elif args.command == "explain":
+            out = explain(args.logdir, args.run, patterns=args.pattern, fmt=args.format)
         else:
             out = annotate(
                 args.run_dir, note=args.note, tags=args.tag, status=args.status, untag=args.untag
@@ -169,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     annotate_parser.add_argument("--status", help="running, finished, failed or interrupted")
     _benchmark_parser(sub)
+    _explain_parser(sub)
     return parser
 
 
@@ -565,6 +569,48 @@ def benchmark_command(args: argparse.Namespace) -> str:
         lambda reader, ctx: answers.benchmark(reader, ctx, "", query, reference),
     )
     return benchmark_table.render(found, args.format)
+
+
+# --- explain ---------------------------------------------------------------------------
+
+
+def _explain_parser(sub: Any) -> None:
+    explain_parser = sub.add_parser(
+        "explain", help="how one run was read: each field with its rule, and the fix line"
+    )
+    explain_parser.add_argument("logdir", help="the TensorBoard log directory")
+    explain_parser.add_argument("run", help="the run, as TensorBoard names it (a/b/train)")
+    explain_parser.add_argument(
+        "--pattern", action="append", default=[], metavar="REGEX", help="run-name pattern"
+    )
+    explain_parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def explain(logdir: str, run: str, *, patterns: Sequence[str] = (), fmt: str = "text") -> str:
+    """How ``run`` of ``logdir`` was read: `/runs`' ``read`` of it (`tb_plugin.provenance`),
+    as text (one line per field with its rule, then the fix line) or as that JSON.
+
+    Raises:
+      CliError: A missing directory, no runs, a bad pattern, or no run of that name (the
+        message lists a few run names).
+    """
+    import json
+
+    from tb_plugin import answers, provenance, queries
+
+    _check_directory(logdir, "no such directory", loader=True)
+    body = _ask(
+        logdir, patterns, lambda reader, ctx: answers.runs(reader, ctx, "", queries.RunsQuery())
+    )
+    found = {r["run"]: r for r in body["runs"]}
+    wanted = run.strip("/") or "."
+    if wanted not in found:
+        some = ", ".join(sorted(found)[:5])
+        raise CliError(f"no run named {wanted!r} under {logdir} (runs: {some}, ...)", EXIT_NO_RUNS)
+    read = found[wanted]["read"]
+    if fmt == "json":
+        return json.dumps(read, indent=2, default=str) + "\n"
+    return provenance.explain_text(read, wanted)
 
 
 if __name__ == "__main__":

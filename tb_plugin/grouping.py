@@ -636,7 +636,11 @@ def default_group_by(units: Sequence[Unit], *, order: Sequence[str] = ()) -> lis
     2. Else the varying path segments whose values repeat across trials (a config
        directory above timestamped repeats, OpenMMLab's ``work_dirs/<config>/<time>/``),
        outermost first; else such labels.
-    3. Else each trial is its own group: the shallowest ``path.<i>`` that tells all trials
+    3. Else, when a repeat key varies, one group of all (the trials are repeats of one
+       setting: a repeat key never enters the default grouping, also when it is the only
+       field that varies, nor does a path segment or label that only spells it, such as
+       ``seed_1`` or a seed folder's ``0``).
+    4. Else each trial is its own group: the shallowest ``path.<i>`` that tells all trials
        apart (else every varying path segment). A date is never a default: two runs on
        the same day are not repeats.
 
@@ -664,6 +668,11 @@ def default_group_by(units: Sequence[Unit], *, order: Sequence[str] = ()) -> lis
     labels = _repeating(_columns(units, "label."), total, units)
     if labels:
         return labels
+    if any(
+        is_repeat_field(field_id) and _varies(_count(column), len(column), total)
+        for field_id, column in columns.items()
+    ):
+        return []
     ordered = sorted(segments, key=lambda f: int(f[5:]) if f[5:].isdigit() else 1 << 30)
     for field_id in ordered:
         column = segments[field_id]
@@ -686,8 +695,33 @@ def _repeating(columns: dict[str, list[Value]], total: int, units: Sequence[Unit
             continue
         if all(type(v) is str and naming.parse_run_name(v).time is not None for v in counts):
             continue  # timestamps: a date is never a default grouping
+        if _spells_repeat(field_id, units):
+            continue  # seed_1, a seed folder's 0: a repeat key in other words
         out.append(field_id)
     return sorted(out, key=lambda f: _field_order(f, 0))
+
+
+def _spells_repeat(field_id: str, units: Sequence[Unit]) -> bool:
+    """Whether every value of a path or label field is its unit's repeat key in other
+    words: the text of one of its repeat fields' values, or a name that reads as repeat
+    keys only (``seed_1``, ``run-2``)."""
+    for unit in units:
+        value = unit.fields.get(field_id)
+        if value is None:
+            continue
+        text = str(value)
+        spelled = {
+            str(unit.fields[f])
+            for key in naming.REPEAT_KEYS
+            if (f := _field_id("param.", key)) in unit.fields
+        }
+        if text in spelled:
+            continue
+        params = naming.parse_run_name(text).params
+        if params and all(key in naming.REPEAT_KEYS for key in params):
+            continue
+        return False
+    return True
 
 
 def _stable_order(fields: list[str], units: Sequence[Unit], order: Sequence[str]) -> list[str]:

@@ -33,6 +33,10 @@ Built-in conventions (segments are separated by ``/``):
   ``<trainable>_<trial id>_<index>_<k=v,...>_<%Y-%m-%d_%H-%M-%S>``: params and time;
   trainable, trial id and index are labels. Ray cuts the name at 130 characters
   before the date; in a name that long the last, maybe cut, config item is dropped.
+* CleanRL run names ``{env_id}__{exp_name}__{seed}__{int(time.time())}``: labels env and
+  experiment, ``seed`` and the start time (a Unix time read as UTC).
+* Short timestamps: Tianshou's ``%y%m%d-%H%M%S`` (``261120-101500``) and torchtitan's
+  ``%Y%m%d-%H%M`` (``20261120-1000``) as whole segments.
 * Keras splits: a last segment ``train``/``training``, ``validation``/``valid``/``val``,
   ``eval``/``evaluation`` or ``test``/``testing`` (any case) is the ``split``.
 
@@ -677,12 +681,58 @@ def _plain_segment(seg: str) -> _Segment | None:
     return None
 
 
+# CleanRL: f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}" (cleanrl/ppo.py and
+# every single-file agent): four "__" fields, an integer seed and a 9-10 digit Unix time.
+_CLEANRL_RE = re.compile(r"([^_].*?)__([^_].*?)__(-?[0-9]{1,18})__([0-9]{9,10})")
+# The earliest Unix time read as a start time (2001-01-01), and slack after "now".
+_UNIX_FROM = 978_307_200
+_UNIX_SLACK = 86_400
+# Whole-segment short timestamps: Tianshou's "%y%m%d-%H%M%S", torchtitan's "%Y%m%d-%H%M".
+_SHORT_TS_RE = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})-([0-9]{2})([0-9]{2})([0-9]{2})")
+_MINUTE_TS_RE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})-([0-9]{2})([0-9]{2})")
+
+
+def _cleanrl_segment(seg: str) -> _Segment | None:
+    """:func:`_read_segment` of a CleanRL run name, else None."""
+    m = _CLEANRL_RE.fullmatch(seg)
+    if m is None:
+        return None
+    stamp = int(m.group(4))
+    if not _UNIX_FROM <= stamp <= _time.time() + _UNIX_SLACK:
+        return None
+    when = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).replace(tzinfo=None)
+    return (("seed", int(m.group(3))),), (m.group(1), m.group(2)), when
+
+
+def _short_time_segment(seg: str) -> _Segment | None:
+    """:func:`_read_segment` of a whole-segment short timestamp, else None."""
+    m = _SHORT_TS_RE.fullmatch(seg)
+    if m is not None:
+        y, mo, d, h, mi, s = m.groups()
+        when = _from_iso(f"20{y}-{mo}-{d}T{h}:{mi}:{s}")
+    else:
+        m = _MINUTE_TS_RE.fullmatch(seg)
+        if m is None:
+            return None
+        y, mo, d, h, mi = m.groups()
+        when = _from_iso(f"{y}-{mo}-{d}T{h}:{mi}:00")
+    return ((), (), when) if when is not None else None
+
+
 def _read_segment(seg: str) -> _Segment:
     """Params, labels and first time of one ``/``-free segment, taken alone.
 
     The result is immutable and independent of ``now``: a PyTorch time keeps its year
     open (see :func:`_match_time`).
     """
+    if len(seg) == 13 and seg[6:9].count("-") == 1:
+        short = _short_time_segment(seg)
+        if short is not None:
+            return short
+    if "__" in seg:
+        cleanrl = _cleanrl_segment(seg)
+        if cleanrl is not None:
+            return cleanrl
     if _maybe_ray(seg) and _RAY_END_RE.match(seg, len(seg) - 20):
         ray = _RAY_RE.match(seg)
         if ray is not None:

@@ -358,22 +358,46 @@ def test_list_fields_empty():
             [{"param.lr": 0.1}, {"param.lr": 0.1, "param.wd": 0.5}],
             ["param.wd"],
         ),
-        # Only repeat keys vary: never the day (two runs on one day are no repeats); each
-        # trial is its own group.
+        # Only repeat keys vary: never the day (two runs on one day are no repeats), never
+        # the repeat key (SPEC §5, without exception): one group of the repeats.
         (
             [
                 {"param.seed": 0, "param.fold": 1, "time.day": "2024-01-01", "path.0": "a"},
                 {"param.seed": 1, "param.fold": 2, "time.day": "2024-01-02", "path.0": "b"},
             ],
-            ["path.0"],
+            [],
         ),
-        # Nothing varies but the path.
+        # Nothing varies but the path and a repeat key: still one group.
         (
             [
                 {"param.seed": 0, "time.day": "2024-01-01", "path.0": "a"},
                 {"param.seed": 1, "time.day": "2024-01-01", "path.0": "b"},
             ],
+            [],
+        ),
+        # Near miss: no repeat key varies, so each trial is its own group.
+        (
+            [{"param.seed": 0, "path.0": "a"}, {"param.seed": 0, "path.0": "b"}],
             ["path.0"],
+        ),
+        # A seed folder (SPEC §4b rule 7) repeats across configs, but it spells the repeat
+        # key: the config folder groups, never the seed's segment.
+        (
+            [
+                {"param.seed": s, "path.0": algo, "path.1": str(s), "label.0": algo}
+                for algo in ("sac", "td3")
+                for s in (0, 1)
+            ],
+            ["path.0"],
+        ),
+        # A label that spells the repeat key (seed_1) is no grouping either.
+        (
+            [
+                {"param.seed": s, "path.0": f"seed_{s}", "path.1": x, "label.0": x}
+                for s in (1, 2)
+                for x in ("x", "y")
+            ],
+            ["path.1"],
         ),
         # OpenMMLab: a config directory above timestamped repeats groups the repeats.
         (

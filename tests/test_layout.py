@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 
 import pytest
@@ -281,3 +282,228 @@ def test_add_run_metadata_refuses_bad_data_and_writes_nothing(tmp_path):
         summary.add_run_metadata(w, {"x": object()})
     w.close()
     assert writer.read_run_metadata(str(tmp_path)) in (None, {})
+
+
+# --- SPEC §4b rules 5-12: each fires on the layout it comes from, and not on its near misses --
+
+
+def reading(runs, facts=None, patterns=(), steps=None):
+    """`{run: (trial, split, params, labels)}` and the `Layout` of `runs`."""
+    facts = facts or dict.fromkeys(runs, S)
+    compiled = naming.compile_patterns(patterns)
+    names = [naming.parse_run_name(run, compiled) for run in runs]
+    result = layout.arrange(names, facts, compiled, steps)
+    return {
+        run: (rn.trial, rn.split, dict(rn.params), rn.labels) for run, rn in result.names.items()
+    }, result
+
+
+@pytest.mark.parametrize(
+    ("runs", "stem", "counts"),
+    [
+        # YOLOv5 increment_path: baseline, baseline2, baseline3 (the bare stem is the first).
+        (["baseline", "baseline2", "baseline3"], "baseline", [1, 2, 3]),
+        # Ludwig: exp_run, exp_run_0, exp_run_1.
+        (["exp_run", "exp_run_0", "exp_run_1"], "exp_run", [-1, 0, 1]),
+        # A tool counter with "-" and no bare stem, from 1.
+        (["exp-1", "exp-2", "exp-3"], "exp", [1, 2, 3]),
+        # Ultralytics detect/train, train2: the split word is the stem (rule 4 keeps it a run).
+        (["detect/train", "detect/train2"], "train", [1, 2]),
+    ],
+)
+def test_rule_5_tool_counters_are_repeats_of_their_stem(runs, stem, counts):
+    read, result = reading(runs)
+    assert [read[r][2].get("run") for r in runs] == counts
+    assert {read[r][3][-1] for r in runs} == {stem}
+    assert all(result.reads[read[r][0]]["param.run"] == "layout: tool counter" for r in runs)
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [
+        ["resnet18", "resnet50"],  # sparse numbers are names
+        ["exp1"],  # a lone number is a name
+        ["exp1", "other"],
+        ["resnet", "resnet18"],  # a bare stem and a number that is no counter
+        ["seed_1", "seed_2"],  # index words stay what they are
+        ["a/exp1", "b/exp2"],  # not siblings
+    ],
+)
+def test_rule_5_does_not_fire_on_names_with_numbers(runs):
+    read, result = reading(runs)
+    assert not result.reads
+    assert all(
+        read[r][3][-1:] != (r.rstrip("0123456789"),) or "run" not in read[r][2] for r in runs
+    )
+    assert all("run" not in read[r][2] for r in runs)
+
+
+def test_rule_6_cleanrl_names():
+    rn = naming.parse_run_name("CartPole-v1__ppo__1__1790000000")
+    assert dict(rn.params) == {"seed": 1} and rn.labels == ("CartPole-v1", "ppo")
+    assert rn.time == datetime.datetime(2026, 9, 21, 14, 13, 20)
+    # Near misses: a time before 2001, three fields, a non-integer seed.
+    for name in ("a__b__1__123456789", "a__b__1790000000", "a__b__x__1790000000"):
+        assert naming.parse_run_name(name).params == {}, name
+
+
+def test_rule_7_seed_folders_under_configs_or_above_a_timestamp():
+    runs = [
+        f"Ant-v4/{algo}/{seed}/26112{seed}-101500" for algo in ("sac", "td3") for seed in (0, 1)
+    ]
+    read, result = reading(runs)
+    assert [read[r][2]["seed"] for r in runs] == [0, 1, 0, 1]
+    assert read[runs[0]][3] == ("Ant-v4", "sac")
+    assert read[runs[0]][2] == {"seed": 0}
+    assert result.reads[runs[0]] == {"param.seed": "layout: seed folder"}
+    assert naming.parse_run_name("261120-101500").time == datetime.datetime(2026, 11, 20, 10, 15)
+    # SpeechBrain results/<model>/<seed>: the seeds recur under each model.
+    runs = [f"results/{m}/{s}" for m in ("crdnn", "transformer") for s in (1986, 1987)]
+    read, _ = reading(runs)
+    assert [read[r][2].get("seed") for r in runs] == [1986, 1987, 1986, 1987]
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [
+        ["exp/1", "exp/2"],  # one config: numbered runs, not seeds
+        ["a/1", "b/2"],  # the numbers do not recur
+        ["multirun/2026-11-27/01-29-05/0", "multirun/2026-11-27/02-29-05/0"],  # Hydra's job
+    ],
+)
+def test_rule_7_does_not_fire_on_numbered_folders(runs):
+    read, _ = reading(runs)
+    assert all("seed" not in read[r][2] for r in runs)
+
+
+def test_rule_8_writers_below_a_trial_through_folders_without_events():
+    runs = ["lr=0.1/train", "lr=0.1/training_eval/glue", "lr=0.1/inference_eval/glue"]
+    read, result = reading(runs)
+    assert {read[r][:2] for r in runs} == {
+        ("lr=0.1", "train"),
+        ("lr=0.1", "training_eval/glue"),
+        ("lr=0.1", "inference_eval/glue"),
+    }
+    assert result.why["lr=0.1/training_eval/glue"] == "layout: writer below a trial"
+    # Near miss: without a split child nothing is a trial, so each leaf stays one.
+    read, _ = reading(["exp/lr=0.1/seed=1", "exp/lr=0.1/seed=2"])
+    assert {t for t, *_ in read.values()} == {"exp/lr=0.1/seed=1", "exp/lr=0.1/seed=2"}
+    # The log directory root with Keras splits does not swallow other trials.
+    read, _ = reading(["train", "validation", "other/run/x"])
+    assert read["other/run/x"][0] == "other/run/x"
+
+
+def test_rule_10_rank_writers():
+    runs = [f"job/tb/20261120-1000/rank_{n}" for n in range(4)]
+    read, result = reading(runs)
+    assert {read[r][0] for r in runs} == {"job/tb/20261120-1000"}
+    assert [read[r][1] for r in runs] == [None, "rank_1", "rank_2", "rank_3"]
+    assert "lowest rank" in result.why[runs[0]]
+    # Near miss: rank-like words that are no rank directories stay trials.
+    read, _ = reading(["ranked_1", "ranked_2", "rank_1x"])
+    assert all(read[r][0] == r for r in ("ranked_1", "rank_1x"))
+
+
+def _steps(spans):
+    """`layout.Steps` from `{run: (first step, last step, first wall, last wall)}`."""
+    return lambda run: {"loss": spans[run], "hp_metric": (0, 0, spans[run][2], spans[run][2])}
+
+
+def test_rule_11_a_resume_joins_the_run_it_continues():
+    hp = {"lr": 0.01, "seed": 2}
+    facts = {
+        "lightning_logs/version_1": RunFacts(tags=frozenset({"loss"}), hparams=hp),
+        "lightning_logs/version_4": RunFacts(tags=frozenset({"loss"}), hparams=dict(hp)),
+        "lightning_logs/version_2": RunFacts(tags=frozenset({"loss"}), hparams={"lr": 0.1}),
+    }
+    spans = {
+        "lightning_logs/version_1": (99, 599, 100.0, 200.0),
+        "lightning_logs/version_4": (699, 999, 300.0, 400.0),
+        "lightning_logs/version_2": (99, 999, 210.0, 290.0),
+    }
+    read, result = reading(list(facts), facts, steps=_steps(spans))
+    assert read["lightning_logs/version_4"][:2] == ("lightning_logs/version_1", None)
+    assert read["lightning_logs/version_1"][:2] == ("lightning_logs/version_1", "version_1")
+    assert read["lightning_logs/version_2"][:2] == ("lightning_logs/version_2", None)
+    assert result.why["lightning_logs/version_4"].startswith(
+        "layout: resume of lightning_logs/version_1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("later", "hparams"),
+    [
+        ((0, 999, 300.0, 400.0), {"lr": 0.01}),  # two seeds, identical hparams, steps overlap
+        ((500, 999, 150.0, 400.0), {"lr": 0.01}),  # started before the other stopped
+        ((700, 999, 300.0, 400.0), {"lr": 0.1}),  # other hparams
+    ],
+)
+def test_rule_11_does_not_fire_on_repeats(later, hparams):
+    facts = {
+        "a": RunFacts(tags=frozenset({"loss"}), hparams={"lr": 0.01}),
+        "b": RunFacts(tags=frozenset({"loss"}), hparams=hparams),
+    }
+    spans = {"a": (0, 599, 100.0, 200.0), "b": later}
+    read, _ = reading(["a", "b"], facts, steps=_steps(spans))
+    assert read["a"][0] == "a" and read["b"][0] == "b"
+
+
+def test_rule_12_shorthand_names():
+    runs = [
+        f"{i:02d}_mujoco_all_envs_see_{s}_env_{e}"
+        for i, (s, e) in enumerate((s, e) for s in (0, 1111) for e in ("mujoco_ant", "mujoco_hop"))
+    ]
+    read, result = reading(runs)
+    assert read[runs[1]][2] == {"seed": 0, "env": "mujoco_hop"}
+    assert read[runs[1]][3] == ("01", "mujoco_all_envs")
+    assert result.reads[runs[0]]["param.seed"] == "layout: shorthand name (see = seed)"
+    read, _ = reading(["lr_0.01_bs_32", "lr_0.1_bs_64"])
+    assert read["lr_0.1_bs_64"][2] == {"lr": 0.1, "bs": 64}
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [
+        ["lr_0.01_bs_32", "lr_0.1"],  # different shapes
+        ["adam_0.1", "sgd_0.2"],  # the word before a varying value varies too
+        ["lr_0.01_bs_32"],  # no siblings
+        ["lr=0.1_x", "lr=0.2_x"],  # the name already says its params
+    ],
+)
+def test_rule_12_does_not_fire_without_its_backing(runs):
+    read, result = reading(runs)
+    assert not result.reads
+    assert all(read[r][2] == dict(naming.parse_run_name(r).params) for r in runs)
+
+
+def test_hidden_writer_folders_belong_to_the_experiment():
+    read, _ = reading(["exp_a/.summary/0", "exp_a/.summary/1"])
+    assert read["exp_a/.summary/0"][:2] == ("exp_a", None)
+    assert read["exp_a/.summary/1"][:2] == ("exp_a", ".summary/1")
+
+
+def test_a_user_pattern_keeps_a_name_from_the_sibling_rules():
+    read, result = reading(["baseline", "baseline2"], patterns=[r"^(?P<trial>baseline2)$"])
+    assert "run" not in read["baseline2"][2] and "baseline2" not in result.reads
+
+
+def test_rule_5_counts_folders_above_the_trial():
+    """Ludwig: results/<experiment>_run[_N]/model/logs/{training,validation}."""
+    runs = [
+        f"results/{e}/model/logs/{s}"
+        for e in ("experiment_run", "experiment_run_0", "experiment_run_1", "big_run", "big_run_0")
+        for s in ("training", "validation")
+    ]
+    read, result = reading(runs)
+    trial, split, params, labels = read["results/experiment_run_1/model/logs/validation"]
+    assert (trial, split, params) == (
+        "results/experiment_run_1/model/logs",
+        "validation",
+        {"run": 1},
+    )
+    assert labels == ("results", "experiment_run", "model", "logs")
+    assert read["results/big_run_0/model/logs/training"][3][1] == "big_run"
+    assert result.reads[trial] == {
+        "param.run": "layout: tool counter",
+        "label.1": "layout: tool counter",
+    }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -257,6 +258,7 @@ def fairseq(root) -> Expect:
 
 HYDRA_APP = """
 import os
+import re
 from dataclasses import dataclass, field
 
 import hydra
@@ -343,7 +345,8 @@ def ray_tune(root) -> Expect:
 
 def ultralytics(root) -> Expect:
     """Ultralytics (reproduced from ultralytics/utils/callbacks/tensorboard.py): repeated
-    trainings `detect/train`, `train2`, `train3`; `train/*`, `val/*`, `metrics/*` tags."""
+    trainings `detect/train`, `train2`, `train3` (`increment_path`, rule 5: repeats of one
+    experiment, one group); `train/*`, `val/*`, `metrics/*` tags."""
     for i, name in enumerate(["train", "train2", "train3"]):
         items = []
         for epoch in range(3):
@@ -352,9 +355,9 @@ def ultralytics(root) -> Expect:
                       (epoch, scalar("metrics/mAP50(B)", 0.3 + 0.1 * i + 0.02 * epoch))]  # fmt: skip
         events(root / "detect" / name, items)
     return Expect(
-        metric="box_loss", trials=3, default_by=["path.1"], split="validation",
-        splits={"train", "validation"}, sizes=[1, 1, 1], group=["train2"],
-        members=[("detect/train2", "val/box_loss")],
+        metric="box_loss", trials=3, default_by=[], split="validation",
+        splits={"train", "validation"}, sizes=[3], group=[],
+        members=[(f"detect/{n}", "val/box_loss") for n in ("train", "train2", "train3")],
     )  # fmt: skip
 
 
@@ -400,6 +403,210 @@ def hparams_tutorial(root) -> Expect:
     )  # fmt: skip
 
 
+# --- SPEC §4b rules 5-12: more frameworks, and near misses where a rule must not fire --------
+
+
+def events_at(run_dir, items, wall0: float) -> None:
+    """`events` with the wall clock starting at `wall0` (runs written one after another)."""
+    write_events(
+        str(run_dir),
+        [
+            event_pb2.Event(wall_time=wall0 + i, step=step, summary=s)
+            for i, (step, s) in enumerate(items)
+        ],
+    )
+
+
+def yolov5(root) -> Expect:
+    """YOLOv5 (reproduced from utils/general.py `increment_path(path, sep="")` and
+    utils/loggers/__init__.py): `--name baseline` three times gives baseline, baseline2,
+    baseline3 under runs/train, the log directory. Rule 5: repeats of the stem."""
+    for stem, base in (("baseline", 0.40), ("mixup", 0.46)):
+        for n, name in enumerate((stem, f"{stem}2", f"{stem}3")):
+            items = []
+            for epoch in range(3):
+                items += [(epoch, scalar("metrics/mAP_0.5", round(base * (epoch + 1) / 3 + 0.004 * n, 6))),
+                          (epoch, scalar("train/box_loss", 0.1)), (epoch, scalar("val/box_loss", 0.12))]  # fmt: skip
+            events(root / name, items)
+    return Expect(
+        metric="metrics/mAP_0.5", trials=6, default_by=["label.0"], split=None, splits={None},
+        sizes=[3, 3], group=["mixup"],
+        members=[(n, "metrics/mAP_0.5") for n in ("mixup", "mixup2", "mixup3")],
+    )  # fmt: skip
+
+
+def model_names_with_numbers(root) -> Expect:
+    """Near miss of rule 5: timm-style model names and a lone `exp1` are names, not counters."""
+    for i, name in enumerate(("resnet18", "resnet50", "exp1")):
+        events(root / name, [(s, scalar("loss", loss(0.01, i, s))) for s in range(3)])
+    return Expect(
+        metric="loss", trials=3, default_by=["path.0"], split=None, splits={None},
+        sizes=[1, 1, 1], group=["resnet50"], members=[("resnet50", "loss")],
+    )  # fmt: skip
+
+
+def ludwig(root) -> Expect:
+    """Ludwig (reproduced from ludwig/utils/fs_utils.py `get_output_directory`/`find_non_existing_dir_by_adding_suffix`
+    and ludwig/trainers/trainer.py): `results/<experiment>_<model>[_N]/model/logs/{training,validation}`.
+    Rule 5 on a folder above the trial: exp_run, exp_run_0, exp_run_1 are repeats."""
+    for e, exp in enumerate(
+        ("experiment_run", "experiment_run_0", "experiment_run_1", "big_run", "big_run_0")
+    ):
+        for split in ("training", "validation"):
+            off = 0.2 if split == "validation" else 0.0
+            events(root / "results" / exp / "model" / "logs" / split,
+                   [(s, scalar("combined/loss", loss(0.01 if "big" in exp else 0.1, e, s, off))) for s in range(3)])  # fmt: skip
+    return Expect(
+        metric="combined/loss", trials=5, default_by=["label.1"], split="validation",
+        splits={"train", "validation"}, sizes=[2, 3], group=["experiment_run"],
+        members=[(f"results/{e}/model/logs/validation", "combined/loss")
+                 for e in ("experiment_run", "experiment_run_0", "experiment_run_1")],
+    )  # fmt: skip
+
+
+def cleanrl(root) -> Expect:
+    """CleanRL (reproduced from cleanrl/ppo.py: `run_name = f"{env_id}__{exp_name}__{seed}__{int(time.time())}"`,
+    `SummaryWriter(f"runs/{run_name}")`). Rule 6: labels env and algorithm, seed, time."""
+    start = 1_790_000_000
+    for exp, base in (("ppo", 300.0), ("dqn", 200.0)):
+        for seed in (1, 2, 3):
+            events(root / f"CartPole-v1__{exp}__{seed}__{start}",
+                   [(i * 5000, scalar("charts/episodic_return", base * i / 4 + 5 * seed)) for i in range(1, 5)])  # fmt: skip
+            start += 600
+    return Expect(
+        metric="charts/episodic_return", trials=6, default_by=["label.1"], split=None,
+        splits={None}, sizes=[3, 3], group=["ppo"],
+        members=[(f"CartPole-v1__ppo__{s}__{1_790_000_000 + 600 * (s - 1)}", "charts/episodic_return")
+                 for s in (1, 2, 3)],
+    )  # fmt: skip
+
+
+def tianshou(root) -> Expect:
+    """Tianshou (reproduced from examples/mujoco/mujoco_sac.py: `log_path = os.path.join(args.logdir,
+    args.task, "sac", str(args.seed), now)`, `now = datetime.now().strftime("%y%m%d-%H%M%S")`).
+    Rule 7: the bare integer is the seed, never a grouping; the algorithm groups."""
+    for a, algo in enumerate(("sac", "td3")):
+        for seed in (0, 1):
+            stamp = f"26112{seed}-1{a}1500"
+            items = []
+            for step in (1000, 2000, 3000):
+                items += [(step, scalar("train/reward", step / 10 + 100 * a + seed)),
+                          (step, scalar("test/reward", step / 10 + 100 * a + seed + 5))]  # fmt: skip
+            events(root / "Ant-v4" / algo / str(seed) / stamp, items)
+    return Expect(
+        metric="reward", trials=4, default_by=["path.1"], split="test", splits={"train", "test"},
+        sizes=[2, 2], group=["td3"],
+        members=[(f"Ant-v4/td3/{s}/26112{s}-111500", "test/reward") for s in (0, 1)],
+    )  # fmt: skip
+
+
+def numbered_folders(root) -> Expect:
+    """Near miss of rule 7: numbered folders under one config are runs, not seeds."""
+    for n in (1, 2):
+        events(root / "exp" / str(n), [(s, scalar("loss", loss(0.1, n, s))) for s in range(3)])
+    return Expect(
+        metric="loss", trials=2, default_by=["path.1"], split=None, splits={None},
+        sizes=[1, 1], group=["2"], members=[("exp/2", "loss")],
+    )  # fmt: skip
+
+
+def t5x(root) -> Expect:
+    """T5X (reproduced from t5x/trainer.py `MetricsManager`, clu's `create_default_writer`):
+    `<model_dir>/train`, `<model_dir>/training_eval/<task>`, `<model_dir>/inference_eval/<task>`.
+    Rule 8: writers below a trial through folders without events."""
+    task = "glue_cola_v002"
+    for lr in (0.001, 0.0003):
+        for seed in (1, 2):
+            job = root / f"lr={lr},seed={seed}"
+            off = lr * 50 + 0.01 * seed
+            events(job / "train", [(s, scalar("loss", 2.0 - s / 2000 + off)) for s in (1000, 2000)])
+            events(
+                job / "training_eval" / task,
+                [(s, scalar("loss", 2.2 - s / 2000 + off)) for s in (1000, 2000)],
+            )
+            events(
+                job / "inference_eval" / task,
+                [(s, scalar("eval/accuracy", 0.6 + off)) for s in (1000, 2000)],
+            )
+    return Expect(
+        metric="loss", trials=4, default_by=["param.lr"], split="train",
+        splits={"train", f"training_eval/{task}"}, sizes=[2, 2], group=[0.001],
+        members=[(f"lr=0.001,seed={s}/train", "loss") for s in (1, 2)],
+    )  # fmt: skip
+
+
+def torchtitan(root) -> Expect:
+    """torchtitan with `metrics.save_for_all_ranks` (reproduced from torchtitan/components/metrics.py):
+    `<dump_folder>/tb/<%Y%m%d-%H%M>/rank_<N>`. Rule 10: ranks are writers of one trial, read from
+    the lowest rank."""
+    tag = "loss_metrics/global_avg_loss"
+    for lr in (0.001, 0.0003):
+        for seed in (1, 2):
+            for rank in range(4):
+                events(root / f"lr={lr},seed={seed}" / "tb" / f"2026112{seed}-1000" / f"rank_{rank}",
+                       [(s, scalar(tag, loss(lr, seed, s))) for s in (10, 20, 30)])  # fmt: skip
+    return Expect(
+        metric=tag, trials=4, default_by=["param.lr"], split=None,
+        splits={None, "rank_1", "rank_2", "rank_3"}, sizes=[2, 2], group=[0.001],
+        members=[(f"lr=0.001,seed={s}/tb/2026112{s}-1000/rank_0", tag) for s in (1, 2)],
+    )  # fmt: skip
+
+
+def _lightning_version(root, n, hparams, epochs, wall0) -> None:
+    items = [(0, s) for s in torch_hparams(hparams, {"hp_metric": -1})]
+    items.append((0, scalar("hp_metric", -1.0)))
+    for epoch in epochs:
+        acc = round(0.8 + hparams["lr"] + 0.01 * epoch + 0.003 * hparams.get("seed", n), 6)
+        items.append((100 * epoch + 99, scalar("val_acc", acc)))
+    events_at(root / "lightning_logs" / f"version_{n}", items, wall0)
+
+
+def lightning_resume(root) -> Expect:
+    """Lightning resumed from a checkpoint (`trainer.fit(ckpt_path=...)` starts a new `version_N`,
+    reproduced from lightning/pytorch/loggers/tensorboard.py). Rule 11: version_4 resumes version_1
+    (same hparams, its steps after the other's last): one trial, the later values win."""
+    plan = [((0.01, 1), range(6)), ((0.01, 2), range(3)), ((0.1, 1), range(6)), ((0.1, 2), range(6)),
+            ((0.01, 2), range(3, 6))]  # fmt: skip
+    for n, ((lr, seed), epochs) in enumerate(plan):
+        _lightning_version(root, n, {"lr": lr, "seed": seed, "hidden": 32}, epochs, WALL + 1000 * n)
+    return Expect(
+        metric="val_acc", trials=4, default_by=["param.lr"], split=None,
+        splits={None, "version_1"}, sizes=[2, 2], group=[0.01],
+        members=[(f"lightning_logs/version_{v}", "val_acc") for v in (0, 4)],
+    )  # fmt: skip
+
+
+def lightning_repeats(root) -> Expect:
+    """Near miss of rule 11: two runs with the same hparams (no seed recorded) whose steps
+    overlap are repeats, not a resume, even run one after the other."""
+    for n, lr in enumerate((0.01, 0.01, 0.1, 0.1)):
+        _lightning_version(root, n, {"lr": lr, "hidden": 32}, range(3), WALL + 1000 * n)
+    return Expect(
+        metric="val_acc", trials=4, default_by=["param.lr"], split=None, splits={None},
+        sizes=[2, 2], group=[0.01],
+        members=[(f"lightning_logs/version_{v}", "val_acc") for v in (0, 1)],
+    )  # fmt: skip
+
+
+def sample_factory(root) -> Expect:
+    """Sample Factory (reproduced from sample_factory/launcher/run_description.py and
+    utils/utils.py `summaries_dir`): `<run>/<NN>_<base>_see_<seed>_env_<env>/.summary/<policy>`.
+    Rule 12: shorthand names (`see` is the seed); the hidden `.summary` folder holds writers."""
+    idx = 0
+    for seed in (0, 1111, 2222):
+        for env, base in (("mujoco_ant", 3000.0), ("mujoco_hopper", 2400.0)):
+            exp = f"{idx:02d}_mujoco_all_envs_see_{seed}_env_{env}"
+            idx += 1
+            events(root / "mujoco_all_envs_" / exp / ".summary" / "0",
+                   [(n * 50_000, scalar("reward/reward", base * n / 4 + seed / 100)) for n in range(1, 5)])  # fmt: skip
+    return Expect(
+        metric="reward/reward", trials=6, default_by=["param.env"], split=None, splits={None},
+        sizes=[3, 3], group=["mujoco_ant"],
+        members=[(f"mujoco_all_envs_/{i:02d}_mujoco_all_envs_see_{s}_env_mujoco_ant/.summary/0", "reward/reward")
+                 for i, s in ((0, 0), (2, 1111), (4, 2222))],
+    )  # fmt: skip
+
+
 LAYOUTS = {
     f.__name__: f
     for f in (
@@ -416,6 +623,17 @@ LAYOUTS = {
         ultralytics,
         openmmlab,
         hparams_tutorial,
+        yolov5,
+        model_names_with_numbers,
+        ludwig,
+        cleanrl,
+        tianshou,
+        numbered_folders,
+        t5x,
+        torchtitan,
+        lightning_resume,
+        lightning_repeats,
+        sample_factory,
     )
 }
 
@@ -590,3 +808,116 @@ def test_the_demo_groups_its_grid_by_seeds_through_the_layout_step(quick_demo, l
         assert loss["split"] == "validation" and loss["groups"][0]["stats"]["count"] == 1
     finally:
         a.close()
+
+
+# --- every run says how it was read (SPEC §4b) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "run", "field", "rule", "trial_rule"),
+    [
+        ("yolov5", "baseline2", "param.run", "layout: tool counter", None),
+        ("ludwig", "results/experiment_run_0/model/logs/validation", "param.run",
+         "layout: tool counter", "layout: split validation"),
+        ("cleanrl", "CartPole-v1__dqn__2__1790002400", "param.seed", "name: CleanRL", None),
+        ("tianshou", "Ant-v4/sac/1/261121-101500", "param.seed", "layout: seed folder", None),
+        ("sample_factory", "mujoco_all_envs_/03_mujoco_all_envs_see_1111_env_mujoco_hopper/.summary/0",
+         "param.env", "layout: shorthand name", "layout: writer in a hidden folder (the first: read by default)"),
+        ("torchtitan", "lr=0.001,seed=1/tb/20261121-1000/rank_2", "param.lr", "name: key=value",
+         "layout: rank writer"),
+        ("t5x", "lr=0.001,seed=1/training_eval/glue_cola_v002", "param.lr", "name: key=value",
+         "layout: writer below a trial"),
+        ("lightning_resume", "lightning_logs/version_4", "param.lr", "hparams",
+         "layout: resume of lightning_logs/version_1 (the latest: its values win)"),
+    ],
+)  # fmt: skip
+def test_runs_say_how_they_were_read(apps, name, run, field, rule, trial_rule):
+    app = apps(name)
+    runs = {r["run"]: r for r in app.json("/runs")["runs"]}
+    read = runs[run]["read"]
+    assert set(read) == {"fields", "trial", "fix"}
+    rules = {f["field"]: f["rule"] for f in read["fields"]}
+    assert rules[field] == rule, read
+    assert read["trial"]["trial"] == runs[run]["trial"]
+    assert read["trial"]["rule"] == trial_rule
+    trial = next(t for t in app.json("/runs")["trials"] if t["trial"] == runs[run]["trial"])
+    assert sorted(read["trial"]["joined"]) == sorted(r for r in trial["runs"] if r != run)
+    if rule.startswith("layout:") or (trial_rule or "").startswith(("layout: rank", "layout: res")):
+        assert read["fix"].startswith("--rungroups_pattern '^(?P<trial>")
+
+
+def test_the_fix_line_changes_the_reading(corpus):
+    """`tb-rungroups explain` names the tool counter of YOLOv5's baseline2 and the one line that
+    undoes it; with that line, baseline2 is a group of its own."""
+    root, _ = corpus["yolov5"]
+    text = cli.explain(str(root), "baseline2")
+    assert "param.run  2  <- layout: tool counter" in text
+    assert "label.0    baseline  <- layout: tool counter" in text
+    fix = next(line for line in text.splitlines() if line.startswith("fix"))
+    pattern = fix.split("--rungroups_pattern ", 1)[1].strip("'")
+    assert pattern == "^(?P<trial>baseline2)$"
+    read = json.loads(cli.explain(str(root), "baseline2", fmt="json"))
+    assert read["trial"] == {"trial": "baseline2", "rule": None, "joined": []}
+    fixed = json.loads(cli.ls(str(root), metric="metrics/mAP_0.5", fmt="json", patterns=[pattern]))
+    # baseline2 is its own group; baseline and baseline3 no longer make an unbroken count.
+    assert sorted(g["size"] for g in fixed["groups"]) == [1, 1, 1, 3]
+    assert [m["trial"] for g in fixed["groups"] for m in g["members"] if g["size"] == 1] == [
+        "baseline",
+        "baseline2",
+        "baseline3",
+    ]
+    with pytest.raises(cli.CliError, match="no run named"):
+        cli.explain(str(root), "nope")
+
+
+def test_explain_on_the_command_line(corpus, capsys, tmp_path):
+    """`tb-rungroups explain` prints the reading, exits 1 for an unknown run and 2 for a bad
+    directory or pattern, with one clear line."""
+    root, _ = corpus["torchtitan"]
+    run = "lr=0.001,seed=2/tb/20261122-1000/rank_3"
+    assert cli.main(["explain", str(root), run]) == 0
+    out = capsys.readouterr().out
+    assert "trial    lr=0.001,seed=2/tb/20261122-1000: layout: rank writer" in out
+    assert "param.lr    0.001  <- name: key=value" in out
+    assert f"fix      --rungroups_pattern '^(?P<trial>{re.escape(run)})$'" in out
+    assert cli.main(["explain", str(root), "no/such/run"]) == cli.EXIT_NO_RUNS
+    assert "no run named" in capsys.readouterr().err
+    assert cli.main(["explain", str(tmp_path / "missing"), "x"]) == cli.EXIT_USAGE
+    assert "no such directory" in capsys.readouterr().err
+    assert cli.main(["explain", str(root), run, "--pattern", "(?P<x"]) == cli.EXIT_USAGE
+
+
+def test_a_resumed_training_reads_as_one_series(corpus, apps):
+    """Rule 11: version_4 resumes version_1; the trial's series is version_1's points before
+    version_4's first step, then version_4's: its min is version_1's first value, its last
+    version_4's, and its curve spans both."""
+    root, _ = corpus["lightning_resume"]
+    app = apps("lightning_resume")
+    before = _values(root / "lightning_logs" / "version_1", "val_acc")
+    after = _values(root / "lightning_logs" / "version_4", "val_acc")
+    joined = [v for s, v in before if s < after[0][0]] + [v for _, v in after]
+    body = app.json("/groups", metric="val_acc", by="", reduction="min")
+    (member,) = [
+        m for m in body["groups"][0]["members"] if m["trial"] == "lightning_logs/version_1"
+    ]
+    assert member["run"] == "lightning_logs/version_4"
+    assert member["value"] == pytest.approx(min(joined))
+    last = app.json("/groups", metric="val_acc", by="", reduction="last")
+    (member,) = [
+        m for m in last["groups"][0]["members"] if m["trial"] == "lightning_logs/version_1"
+    ]
+    assert member["value"] == pytest.approx(joined[-1])
+
+
+def _values(run_dir, tag: str) -> list[tuple[int, float]]:
+    """`(step, value)` of `tag` in a run directory's own event files, read independently."""
+    from tensorboard.backend.event_processing import event_file_loader
+
+    found = []
+    for name in sorted(os.listdir(run_dir)):
+        if "tfevents" in name:
+            for event in event_file_loader.LegacyEventFileLoader(str(run_dir / name)).Load():
+                found += [
+                    (event.step, float(v.simple_value)) for v in event.summary.value if v.tag == tag
+                ]
+    return sorted(found)

@@ -1451,3 +1451,30 @@ def test_parse_run_names_is_parse_run_name_on_each_and_restores_gc():
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+# --- SPEC §4b rules 6 and 7: CleanRL names and short timestamps --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "labels", "time"),
+    [
+        ("CartPole-v1__ppo__1__1790000000", {"seed": 1}, ("CartPole-v1", "ppo"),
+         datetime.datetime(2026, 9, 21, 14, 13, 20)),
+        ("runs/BreakoutNoFrameskip-v4__dqn_atari__7__1700000000", {"seed": 7},
+         ("runs", "BreakoutNoFrameskip-v4", "dqn_atari"), datetime.datetime(2023, 11, 14, 22, 13, 20)),
+        # Near misses: a number before 2001 is no Unix time; three fields; a word for a seed.
+        ("a__b__1__123456789", {}, ("a__b__1__123456789",), None),
+        ("a__b__1790000000", {}, ("a__b__1790000000",), None),
+        ("a__b__x__1790000000", {}, ("a__b__x__1790000000",), None),
+        # Tianshou's %y%m%d-%H%M%S and torchtitan's %Y%m%d-%H%M as whole segments.
+        ("Ant-v4/sac/0/261120-101500", {}, ("Ant-v4", "sac", "0"), datetime.datetime(2026, 11, 20, 10, 15)),
+        ("tb/20261120-1000", {}, ("tb",), datetime.datetime(2026, 11, 20, 10, 0)),
+        # Impossible ones stay text.
+        ("x/261399-101500", {}, ("x", "261399-101500"), None),
+        ("x/20261120-2500", {}, ("x", "20261120-2500"), None),
+    ],
+)  # fmt: skip
+def test_cleanrl_names_and_short_timestamps(name, params, labels, time):
+    rn = naming.parse_run_name(name)
+    assert (dict(rn.params), rn.labels, rn.time) == (params, labels, time)
