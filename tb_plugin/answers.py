@@ -1179,6 +1179,28 @@ def _split_counts(counts: collections.Counter[str | None]) -> list[dict[str, Any
 # --- /benchmark -------------------------------------------------------------------------------
 
 
+def _methods_by_default(view: backend.ExperimentView, task_id: str) -> list[str]:
+    """The fields that make the methods when `by` is not given: the default grouping of
+    each task's own trials (SPEC §5), in the order first met, the task field left out.
+
+    Across tasks the task field is the one setting that varies, so the whole log
+    directory's default is often the task alone (``env=<name>/PPO_<N>``: stable-baselines3's
+    algorithm is the stem of a tool counter, a label); within one task the algorithm is
+    what varies beyond seeds.
+    """
+    by_task: dict[str, list[grouping.Unit]] = {}
+    for unit in view.units:
+        by_task.setdefault(grouping.format_value(unit.fields.get(task_id)), []).append(unit)
+    found: list[str] = []
+    for units in by_task.values():
+        for field_id in grouping.default_group_by(units, order=view.hparams_order):
+            if field_id != task_id and field_id not in found:
+                found.append(field_id)
+    if not found:
+        return list(view.default_by)
+    return found
+
+
 def benchmark(
     b: backend.Backend,
     ctx: Any,
@@ -1210,7 +1232,9 @@ def benchmark(
         raise errors.InvalidArgumentError(f"argument 'task': {e}") from None
     try:
         by_ids = (
-            list(view.default_by) if gq.by is None else grouping.resolve_fields(gq.by, view.units)
+            _methods_by_default(view, task_id)
+            if gq.by is None
+            else grouping.resolve_fields(gq.by, view.units)
         )
     except ValueError as e:
         raise errors.InvalidArgumentError(f"argument 'by': {e}") from None

@@ -245,11 +245,6 @@ def test_cli_bad_input_is_one_line(sb3):
     assert len(lines) == 1 and lines[0].startswith("tb-rungroups: error:") and "task" in lines[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs SPEC §4b rule 5 (issue 22): PPO_1, PPO_2 as repeats of PPO, the algorithm "
-    "a default grouping field; remove this mark when rule 5 lands",
-)
 def test_cli_task_env_alone_gives_three_methods(sb3):
     root, _ = sb3
     done = tb_rungroups(
