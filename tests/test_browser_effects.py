@@ -33,9 +33,9 @@ def record_requests(page) -> list[str]:
     seen: list[str] = []
     page.on(
         "request",
-        lambda r: PREFIX in r.url
-        and "/static/" not in r.url
-        and seen.append(r.url.split(PREFIX, 1)[1]),
+        lambda r: (
+            PREFIX in r.url and "/static/" not in r.url and seen.append(r.url.split(PREFIX, 1)[1])
+        ),
     )
     return seen
 
