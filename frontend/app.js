@@ -86,7 +86,7 @@ export class App {
     Object.assign(this.answers, { fields, tags });
     this.answers.query = this.query(); // the toolbar is built once, with the metric asked
     if (!fields.runs) return this.content.replaceChildren(buildEmptyState());
-    this._showView(false);
+    this._showView(true); // another view than Groups asks for its answer now
     this._busy(runs).then(
       (answer) => {
         if (mine !== this.gen.load) return;
@@ -99,7 +99,6 @@ export class App {
     await this.data.groups(early);
     if (mine !== this.gen.load) return;
     if (this.state.run) this.loadRun();
-    if (this.state.view !== "groups") this.loadView();
   }
 
   /**
