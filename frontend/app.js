@@ -6,9 +6,12 @@
 import * as api from "./api.js";
 import { indexTrials } from "./group.js";
 import { GroupsData } from "./groups_data.js";
-import { change, commonQuery, shareLink } from "./state.js";
+import { change, shareLink } from "./state.js";
+import { benchmarkRoute, benchmarkState, effectsRoute } from "./view_routes.js";
 import { Banner, Toast } from "./views/banner.js";
+import { BenchmarkView } from "./views/benchmark.js";
 import { copyText, el } from "./views/dom.js";
+import { EffectsView } from "./views/effects.js";
 import { GroupsView } from "./views/groups.js";
 import { RunPanel } from "./views/run_panel.js";
 import { buildEmptyState, buildErrorState } from "./views/states.js";
@@ -16,13 +19,16 @@ import { ViewSwitcher } from "./views/switcher.js";
 
 /**
  * The tab's views, in the switcher's order: `View` a class of views/ (constructor(actions),
- * `element`, update(state, answer)); `route(q)` the path (relative, with its query) of the
- * answer it draws for the query state `q` (its metric resolved), or nothing yet. Groups
- * is drawn from /groups and /curves (groups_data.js). A new view is its import and one line, e.g.
- *   { id: "effects", label: "Effects", View: EffectsView, route: (q) => `effects?${commonQuery(q)}` },
+ * `element`, update(state, answer)); `route(q, answers)` the path (relative, with its query)
+ * of the answer it draws for the query state `q` (its metric resolved) and the answers so far
+ * (/fields, /tags), or nothing yet; `state(state, answers)` (optional) the state the view is
+ * handed. Groups is drawn from /groups and /curves (groups_data.js); the others' routes are
+ * in view_routes.js. A new view is its import and one line.
  */
 export const VIEWS = [
   { id: "groups", label: "Groups", View: GroupsView, route: null },
+  { id: "effects", label: "Effects", View: EffectsView, route: effectsRoute },
+  { id: "benchmark", label: "Across tasks", View: BenchmarkView, route: benchmarkRoute, state: benchmarkState },
 ];
 
 /** The Run Groups tab. */
@@ -80,7 +86,7 @@ export class App {
     Object.assign(this.answers, { fields, tags });
     this.answers.query = this.query(); // the toolbar is built once, with the metric asked
     if (!fields.runs) return this.content.replaceChildren(buildEmptyState());
-    this._showView(false);
+    this._showView(true); // another view than Groups asks for its answer now
     this._busy(runs).then(
       (answer) => {
         if (mine !== this.gen.load) return;
@@ -93,7 +99,6 @@ export class App {
     await this.data.groups(early);
     if (mine !== this.gen.load) return;
     if (this.state.run) this.loadRun();
-    if (this.state.view !== "groups") this.loadView();
   }
 
   /**
@@ -163,13 +168,14 @@ export class App {
     const entry = this.views.get(this.state.view);
     if (!entry || !entry.route) return;
     const mine = ++this.gen.view;
-    const path = entry.route(this.query());
+    const path = entry.route(this.query(), this.answers);
+    const state = entry.state ? entry.state(this.state, this.answers) : this.state;
     this.viewBanner.update(this.state, null);
-    entry.view.update(this.state, null);
+    entry.view.update(state, null);
     if (!path) return;
     try {
       const answer = await this._busy(api.fetchPath(path));
-      if (mine === this.gen.view) entry.view.update(this.state, answer);
+      if (mine === this.gen.view) entry.view.update(state, answer);
     } catch (e) {
       if (mine === this.gen.view) this.viewBanner.update(this.state, { message: e.message, error: true });
     }

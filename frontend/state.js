@@ -32,6 +32,7 @@ const MAX_MORE = 8;
 // A view's id (`view`, see app.js' VIEWS) and a field's id (`task`) as a link may hold them.
 const VIEW_ID = /^[a-z_]{1,40}$/;
 const FIELD_ID = /^[^&]{1,200}$/;
+const NORMALIZE = ["none", "minmax", "baseline", "reference"];
 
 /**
  * A fresh default state. `by: null` means the backend's default grouping and
@@ -44,6 +45,10 @@ export function defaultState() {
     view: "groups",
     // The field naming the task of an across-tasks view (`/benchmark?task=`).
     task: "",
+    // The across-tasks view's per-task normalisation and baseline method (`/benchmark`'s
+    // `normalize` and `baseline`; not `baseline`, the table's baseline group).
+    normalize: "none",
+    baseline_method: "",
     by: null,
     metric: null,
     split: "",
@@ -101,6 +106,8 @@ export function stateFromUrlData(data) {
   const get = (key) => (typeof data[key] === "string" ? data[key] : null);
   if (VIEW_ID.test(get("view") || "")) state.view = get("view");
   if (FIELD_ID.test(get("task") || "")) state.task = get("task");
+  if (NORMALIZE.includes(get("normalize"))) state.normalize = get("normalize");
+  if (FIELD_ID.test(get("baseline_method") || "")) state.baseline_method = get("baseline_method");
   if (get("by") !== null) state.by = splitList(get("by"));
   if (get("metric")) state.metric = get("metric");
   if (SPLIT_NAME.test(get("split") || "")) state.split = get("split");
@@ -156,6 +163,8 @@ export function stateToUrlData(state) {
   const out = {};
   if (state.view && state.view !== d.view) out.view = state.view;
   if (state.task) out.task = state.task;
+  if (state.normalize && state.normalize !== d.normalize) out.normalize = state.normalize;
+  if (state.baseline_method) out.baseline_method = state.baseline_method;
   if (state.by !== null && state.by !== undefined) out.by = state.by.join(",");
   if (state.metric) out.metric = state.metric;
   if (state.split) out.split = state.split;
@@ -342,6 +351,8 @@ export function curvesQuery(state, keys, maxPoints, curve = {}) {
 const REDO = {
   view: "view",
   task: "view",
+  normalize: "view",
+  baseline_method: "view",
   run: "run",
   sort: "table",
   expanded: "table",

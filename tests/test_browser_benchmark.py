@@ -1,15 +1,18 @@
 """The Across tasks view (frontend/views/benchmark.js) in real Chromium over a real `tensorboard`.
 
-The view is not wired into the tab yet (the tab's controller is being restructured); this test
-loads the shipped module from the plugin's static route in a page of the same origin, feeds it
-the live `/benchmark` answer for stable-baselines3-style logs with a missing (method, task), and
-checks what a person sees: the table, the missing cell named, the profiles with their bands,
-the critical-difference diagram, and the SVG and PNG exports.
+Stable-baselines3-style logs (`env=<name>/<ALGO>_<N>`, 3 envs x 3 algorithms x 5 seeds, runs
+of unequal length) with a missing (method, task). The first test loads the shipped module alone
+from the plugin's static route in a page of the same origin and feeds it the live `/benchmark`
+answer: the table, the missing cell named, the profiles with their bands, the
+critical-difference diagram, and the SVG, PNG and CSV exports. The second opens the real tab:
+the view from the switcher and from a deep link, its task field chosen by default (`env`), the
+missing cell named, the profiles and the diagram drawn from the route's answer.
 """
 
 from __future__ import annotations
 
 import pathlib
+import urllib.parse
 
 import pytest
 from test_benchmark_route import ALGOS, BY, TAG, write_sb3_logdir
@@ -20,18 +23,16 @@ STATIC = "data/plugin/rungroups/static/"
 
 MOUNT = """async ([query]) => {
   const { BenchmarkView } = await import("/data/plugin/rungroups/static/views/benchmark.js");
-  for (const sheet of ["style.css", "views/benchmark.css"]) {
-    const link = document.createElement("link");
-    link.rel = "stylesheet";
-    link.href = "/data/plugin/rungroups/static/" + sheet;
-    document.head.appendChild(link);
-  }
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = "/data/plugin/rungroups/static/style.css";
+  document.head.appendChild(link);
   const response = await fetch("/data/plugin/rungroups/benchmark?" + query);
   const answer = await response.json();
   window.changes = [];
   const view = new BenchmarkView({ change: (patch) => window.changes.push(patch) });
   document.body.replaceChildren(view.element);
-  view.update({ benchmark: { task: "env", normalize: "none", baseline: "PPO" } }, answer);
+  view.update({ task: "env", normalize: "none", baseline_method: "PPO" }, answer);
   return response.status;
 }"""
 
@@ -45,7 +46,7 @@ def test_the_view_shows_table_profiles_diagram_and_missing_cell(
     tb.wait_for(lambda: len(tb.get_json("data/plugin/rungroups/runs")["runs"]) == len(scores))
     not_found = []
     page.on("response", lambda r: r.status >= 400 and not_found.append(r.url))
-    page.goto(tb.url + STATIC + "views/benchmark.css")
+    page.goto(tb.url + STATIC + "style.css")
     query = f"task=env&by={BY}&metric={TAG}&baseline=PPO"
     assert page.evaluate(MOUNT, [query]) == 200
     rows = page.locator(".rg-benchmark-row")
@@ -88,11 +89,95 @@ def test_the_view_shows_table_profiles_diagram_and_missing_cell(
     assert csv_text.splitlines()[1].startswith("A2C,label.0=A2C,2,10,")
     # A control changes the state, nothing else.
     page.locator(".rg-benchmark-normalize").select_option("minmax")
-    assert page.evaluate("window.changes") == [
-        {"benchmark": {"task": "env", "normalize": "minmax", "baseline": "PPO"}}
-    ]
+    assert page.evaluate("window.changes") == [{"normalize": "minmax"}]
     # Every resource the page asked for loaded (Chromium's own favicon request for the bare
     # stylesheet page is no page response, and its 404 is the one console error allowed).
     assert not_found == []
     assert [e for e in page.console_errors if not e.startswith("Failed to load resource")] == []
     assert len(page.console_errors) <= 1
+
+
+PREFIX = "/data/plugin/rungroups/"
+
+
+def test_the_tab_shows_across_tasks_from_the_switcher_and_a_deep_link(
+    tmp_path, tensorboard_process, page
+):
+    logdir = tmp_path / "logs"
+    scores = write_sb3_logdir(logdir, skip=("A2C", "Hopper-v4"))
+    tb = tensorboard_process(logdir, load_fast=True)
+    tb.wait_for(lambda: len(tb.get_json("data/plugin/rungroups/runs")["runs"]) == len(scores))
+    seen: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            PREFIX in r.url and "/static/" not in r.url and seen.append(r.url.split(PREFIX, 1)[1])
+        ),
+    )
+    # The methods are the algorithms: the table grouped by env and the name's label (SB3's
+    # `PPO_1` counters are not a grouping field until SPEC §4b rule 5 lands).
+    by = urllib.parse.quote(BY, safe="")
+    metric = urllib.parse.quote(TAG, safe="")
+    page.goto(f"{tb.url}#rungroups&p.rungroups.by={by}&p.rungroups.metric={metric}")
+    frame = page.frame_locator("iframe")
+    frame.locator(".rg-main .rg-group-row").first.wait_for(timeout=60_000)
+    frame.locator(".rg-view-benchmark").click()
+    frame.locator(".rg-benchmark-cd-svg").wait_for(timeout=60_000)
+    assert frame.locator(".rg-view-benchmark").get_attribute("aria-pressed") == "true"
+    asked = [p for p in seen if p.startswith("benchmark?")]
+    assert len(asked) == 1, seen
+    args = urllib.parse.parse_qs(asked[0].split("?", 1)[1])
+    # The task field by default: the varying field named env.
+    assert args["task"] == ["param.env"] and args["by"] == [BY] and args["metric"] == [TAG]
+    assert frame.locator(".rg-benchmark-task").input_value() == "param.env"
+    answer = tb.get_json("data/plugin/rungroups/" + asked[0])
+    check_tab(frame, answer)
+
+    # A deep link restores the view with its task and normalisation.
+    seen.clear()
+    page.goto("about:blank")
+    page.goto(
+        f"{tb.url}#rungroups&p.rungroups.view=benchmark&p.rungroups.task=param.env"
+        f"&p.rungroups.normalize=minmax&p.rungroups.by={by}&p.rungroups.metric={metric}"
+    )
+    frame = page.frame_locator("iframe")
+    frame.locator(".rg-benchmark-cd-svg").wait_for(timeout=60_000)
+    assert frame.locator(".rg-main").count() == 0
+    assert frame.locator(".rg-benchmark-normalize").input_value() == "minmax"
+    asked = [p for p in seen if p.startswith("benchmark?")]
+    assert len(asked) == 1, seen
+    assert urllib.parse.parse_qs(asked[0].split("?", 1)[1])["normalize"] == ["minmax"]
+    answer = tb.get_json("data/plugin/rungroups/" + asked[0])
+    assert answer["normalize"] == "minmax"
+    check_tab(frame, answer)
+    # A control refetches: the baseline method.
+    seen.clear()
+    frame.locator(".rg-benchmark-baseline").select_option("PPO")
+    frame.locator(".rg-benchmark-p").first.wait_for(timeout=60_000)
+    assert any("baseline=PPO" in p for p in seen if p.startswith("benchmark?")), seen
+    assert page.dialogs == [] and page.console_errors == []
+
+
+def check_tab(frame, answer: dict) -> None:
+    """The tab shows the answer: three methods, the missing cell, the profiles, the diagram."""
+    assert [m["method"] for m in answer["methods"]] == list(ALGOS)
+    rows = frame.locator(".rg-benchmark-row")
+    assert rows.count() == 3
+    assert frame.locator(".rg-benchmark-row .rg-benchmark-method").all_inner_texts() == list(ALGOS)
+    assert answer["missing"] == [{"method": "A2C", "task": "Hopper-v4"}]
+    missing = frame.locator(".rg-benchmark-missing")
+    assert missing.is_visible() and "A2C on Hopper-v4" in missing.inner_text()
+    assert rows.nth(0).locator(".rg-benchmark-tasks").inner_text() == "2/3"
+    profiles = frame.locator(".rg-benchmark-profiles-svg")
+    assert profiles.is_visible()
+    assert profiles.locator("polyline.rg-benchmark-profile").count() == 3
+    assert profiles.locator("polygon.rg-benchmark-band").count() == 3
+    diagram = frame.locator(".rg-benchmark-cd-svg")
+    assert diagram.is_visible()
+    ranked = sorted(answer["methods"], key=lambda m: m["average_rank"])
+    want = [f"{m['method']} ({m['average_rank']:.2f})" for m in ranked]
+    assert diagram.locator(".rg-cd-label").all_text_contents() == want
+    assert diagram.locator(".rg-cd-bar").count() == 1
+    assert frame.locator(".rg-benchmark-svg").count() == 2
+    assert frame.locator(".rg-benchmark-png").count() == 2
+    assert frame.locator(".rg-benchmark-csv").count() == 1

@@ -6,7 +6,7 @@ import { texts } from "./fake_dom.js";
 
 const { App, VIEWS } = await import("../app.js");
 const { GroupChart } = await import("../chart.js");
-const { commonQuery, defaultState } = await import("../state.js");
+const { defaultState } = await import("../state.js");
 
 // Waits until `ok()` holds (the controller's answers arrive over a few tasks and frames).
 async function until(ok, what) {
@@ -30,7 +30,7 @@ globalThis.fetch = async (path) => {
   return { ok: true, status: 200, text: async () => JSON.stringify(body) };
 };
 
-// A second view, registered as app.js' VIEWS comment says.
+// The Effects view's entry, its class swapped for one that prints what it got.
 class EffectsView {
   constructor(actions) {
     this.actions = actions;
@@ -43,7 +43,17 @@ class EffectsView {
 }
 
 test("the controller: loads the Groups view, routes a change, and shows a registered view from its route", async () => {
-  VIEWS.push({ id: "effects", label: "Effects", View: EffectsView, route: (q) => `effects?${commonQuery(q)}` });
+  assert.deepEqual(
+    VIEWS.map((v) => [v.id, v.label]),
+    [
+      ["groups", "Groups"],
+      ["effects", "Effects"],
+      ["benchmark", "Across tasks"],
+    ],
+  );
+  const effects = VIEWS.find((v) => v.id === "effects");
+  const RealView = effects.View;
+  effects.View = EffectsView;
   try {
     const root = document.createElement("main");
     const app = new App(root, { ...defaultState(), filter: "seed" }, { topHref: () => "http://h/" });
@@ -55,7 +65,7 @@ test("the controller: loads the Groups view, routes a change, and shows a regist
     assert.equal(root.getAttribute("aria-busy"), "false");
     root.querySelector(".rg-view-effects").click();
     await until(() => root.querySelector(".rg-content").lastChild.textContent === "fields: lr", "the effects view drew its answer");
-    assert.ok(asked.includes("./effects?metric=loss&filter=seed"), asked.join(" "));
+    assert.ok(asked.includes("./effects?metric=loss&filter=seed&reduction=last"), asked.join(" "));
     app.change({ view: "groups" });
     assert.ok(root.querySelector(".rg-content .rg-main"));
     // A change of the run opens the panel; Escape-like close through change(patch).
@@ -64,6 +74,6 @@ test("the controller: loads the Groups view, routes a change, and shows a regist
     app.change({ run: null });
     assert.equal(root.classList.contains("rg-has-panel"), false);
   } finally {
-    VIEWS.pop();
+    effects.View = RealView;
   }
 });

@@ -278,7 +278,7 @@ test("the view draws the table, the missing cell, profiles and the diagram; text
   a.missing[0].method = hostile;
   a.profiles[hostile] = a.profiles.A2C;
   a.cliques[1] = ["PPO", hostile];
-  const state = { benchmark: { task: "param.env", normalize: "none", baseline: "PPO" }, fields: ["param.env", "label.0"] };
+  const state = { task: "param.env", normalize: "none", baseline_method: "PPO", taskFields: ["param.env", "label.0"] };
   view.update(state, a);
   const root = view.element;
   const rows = root.byClass("rg-benchmark-row");
@@ -315,8 +315,8 @@ test("the view draws the table, the missing cell, profiles and the diagram; text
   baseline.value = "";
   baseline.dispatch("change");
   assert.deepEqual(changes, [
-    { benchmark: { task: "param.env", normalize: "minmax", baseline: "PPO" } },
-    { benchmark: { task: "param.env", normalize: "none", baseline: null } },
+    { normalize: "minmax" },
+    { baseline_method: "" },
   ]);
   assert.equal(root.byClass("rg-benchmark-svg").length, 2);
   assert.equal(root.byClass("rg-benchmark-png").length, 2);
@@ -325,10 +325,10 @@ test("the view draws the table, the missing cell, profiles and the diagram; text
 
 test("loading and failure", () => {
   const view = new BenchmarkView({ change() {} });
-  view.update({ benchmark: { task: "env" } }, null);
+  view.update({ task: "env" }, null);
   assert.equal(view.element.byClass("rg-benchmark-loading")[0].textContent, "Comparing methods across tasks…");
   view.update({}, null);
   assert.equal(view.element.byClass("rg-benchmark-loading")[0].textContent, "Choose the field whose values are the tasks.");
-  view.update({ benchmark: { task: "env" } }, { error: "argument 'task': unknown field 'env'" });
+  view.update({ task: "env" }, { error: "argument 'task': unknown field 'env'" });
   assert.equal(view.element.byClass("rg-benchmark-error")[0].textContent, "argument 'task': unknown field 'env'");
 });

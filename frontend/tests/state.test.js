@@ -220,7 +220,7 @@ test("deep links saved from the tab before the views restructure restore the sam
   for (const { link, state } of saved) {
     const restored = stateFromUrlData(urlDataFromHash(link.split("#")[1]));
     // The same state, on the Groups view (the only one then).
-    assert.deepEqual(restored, { ...state, view: "groups", task: "" }, link);
+    assert.deepEqual(restored, { ...state, view: "groups", task: "", normalize: "none", baseline_method: "" }, link);
     // And the same link back, for the links the tab itself made.
     if (link.includes("darkMode")) assert.equal(shareLink(link, restored), link);
   }
@@ -252,8 +252,11 @@ test("change(patch): what a patch implies, and what is done again", async () => 
     assert.deepEqual(state, { ...s0, ...patch });
   }
   // The view and task keys round-trip through the link; a bad view name is ignored.
-  const s = { ...defaultState(), view: "benchmark", task: "param.env" };
-  assert.deepEqual(stateToUrlData(s), { view: "benchmark", task: "param.env" });
+  const s = { ...defaultState(), view: "benchmark", task: "param.env", normalize: "minmax", baseline_method: "PPO" };
+  assert.deepEqual(stateToUrlData(s), { view: "benchmark", task: "param.env", normalize: "minmax", baseline_method: "PPO" });
   assert.deepEqual(stateFromUrlData(stateToUrlData(s)), s);
+  assert.equal(stateFromUrlData({ normalize: "zscore" }).normalize, "none");
+  assert.deepEqual(change(s, { normalize: "none" }).redo, new Set(["view"]));
+  assert.deepEqual(change(s, { baseline_method: "A2C" }).redo, new Set(["view"]));
   assert.equal(stateFromUrlData({ view: "<x>" }).view, "groups");
 });

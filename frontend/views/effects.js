@@ -6,8 +6,9 @@
 // then per field the metric against the field's value with the t interval of
 // each value as an error bar (numbers on a numeric axis, logarithmic when they
 // span more than two decades; other values evenly spaced; n=1 drawn as a point
-// that says "n=1", never "± 0"). Clicking a field (its bar or its panel) groups
-// the table by it: `actions.change({by: [field]})`.
+// that says "n=1", never "± 0"). Clicking a field (its bar or its panel) shows
+// the table grouped by it: `actions.change({view: "groups", by: [field]})`.
+// The figure downloads as SVG or PNG, the numbers as CSV.
 //
 // The figure is first a plain tree ({tag, attrs, children, text, field}) built by
 // pure functions (`effectsFigure`, tested with node --test), then either DOM
@@ -20,6 +21,8 @@ import { escapeXml, niceTicks } from "../chart_svg.js";
 import { fixed, formatFieldValue, formatNumber, formatP, toNumber } from "../format.js";
 import { groupsQuery } from "../state.js";
 import { toCsv } from "../group.js";
+import { button, download } from "./dom.js";
+import { svgToPng } from "./svg_png.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -331,8 +334,35 @@ function message(doc, className, text) {
 }
 
 /**
+ * The file name of an answer's exports, without extension.
+ * @param {object} answer  the /effects JSON
+ * @returns {string}
+ */
+export function effectsStamp(answer) {
+  return `run-groups-effects-${String(answer.metric || "").replace(/[^\w.-]+/g, "_")}`;
+}
+
+function exportBar(answer) {
+  const bar = globalThis.document.createElement("div");
+  bar.className = "rg-effects-exports";
+  const stamp = effectsStamp(answer);
+  const svg = () => effectsSvg(answer);
+  const png = async () => {
+    const { width, height } = effectsFigure(answer).attrs;
+    const blob = await svgToPng(svg(), width, height);
+    if (blob) download(`${stamp}.png`, blob, "image/png");
+  };
+  bar.append(
+    button("rg-effects-svg-export", "SVG", () => download(`${stamp}.svg`, svg(), "image/svg+xml"), "Download the figure as SVG"),
+    button("rg-effects-png-export", "PNG", png, "Download the figure as PNG"),
+    button("rg-effects-csv-export", "CSV", () => download(`${stamp}.csv`, effectsCsv(answer), "text/csv"), "Download the shares and the per-value statistics as CSV"),
+  );
+  return bar;
+}
+
+/**
  * The Effects view. `update(state, answer)` draws an /effects answer (live or
- * saved); clicking a field calls `actions.change({by: [field]})`.
+ * saved); clicking a field calls `actions.change({view: "groups", by: [field]})`.
  */
 export class EffectsView {
   /**
@@ -359,8 +389,8 @@ export class EffectsView {
         : "No trial has a value of this metric.";
       return this.element.replaceChildren(message(doc, "rg-effects-empty", text));
     }
-    const svg = buildSvg(effectsFigure(answer, state), doc, (field) => this.actions.change({ by: [field] }));
-    const parts = [svg];
+    const svg = buildSvg(effectsFigure(answer, state), doc, (field) => this.actions.change({ view: "groups", by: [field] }));
+    const parts = [exportBar(answer), svg];
     if (answer.excluded) parts.push(message(doc, "rg-effects-note", `${answer.excluded} trial${answer.excluded === 1 ? "" : "s"} without a finite value left out.`));
     this.element.replaceChildren(...parts);
   }
