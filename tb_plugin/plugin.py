@@ -11,6 +11,7 @@ Routes (documented with examples in `http_api.md`), under
 * `/curves` — each group's mean curve of a metric, aligned by step;
 * `/export?format=F` — `/groups` as CSV, JSON, Markdown or LaTeX (the tab's exports);
 * `/run?run=R` — one run in detail;
+* `/report` — the view as one self-contained HTML file, a download (`tb_plugin.report`);
 * `/static/*` — the tab's ES modules and styles, from an allow-list.
 
 Each `_serve_*` handler parses its arguments into a typed query
@@ -30,7 +31,7 @@ from tensorboard.context import RequestContext
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tb_plugin import answers, backend, config, export, metadata, queries, warm
+from tb_plugin import answers, backend, config, export, metadata, queries, report, warm
 
 _STATIC_PREFIX = "/static/"
 _STATIC_TYPES = {
@@ -52,6 +53,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         self._patterns = config.patterns_from_flags(context.flags)
         self._static = _load_static_files(_frontend_dir())
         self._backend = backend.Backend(self._data_provider, self._patterns)
+        self._logdir = getattr(context, "logdir", None) or ""  # names the report
         # Only TensorBoard's own start-up (through RunGroupsLoader) defines the flag; a
         # TBContext built by hand (tests, the CLI) warms nothing unless it asks to.
         interval = getattr(context.flags, "rungroups_warm_interval", 0) or 0
@@ -71,6 +73,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
                 ("/curves", self._serve_curves),
                 ("/export", self._serve_export),
                 ("/run", self._serve_run),
+                ("/report", self._serve_report),
                 (_STATIC_PREFIX + "*", self._serve_static),
             )
         }
@@ -157,6 +160,15 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         ctx, experiment = _context(request)
         query = queries.RunQuery.from_args(request.args)
         return _respond(request, answers.run(self._backend, ctx, experiment, query))
+
+    def _serve_report(self, request: wrappers.Request) -> wrappers.Response:
+        ctx, experiment = _context(request)
+        query = report.ReportQuery.from_args(request.args)
+        body = report.build(self._backend, ctx, experiment, query, logdir=self._logdir)
+        disposition = f'attachment; filename="{report.filename(self._logdir)}"'
+        return http_util.Respond(
+            request, body, "text/html", headers=[("Content-Disposition", disposition)]
+        )
 
     def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
         _, _, name = request.path.partition(f"/data/plugin/{metadata.PLUGIN_NAME}{_STATIC_PREFIX}")
