@@ -35,7 +35,11 @@ function renderSaved(container, state, answers) {
   const sparklines = new Map(((answers.sparklines || {}).curves || []).map((c) => [c.key, c.curve]));
   let sort = state.sort;
   const expanded = new Set(state.expanded || []);
-  const counts = el("p", "rg-counts", countsLine(answer.matched, answer.groups.length));
+  // The kept groups' runs (a report holds the first groups only; its header says so).
+  const kept = answer.groups.reduce((n, g) => n + g.size, 0);
+  let text = countsLine(kept, answer.groups.length);
+  if (kept !== answer.trials) text += ` (of ${answer.trials})`;
+  const counts = el("p", "rg-counts", text);
   const table = new GroupTable({
     onSort: (key) => {
       const dir = sort.key === key ? -sort.dir : key === "group" || key.startsWith("value.") ? 1 : -1;
