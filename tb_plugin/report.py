@@ -55,6 +55,22 @@ SEED_POINTS = 200
 SEED_MAX_RUNS = 100
 """Groups with more runs than this have no per-run lines (the tab's `SEED_MAX_RUNS`)."""
 
+MAX_CHART_GROUPS = 20
+"""Groups a report charts at most (the first the view charts): 500 points each, smoothed
+and unsmoothed, are ~45 kB a group."""
+
+MAX_LINES = 100
+"""Runs whose own line a report draws at most (whole groups, in the chart's order)."""
+
+MAX_RUN_DETAILS = 1000
+"""Trials whose `/runs` entries a report holds (the first, in the groups' order): each
+group's members are all there; past this, their runs' details are left out and counted."""
+
+_BAND_KEYS = {"minmax": ("min", "max"), "std": ("std",), "ci": ("ci_low", "ci_high"), "none": ()}
+# A run entry's keys the report draws (the per-run merged `metadata` repeats its trial's).
+_RUN_KEYS = ("run", "trial", "split", "time", "params", "labels", "start_time", "error")
+_RUN_KEYS += ("status", "read")
+
 DEFAULT_SMOOTHING = 0.6
 """The chart's smoothing when the view gives none (the tab's and TensorBoard's default)."""
 
@@ -200,10 +216,14 @@ def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dic
     """The saved answers a report draws: exactly what the routes answer for the view.
 
     Returns:
-      ``{"groups": /groups (first MAX_GROUPS groups, no chart or sparklines), "curves":
-      /curves of the charted groups (smoothed), "raw": unsmoothed or None, "lines":
-      /curves with lines or None, "sparklines": /curves of the rows' sparklines or None,
-      "runs": /runs of the kept groups' trials, "total_groups": int, "left_out": int}``
+      ``{"groups": /groups (first MAX_GROUPS groups, no chart or sparklines),
+      "chart_keys": the charted groups (at most MAX_CHART_GROUPS), "curves": /curves of
+      them (smoothed; each curve with only `x`, `mean`, `count`, `runs`, `ci_level` and
+      the band's arrays), "raw": unsmoothed (`x`, `mean`) or None, "lines": /curves with
+      lines (whole groups up to MAX_LINES runs) or None, "sparklines": /curves of the
+      rows' sparklines or None, "runs": /runs of the first MAX_RUN_DETAILS member
+      trials (run entries without their repeated `metadata`), "total_groups": int,
+      "left_out": groups left out, "runs_left_out": member trials without details}``
       plus ``effects``/``benchmark`` when those answers exist and apply.
 
     Raises:
@@ -216,15 +236,31 @@ def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dic
     kept = table["groups"][:MAX_GROUPS]
     table["groups"] = kept
     sizes = {g["key"]: g["size"] for g in kept}
-    keys: list[str] = [k for k in (chart["keys"] if chart else []) if k in sizes]
+    keys = [k for k in (chart["keys"] if chart else []) if k in sizes][:MAX_CHART_GROUPS]
 
-    def charted(answer: dict[str, Any] | None) -> dict[str, Any] | None:
+    def charted(answer: dict[str, Any] | None, drawn: Sequence[str] | None) -> Any:
+        """The answer's curves of `keys` (all of the kept groups' when `drawn` is None,
+        as sparklines are), each with only the arrays the chart draws (`drawn`)."""
         if answer is None:
             return None
-        return {**answer, "curves": [c for c in answer["curves"] if c["key"] in sizes]}
+        out = []
+        for entry in answer["curves"]:
+            if entry["key"] not in sizes or (drawn is not None and entry["key"] not in keys):
+                continue
+            if drawn is not None:
+                curve = entry["curve"]
+                wanted = ("x" if "x" in curve else "steps", *drawn)
+                entry = {**entry, "curve": {k: curve[k] for k in wanted if k in curve}}
+            out.append(entry)
+        return {**answer, "curves": out}
 
     lines = None
-    seed_keys = [k for k in keys if sizes[k] <= SEED_MAX_RUNS]
+    seed_keys = []
+    lined = 0
+    for key in keys:
+        if sizes[key] <= SEED_MAX_RUNS and lined + sizes[key] <= MAX_LINES:
+            seed_keys.append(key)
+            lined += sizes[key]
     want = q.groups.curves
     if q.seeds and seed_keys and table["metric"] is not None and want is not None:
         lines = answers.curves(
@@ -246,24 +282,31 @@ def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dic
             ),
         )
     everything = answers.runs(b, ctx, experiment, queries.RunsQuery(q.groups.stale_after))
-    trials = {m["trial"] for g in kept for m in g["members"]}
-    kept_trials = [t for t in everything["trials"] if t["trial"] in trials]
+    members = [m["trial"] for g in kept for m in g["members"]]
+    detailed = set(members[:MAX_RUN_DETAILS])
+    kept_trials = [t for t in everything["trials"] if t["trial"] in detailed]
     run_names = {r for t in kept_trials for r in t["runs"]}
     runs = {
         **everything,
-        "runs": [r for r in everything["runs"] if r["run"] in run_names],
+        "runs": [
+            {k: r[k] for k in _RUN_KEYS if k in r}
+            for r in everything["runs"]
+            if r["run"] in run_names
+        ],
         "trials": kept_trials,
     }
+    band = ("count", "runs", "ci_level", *_BAND_KEYS[q.band])
     out: dict[str, Any] = {
         "groups": table,
         "chart_keys": keys,
-        "curves": charted(chart["curves"]) if chart else None,
-        "raw": charted(chart["raw"]) if chart else None,
+        "curves": charted(chart["curves"], ("mean", *band)) if chart else None,
+        "raw": charted(chart["raw"], ("mean",)) if chart else None,
         "lines": lines,
-        "sparklines": charted(sparklines),
+        "sparklines": charted(sparklines, None),
         "runs": runs,
         "total_groups": total,
         "left_out": total - len(kept),
+        "runs_left_out": len(members) - len(detailed),
     }
     args = queries.multidict(q.args)
     for key, function, query_class in OPTIONAL_VIEWS:
@@ -460,6 +503,12 @@ def render_html(
         if left_out
         else ""
     )
+    no_details = saved.get("answers", {}).get("runs_left_out", 0)
+    if no_details:
+        left += (
+            f'<p class="rg-report-left-out">Run details (how each run was read) are given for '
+            f"the first {MAX_RUN_DETAILS} trials: {no_details} trials have none here.</p>\n"
+        )
     made = now.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     data = embed_json(answers.encode(saved))
     return (

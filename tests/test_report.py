@@ -250,13 +250,23 @@ def test_report_data_is_the_routes_answers_for_the_view(logdir, tmp_path):
     curves = json.loads(
         client.get(f"{base}/curves?by=lr&metric=loss&max_points=500&smoothing=0.6&{query}").data
     )
-    assert answers["curves"] == curves
+    # The chart's curves: the route's, with the arrays the chart draws (band minmax).
+    drawn = ("x", "mean", "count", "runs", "ci_level", "min", "max")
+    for saved_curve, route in zip(answers["curves"]["curves"], curves["curves"], strict=True):
+        assert saved_curve["curve"] == {k: v for k, v in route["curve"].items() if k in drawn}
+        assert {**saved_curve, "curve": None} == {**route, "curve": None}
+    assert {**answers["curves"], "curves": None} == {**curves, "curves": None}
     lines = client.get(
         f"{base}/curves?by=lr&metric=loss&max_points=200&smoothing=0.6&lines=true&{query}"
     )
     assert answers["lines"] == json.loads(lines.data)
     runs = json.loads(client.get(f"{base}/runs").data)
-    assert answers["runs"] == runs  # every trial is in a kept group here
+    # Every trial is in a kept group here; run entries leave out their repeated metadata.
+    assert answers["runs"]["trials"] == runs["trials"]
+    assert answers["runs"]["runs"] == [
+        {k: v for k, v in r.items() if k not in ("metadata", "last_event_time")}
+        for r in runs["runs"]
+    ]
     assert saved["state"]["selected"] == keys and saved["state"]["seeds"] is True
     assert answers["left_out"] == 0 and answers["total_groups"] == len(groups["groups"])
 
@@ -332,8 +342,12 @@ def test_more_than_the_cap_keeps_the_first_groups_and_says_how_many_it_left_out(
     root = tmp_path / "many"
     for g in range(report.MAX_GROUPS + 7):
         write_events(str(root / f"g={g:03d}"), [scalar_event("loss", 0, g, wall_time=1.0)])
-    text = cli_report(root, tmp_path / "r.html", "--by", "g")
+    text = cli_report(root, tmp_path / "r.html", "--by", "g", "--chart-groups", "50", "--seeds")
     saved = data_block(text)["answers"]
+    assert len(saved["chart_keys"]) == report.MAX_CHART_GROUPS
+    assert [c["key"] for c in saved["curves"]["curves"]] == saved["chart_keys"]
+    assert [c["key"] for c in saved["lines"]["curves"]] == saved["chart_keys"]
+    assert len(saved["sparklines"]["curves"]) == report.MAX_GROUPS
     assert len(saved["groups"]["groups"]) == report.MAX_GROUPS
     assert saved["total_groups"] == report.MAX_GROUPS + 7 and saved["left_out"] == 7
     assert f"the first {report.MAX_GROUPS} of {report.MAX_GROUPS + 7} groups: 7 groups" in text

@@ -1,0 +1,96 @@
+"""How big and how slow `tb-rungroups report` is (SPEC §11: ≤ 2 MB for 100 groups and 1,000 runs).
+
+Writes a log directory of 100 groups x 10 seeds (1,000 runs of `--steps` points each,
+cached under /tmp) and reports on it with and without each run's line, then reports on
+bench_backend's 10,000-run directory grouped two ways (60 groups; 5,000 groups, of which
+the report keeps the first 100). Prints the file size and wall time of each.
+
+    python bench/bench_report.py [--steps 500] [--skip-10k]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from tensorboard.compat.proto import event_pb2, summary_pb2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_backend  # noqa: E402
+
+from tb_plugin import cli  # noqa: E402
+
+
+def write_hundred_groups(root: Path, steps: int) -> None:
+    """100 (lr, bs) groups of 10 seeds, one run a trial, `steps` points of loss and accuracy."""
+    write = bench_backend._record_writer()
+    t0 = 1_790_000_000.0
+    version = event_pb2.Event(wall_time=t0, file_version="brain.Event:2").SerializeToString()
+    for g in range(100):
+        lr, bs = 10 ** -(1 + g % 10 / 3), 16 * (1 + g // 10)
+        for seed in range(10):
+            run = root / f"lr={lr:.4g},bs={bs}" / f"seed_{seed}"
+            run.mkdir(parents=True, exist_ok=True)
+            records = [version]
+            for step in range(steps):
+                summ = summary_pb2.Summary()
+                loss = 2.0 / (1 + step * lr * 10) + seed * 0.01
+                summ.value.add(tag="loss", simple_value=loss)
+                summ.value.add(tag="accuracy", simple_value=1 - loss / 3)
+                records.append(
+                    event_pb2.Event(
+                        wall_time=t0 + step, step=step, summary=summ
+                    ).SerializeToString()
+                )
+            write(str(run / f"events.out.tfevents.{int(t0)}.bench.{g}.{seed}"), records)
+
+
+def measure(logdir: Path, *args: str) -> tuple[float, float, float]:
+    """(MB, seconds to read the log directory, seconds to build the report) of one report."""
+    from tensorboard.context import RequestContext
+
+    from tb_plugin import queries, report
+
+    start = time.perf_counter()
+    reader = cli._report_backend(str(logdir), [])
+    loaded = time.perf_counter()
+    rest = [a for a in args if a != "--seeds"]  # the others are --option value pairs
+    pairs = [(n[2:].replace("-", "_"), v) for n, v in zip(rest[::2], rest[1::2], strict=True)]
+    pairs += [("seeds", "true")] if "--seeds" in args else []
+    query = report.ReportQuery.from_args(queries.multidict(pairs))
+    text = report.build(reader, RequestContext(), "", query, logdir=str(logdir))
+    built = time.perf_counter()
+    return len(text.encode("utf-8")) / 1e6, loaded - start, built - loaded
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--skip-10k", action="store_true")
+    args = parser.parse_args()
+    root = Path(f"/tmp/rungroups-bench-report-100x10-{args.steps}")
+    if not (root / ".complete").exists():
+        write_hundred_groups(root, args.steps)
+        (root / ".complete").write_text("ok")
+    cases = [
+        ("100 groups x 10 runs", root, ()),
+        ("100 groups x 10 runs, 100 charted", root, ("--chart-groups", "100")),
+        ("100 groups x 10 runs, each run's line", root, ("--seeds",)),
+    ]
+    if not args.skip_10k:
+        big = bench_backend.logdir_for(10_000)
+        cases += [
+            ("10,000 runs, default grouping", big, ()),
+            ("10,000 runs by lr,bs,opt,seed", big, ("--by", "lr,bs,opt,seed", "--seeds")),
+        ]
+    print(f"{'case':42} {'MB':>6} {'read s':>7} {'build s':>7}")
+    for name, logdir, extra in cases:
+        mb, read, build = measure(logdir, *extra)
+        print(f"{name:42} {mb:6.2f} {read:7.1f} {build:7.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
