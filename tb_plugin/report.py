@@ -68,8 +68,8 @@ group's members are all there; past this, their runs' details are left out and c
 
 _BAND_KEYS = {"minmax": ("min", "max"), "std": ("std",), "ci": ("ci_low", "ci_high"), "none": ()}
 # A run entry's keys the report draws (the per-run merged `metadata` repeats its trial's).
-_RUN_KEYS = ("run", "trial", "split", "time", "params", "labels", "start_time", "error")
-_RUN_KEYS += ("status", "read")
+_RUN_KEYS = ("run", "trial", "split", "time", "params", "labels", "start_time", "error", "status")
+_RUN_KEYS_READ = "read"  # how the run was read, once /runs gives it
 
 DEFAULT_SMOOTHING = 0.6
 """The chart's smoothing when the view gives none (the tab's and TensorBoard's default)."""
@@ -289,7 +289,7 @@ def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dic
     runs = {
         **everything,
         "runs": [
-            {k: r[k] for k in _RUN_KEYS if k in r}
+            {k: r[k] for k in (*_RUN_KEYS, _RUN_KEYS_READ) if k in r}
             for r in everything["runs"]
             if r["run"] in run_names
         ],
