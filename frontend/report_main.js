@@ -25,14 +25,15 @@ document.documentElement.dataset.rendered = "true";
  * Draws the table and chart of saved /groups and /curves answers.
  * @param {HTMLElement} container
  * @param {object} state  the view: by, metric, band, log, smoothing, x, seeds, spread, sort, selected
- * @param {object} answers  {groups, curves, raw, lines, sparklines, runs, chart_keys}
+ * @param {object} answers  {fields, tags, groups (with its rows' sparklines), runs, curves,
+ *   raw, lines, chart_keys}: the routes' answers (tb_plugin/report.py's gather)
  */
 function renderSaved(container, state, answers) {
   const answer = answers.groups;
   const keys = answers.chart_keys || [];
   const colors = assignColors(keys);
   const trials = indexTrials(answers.runs);
-  const sparklines = new Map(((answers.sparklines || {}).curves || []).map((c) => [c.key, c.curve]));
+  const sparklines = new Map(((answer.sparklines || {}).curves || []).map((c) => [c.key, c.curve]));
   let sort = state.sort;
   const expanded = new Set(state.expanded || []);
   // The kept groups' runs (a report holds the first groups only; its header says so).

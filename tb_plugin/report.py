@@ -216,12 +216,13 @@ def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dic
     """The saved answers a report draws: exactly what the routes answer for the view.
 
     Returns:
-      ``{"groups": /groups (first MAX_GROUPS groups, no chart or sparklines),
+      ``{"fields": /fields, "tags": /tags, "groups": /groups (first MAX_GROUPS groups
+      with their rows' sparklines, no chart),
       "chart_keys": the charted groups (at most MAX_CHART_GROUPS), "curves": /curves of
       them (smoothed; each curve with only `x`, `mean`, `count`, `runs`, `ci_level` and
       the band's arrays), "raw": unsmoothed (`x`, `mean`) or None, "lines": /curves with
-      lines (whole groups up to MAX_LINES runs) or None, "sparklines": /curves of the
-      rows' sparklines or None, "runs": /runs of the first MAX_RUN_DETAILS member
+      lines (whole groups up to MAX_LINES runs) or None, "runs": /runs of the first
+      MAX_RUN_DETAILS member
       trials (run entries without their repeated `metadata`), "total_groups": int,
       "left_out": groups left out, "runs_left_out": member trials without details}``
       plus ``effects``/``benchmark`` when those answers exist and apply.
@@ -231,7 +232,6 @@ def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dic
     """
     table = answers.groups(b, ctx, experiment, q.groups)
     chart = table.pop("chart", None)
-    sparklines = table.pop("sparklines", None)
     total = len(table["groups"])
     kept = table["groups"][:MAX_GROUPS]
     table["groups"] = kept
@@ -296,13 +296,16 @@ def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dic
         "trials": kept_trials,
     }
     band = ("count", "runs", "ci_level", *_BAND_KEYS[q.band])
+    if table.get("sparklines") is not None:
+        table["sparklines"] = charted(table["sparklines"], None)
     out: dict[str, Any] = {
+        "fields": answers.fields(b, ctx, experiment, queries.FieldsQuery()),
+        "tags": answers.tags(b, ctx, experiment, queries.TagsQuery()),
         "groups": table,
         "chart_keys": keys,
         "curves": charted(chart["curves"], ("mean", *band)) if chart else None,
         "raw": charted(chart["raw"], ("mean",)) if chart else None,
         "lines": lines,
-        "sparklines": charted(sparklines, None),
         "runs": runs,
         "total_groups": total,
         "left_out": total - len(kept),
@@ -322,11 +325,22 @@ def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dic
 
 
 def view_state(q: ReportQuery, saved: dict[str, Any]) -> dict[str, Any]:
-    """The tab's state for the view (`frontend/url_state.js`'s keys the report draws)."""
+    """The tab's state for the view (`frontend/url_state.js`'s `defaultState` keys)."""
     want = q.groups.curves
+    table = saved["groups"]
+    given = dict(q.args)
     return {
         "by": list(q.groups.by) if q.groups.by is not None else None,
-        "metric": saved["groups"]["metric"],
+        "metric": table["metric"],
+        "split": table["split"] or "",
+        "reduction": table["reduction"] or "last",
+        "more": [[m["metric"], m["reduction"]] for m in table["metrics"][1:]],
+        "k": next((m["k"] for m in table["metrics"] if m["k"] is not None), queries.DEFAULT_K),
+        "ci": q.groups.ci,
+        "baseline": table["baseline"],
+        "filter": given.get("filter", ""),
+        "regex": given.get("regex", ""),
+        "where": [list(v.partition("=")[::2]) for n, v in q.args if n == "where"],
         "band": q.band,
         "log": q.log,
         "seeds": q.seeds,

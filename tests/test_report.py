@@ -243,7 +243,13 @@ def test_report_data_is_the_routes_answers_for_the_view(logdir, tmp_path):
     base = "/data/plugin/rungroups"
     groups = json.loads(client.get(f"{base}/groups?by=lr&metric=loss&reduction=min").data)
     answers = saved["answers"]
+    sparklines = answers["groups"].pop("sparklines")
     assert answers["groups"] == groups
+    every = "&".join(f"group={g['key']}" for g in groups["groups"])
+    rows = client.get(f"{base}/curves?by=lr&metric=loss&max_points=40&sparkline=true&{every}")
+    assert sparklines == json.loads(rows.data)
+    assert answers["fields"] == json.loads(client.get(f"{base}/fields").data)
+    assert answers["tags"] == json.loads(client.get(f"{base}/tags").data)
     keys = answers["chart_keys"]
     assert keys and keys == [g["key"] for g in groups["groups"] if g["size"] > 1][:5]
     query = "&".join(f"group={k}" for k in keys)
@@ -347,7 +353,7 @@ def test_more_than_the_cap_keeps_the_first_groups_and_says_how_many_it_left_out(
     assert len(saved["chart_keys"]) == report.MAX_CHART_GROUPS
     assert [c["key"] for c in saved["curves"]["curves"]] == saved["chart_keys"]
     assert [c["key"] for c in saved["lines"]["curves"]] == saved["chart_keys"]
-    assert len(saved["sparklines"]["curves"]) == report.MAX_GROUPS
+    assert len(saved["groups"]["sparklines"]["curves"]) == report.MAX_GROUPS
     assert len(saved["groups"]["groups"]) == report.MAX_GROUPS
     assert saved["total_groups"] == report.MAX_GROUPS + 7 and saved["left_out"] == 7
     assert f"the first {report.MAX_GROUPS} of {report.MAX_GROUPS + 7} groups: 7 groups" in text
