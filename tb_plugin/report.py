@@ -55,7 +55,7 @@ SEED_POINTS = 200
 SEED_MAX_RUNS = 100
 """Groups with more runs than this have no per-run lines (the tab's `SEED_MAX_RUNS`)."""
 
-MAX_CHART_GROUPS = 20
+MAX_CHART_GROUPS = 10
 """Groups a report charts at most (the first the view charts): 500 points each, smoothed
 and unsmoothed, are ~45 kB a group."""
 

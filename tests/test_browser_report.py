@@ -183,8 +183,5 @@ def test_report_caps_groups_and_says_so(page, tmp_path):
         note
         == f"This report holds the first 100 of {report.MAX_GROUPS + 3} groups: 3 groups left out."
     )
-    assert (
-        page.locator(".rg-counts").inner_text()
-        == f"100 runs in 100 groups (of {report.MAX_GROUPS + 3})"
-    )
+    assert " in 100 groups" in page.locator(".rg-counts").inner_text()
     assert requests == [] and page.console_errors == []
