@@ -107,6 +107,8 @@ VIEW_ARGS = (
     "spread",
     "sort",
     "desc",
+    "task",
+    "normalize",
 )
 
 _GROUPS_ARGS = VIEW_ARGS[: VIEW_ARGS.index("chart")]
@@ -120,7 +122,7 @@ class ReportQuery:
     `groups.curves` holds the chart's groups (`chart` keys, or the default pick of
     `chart_groups`), its smoothing and x axis; `band`, `log`, `seeds` (each run's line),
     `spread` and the sort (`sort` key as the tab names columns, `desc`) are the tab's
-    drawing options. `args` is the view's arguments as given, in `VIEW_ARGS` order.
+    drawing options; `task` and `normalize` go to the across-tasks view (`OPTIONAL_VIEWS`). `args` is the view's arguments as given, in `VIEW_ARGS` order.
     """
 
     groups: queries.GroupsQuery
@@ -341,6 +343,7 @@ def view_state(q: ReportQuery, saved: dict[str, Any]) -> dict[str, Any]:
         "filter": given.get("filter", ""),
         "regex": given.get("regex", ""),
         "where": [list(v.partition("=")[::2]) for n, v in q.args if n == "where"],
+        "task": given.get("task", ""),
         "band": q.band,
         "log": q.log,
         "seeds": q.seeds,
