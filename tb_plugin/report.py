@@ -15,8 +15,10 @@ HTML-escaped text; the rest is drawn by the tab's modules with ``textContent``.
 
 Size: the first `MAX_GROUPS` groups (in the answer's order) and their runs; the header
 says how many groups were left out. Curves are the chart's (`CHART_POINTS` points a group,
-the chart's groups only), sparklines `SPARKLINE_POINTS`, per-run lines (on request)
-`SEED_POINTS` for groups of at most `SEED_MAX_RUNS` runs: the tab's own caps.
+at most `MAX_CHART_GROUPS` groups, the arrays the chart draws), sparklines
+`SPARKLINE_POINTS`, per-run lines (on request) `SEED_POINTS` for groups of at most
+`SEED_MAX_RUNS` runs and `MAX_LINES` runs in all, run details for `MAX_RUN_DETAILS`
+trials (see `gather`).
 
 Two reports of one view differ only in the line that says when they were made.
 """
@@ -215,19 +217,19 @@ OPTIONAL_VIEWS = (
 
 
 def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dict[str, Any]:
-    """The saved answers a report draws: exactly what the routes answer for the view.
+    """The saved answers a report draws: what the routes answer for the view, cut to size.
 
     Returns:
-      ``{"fields": /fields, "tags": /tags, "groups": /groups (first MAX_GROUPS groups
-      with their rows' sparklines, no chart),
-      "chart_keys": the charted groups (at most MAX_CHART_GROUPS), "curves": /curves of
-      them (smoothed; each curve with only `x`, `mean`, `count`, `runs`, `ci_level` and
-      the band's arrays), "raw": unsmoothed (`x`, `mean`) or None, "lines": /curves with
-      lines (whole groups up to MAX_LINES runs) or None, "runs": /runs of the first
-      MAX_RUN_DETAILS member
-      trials (run entries without their repeated `metadata`), "total_groups": int,
-      "left_out": groups left out, "runs_left_out": member trials without details}``
-      plus ``effects``/``benchmark`` when those answers exist and apply.
+      ``{"fields": /fields, "tags": /tags, "groups": /groups (its first MAX_GROUPS
+      groups with their rows' sparklines, no chart), "chart_keys": the charted groups
+      (at most MAX_CHART_GROUPS), "curves": their /curves (smoothed; each curve with
+      only `x`, `mean`, `count`, `runs`, `ci_level` and the band's arrays), "raw":
+      unsmoothed (`x`, `mean`) or None, "lines": /curves with lines (whole groups, up
+      to MAX_LINES runs) or None, "runs": /runs of the first MAX_RUN_DETAILS member
+      trials (run entries without their copy of the trial's `metadata`),
+      "total_groups": int, "left_out": groups left out, "runs_left_out": member trials
+      without details}``, plus ``effects``/``benchmark`` when those answers exist and
+      apply.
 
     Raises:
       errors.InvalidArgumentError, errors.NotFoundError: As `/groups` raises them.
