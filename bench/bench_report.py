@@ -6,7 +6,7 @@ builds its report three ways (the default view, 100 charted groups, each run's l
 then bench_backend's 10,000-run directory two ways (60 groups; 5,000 groups, of which the
 report keeps the first 100). Prints the read time, and each report's size and build time.
 
-    python bench/bench_report.py [--steps 500] [--skip-10k]
+    python bench/bench_report.py [--steps 500] [--skip-10k] [--skip-1k]
 """
 
 from __future__ import annotations
@@ -69,17 +69,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--skip-10k", action="store_true")
+    parser.add_argument("--skip-1k", action="store_true")
     args = parser.parse_args()
     root = Path(f"/tmp/rungroups-bench-report-100x10-{args.steps}")
     if not (root / ".complete").exists():
         write_hundred_groups(root, args.steps)
         (root / ".complete").write_text("ok")
-    cases = [
-        (
-            root,
-            [("", ()), ("100 charted", ("--chart-groups", "100")), ("runs' lines", ("--seeds",))],
-        ),
-    ]
+    cases = []
+    if not args.skip_1k:
+        variants = [
+            ("", ()),
+            ("100 charted", ("--chart-groups", "100")),
+            ("runs' lines", ("--seeds",)),
+        ]
+        cases.append((root, variants))
     if not args.skip_10k:
         cases.append(
             (

@@ -65,8 +65,9 @@ MAX_LINES = 100
 """Runs whose own line a report draws at most (whole groups, in the chart's order)."""
 
 MAX_RUN_DETAILS = 1000
-"""Trials whose `/runs` entries a report holds (the first, in the groups' order): each
-group's members are all there; past this, their runs' details are left out and counted."""
+"""TensorBoard runs whose `/runs` entries a report holds (those of the first member
+trials, in the groups' order): each group's members are all there; the trials past this
+have no run details, and the header counts them."""
 
 _BAND_KEYS = {"minmax": ("min", "max"), "std": ("std",), "ci": ("ci_low", "ci_high"), "none": ()}
 # A run entry's keys the report draws (the per-run merged `metadata` repeats its trial's).
@@ -225,8 +226,8 @@ def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dic
       (at most MAX_CHART_GROUPS), "curves": their /curves (smoothed; each curve with
       only `x`, `mean`, `count`, `runs`, `ci_level` and the band's arrays), "raw":
       unsmoothed (`x`, `mean`) or None, "lines": /curves with lines (whole groups, up
-      to MAX_LINES runs) or None, "runs": /runs of the first MAX_RUN_DETAILS member
-      trials (run entries without their copy of the trial's `metadata`),
+      to MAX_LINES runs) or None, "runs": /runs of the first member trials' runs, up
+      to MAX_RUN_DETAILS runs (run entries without their copy of the trial's `metadata`),
       "total_groups": int, "left_out": groups left out, "runs_left_out": member trials
       without details}``, plus ``effects``/``benchmark`` when those answers exist and
       apply.
@@ -287,7 +288,14 @@ def gather(b: backend.Backend, ctx: Any, experiment: str, q: ReportQuery) -> dic
         )
     everything = answers.runs(b, ctx, experiment, queries.RunsQuery(q.groups.stale_after))
     members = [m["trial"] for g in kept for m in g["members"]]
-    detailed = set(members[:MAX_RUN_DETAILS])
+    runs_of = {t["trial"]: len(t["runs"]) for t in everything["trials"]}
+    detailed: set[str] = set()
+    n_runs = 0
+    for trial in members:
+        n_runs += runs_of.get(trial, 0)
+        if n_runs > MAX_RUN_DETAILS:
+            break
+        detailed.add(trial)
     kept_trials = [t for t in everything["trials"] if t["trial"] in detailed]
     run_names = {r for t in kept_trials for r in t["runs"]}
     runs = {
@@ -526,7 +534,7 @@ def render_html(
     if no_details:
         left += (
             f'<p class="rg-report-left-out">Run details (how each run was read) are given for '
-            f"the first {MAX_RUN_DETAILS} trials: {no_details} trials have none here.</p>\n"
+            f"the first {MAX_RUN_DETAILS} runs: {no_details} trials have none here.</p>\n"
         )
     made = now.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     data = embed_json(answers.encode(saved))
