@@ -20,6 +20,9 @@
                            [--reps N] [--seed S] [--ci-level P]
                            [--format table|csv|json|markdown|latex]
     tb-rungroups explain LOGDIR RUN [--pattern RE ...] [--format text|json]
+    tb-rungroups report LOGDIR -o FILE [ls's view options] [--chart KEY ...]
+                        [--chart-groups N] [--smoothing W] [--x step|relative|wall]
+                        [--band B] [--log] [--seeds] [--spread S] [--sort COL] [--desc]
 
 `ls` reads LOGDIR with TensorBoard's own Python loader and answers with the
 `/groups` route's own query parser and answer function (`tb_plugin.queries`,
@@ -30,7 +33,8 @@ the same way (which fields move a metric, with intervals, beyond seed noise), an
 into a run's annotations directory with `tb_plugin.writer`. LOGDIR and RUN_DIR are local
 paths or URLs that TensorBoard's own gfile reads (``s3://BUCKET/PREFIX``
 with boto3). Both exit non-zero with one clear line on bad input and write
-nothing then.
+nothing then. `report` writes one self-contained HTML file of the view
+(`tb_plugin.report`): the `/report` route's file for the same arguments.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.command in ("ls", "effects", "benchmark", "explain") and (
+    if args.command in ("ls", "effects", "benchmark", "explain", "report") and (
         "://" not in args.logdir or args.logdir.startswith("s3://")
     ):
         # TensorBoard's Python loader imports TensorFlow when it is installed
@@ -94,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = benchmark_command(args)
         elif args.command == "explain":
             out = explain(args.logdir, args.run, patterns=args.pattern, fmt=args.format)
+        elif args.command == "report":
+            out = report_command(args)
         else:
             out = annotate(
                 args.run_dir, note=args.note, tags=args.tag, status=args.status, untag=args.untag
@@ -159,6 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     _selection_arguments(ls_parser)
     _add_seeds_arguments(ls_parser)
     _add_effects_parser(sub)
+    _add_report_parser(sub)
     annotate_parser = sub.add_parser("annotate", help="add notes, tags or a status to a run")
     annotate_parser.add_argument("run_dir", help="the run's directory")
     annotate_parser.add_argument("--note", help="text appended to the run's notes")
@@ -413,6 +420,93 @@ def effects_command(args: argparse.Namespace) -> str:
         args.logdir, args.pattern, lambda reader, ctx: answers.effects(reader, ctx, "", query)
     )
     return effects_export.render(answer, args.format)
+
+
+# --- report -----------------------------------------------------------------------------
+
+
+def _add_report_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="write one self-contained HTML file of a view (opens anywhere, no network)",
+        description="Writes the view's group table, chart, and runs as one HTML file that "
+        "opens from disk with no server and no network (tb_plugin.report).",
+    )
+    p.add_argument("logdir", help="the TensorBoard log directory")
+    p.add_argument("-o", "--output", required=True, help="the HTML file to write ('-': stdout)")
+    p.add_argument("--by", help="comma-separated fields, outermost first (as ls)")
+    p.add_argument("--metric", action="append", default=[], help="scalar tag; repeatable")
+    p.add_argument("--reduction", action="append", default=[], help="as ls; repeatable")
+    p.add_argument("--k", type=int, help="k of mean_last_k (default 5)")
+    p.add_argument("--split", help="the metric's split (default: validation first)")
+    p.add_argument("--filter", help="keep trials whose run names contain this text")
+    p.add_argument("--regex", help="keep trials whose run names match this regex")
+    p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE")
+    p.add_argument("--ci", choices=("t", "bootstrap"), help="interval of the mean")
+    p.add_argument("--ci-level", type=float, help="confidence level (default 0.95)")
+    p.add_argument("--baseline", metavar="FIELD=VALUE[,...]", help="compare with this group")
+    p.add_argument("--pattern", action="append", default=[], metavar="REGEX")
+    p.add_argument("--chart", action="append", default=[], metavar="KEY", help="a group to chart")
+    p.add_argument("--chart-groups", type=int, help="groups charted without --chart (default 5)")
+    p.add_argument("--smoothing", type=float, help="TensorBoard's smoothing weight (default 0.6)")
+    p.add_argument("--x", choices=("step", "relative", "wall"), help="the chart's x axis")
+    p.add_argument("--band", choices=("minmax", "std", "ci", "none"), help="band around means")
+    p.add_argument("--log", action="store_true", help="logarithmic y axis")
+    p.add_argument("--seeds", action="store_true", help="draw each run's line too")
+    p.add_argument("--spread", choices=("ci", "std", "sem"), help="the table's spread")
+    p.add_argument("--sort", help="the column to sort by (group, runs, value.0, mean, ...)")
+    p.add_argument("--desc", action="store_true", help="sort descending")
+
+
+def report_command(args: argparse.Namespace) -> str:
+    """`tb-rungroups report`: writes the file (or prints it for `-o -`); returns the message.
+
+    The options become the `/report` route's arguments, parsed by the same
+    `report.ReportQuery.from_args`, so the file is the route's for the same view.
+
+    Raises:
+      CliError: A missing directory, no runs, a bad option, an unwritable output.
+    """
+    from tb_plugin import queries, report
+
+    _check_directory(args.logdir, "no such directory", loader=True)
+    pairs: list[tuple[str, str]] = [("metric", m) for m in args.metric]
+    pairs += [("reduction", r) for r in args.reduction]
+    pairs += [("where", w) for w in args.where] + [("chart", c) for c in args.chart]
+    for name, value in (
+        ("by", args.by),
+        ("k", args.k),
+        ("split", args.split),
+        ("filter", args.filter),
+        ("regex", args.regex),
+        ("ci", args.ci),
+        ("ci_level", args.ci_level),
+        ("baseline", args.baseline),
+        ("chart_groups", args.chart_groups),
+        ("smoothing", args.smoothing),
+        ("x", args.x),
+        ("band", args.band),
+        ("spread", args.spread),
+        ("sort", args.sort),
+    ):
+        if value is not None and value != "":
+            pairs.append((name, str(value)))
+    pairs += [(name, "true") for name in ("log", "seeds", "desc") if getattr(args, name)]
+    query = _parsed(lambda: report.ReportQuery.from_args(queries.multidict(pairs)))
+    text = _ask(
+        args.logdir,
+        args.pattern,
+        lambda reader, ctx: report.build(reader, ctx, "", query, logdir=args.logdir),
+    )
+    if args.output == "-":
+        return text
+    try:
+        with open(args.output, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    except OSError as e:
+        raise CliError(f"cannot write {args.output}: {e.strerror}") from None
+    size = len(text.encode("utf-8"))
+    return f"wrote {args.output} ({size / 1e6:.2f} MB)\n"
 
 
 # --- annotate ---------------------------------------------------------------------------

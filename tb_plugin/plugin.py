@@ -15,6 +15,7 @@ Routes (documented with examples in `http_api.md`), under
 * `/benchmark?task=FIELD` — methods compared across tasks (aggregates, profiles, ranks);
 * `/edit` and `POST /annotate` — editing notes, tags and status from the tab
   (off unless `--rungroups_allow_edit`; see `tb_plugin.editing`);
+* `/report` — the view as one self-contained HTML file, a download (`tb_plugin.report`);
 * `/static/*` — the tab's ES modules and styles, from an allow-list.
 
 Each `_serve_*` handler parses its arguments into a typed query
@@ -34,7 +35,7 @@ from tensorboard.context import RequestContext
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tb_plugin import answers, backend, config, editing, export, metadata, queries, warm
+from tb_plugin import answers, backend, config, editing, export, metadata, queries, report, warm
 
 _STATIC_PREFIX = "/static/"
 _STATIC_TYPES = {
@@ -54,7 +55,11 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
     def __init__(self, context: base_plugin.TBContext):
         self._data_provider = context.data_provider
         self._patterns = config.patterns_from_flags(context.flags)
-        self._logdir = getattr(context.flags, "logdir", "") or ""
+        # The log directory (TBContext's own, else the flag): names the report, holds
+        # rungroups.json's reference scores and the annotations the tab may write.
+        self._logdir = (
+            getattr(context, "logdir", None) or getattr(context.flags, "logdir", "") or ""
+        )
         self._static = _load_static_files(_frontend_dir())
         self._backend = backend.Backend(
             self._data_provider, self._patterns, getattr(context, "logdir", None)
@@ -66,7 +71,6 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         if self._data_provider is not None and interval > 0:
             self._warmer = warm.Warmer(self._backend, interval).start()
         # Editing from the tab (`POST /annotate`): off unless the flag says so.
-        self._logdir = getattr(context, "logdir", None) or ""
         self._allow_edit = bool(getattr(context.flags, "rungroups_allow_edit", False))
         self._edit_token = editing.new_token()
         self._edit_hosts = editing.allowed_hosts(getattr(context.flags, "host", None))
@@ -87,6 +91,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
                 ("/benchmark", self._serve_benchmark),
                 ("/edit", self._serve_edit),
                 ("/annotate", self._serve_annotate),
+                ("/report", self._serve_report),
                 (_STATIC_PREFIX + "*", self._serve_static),
             )
         }
@@ -235,6 +240,15 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             # The next request reads the runs again, written or half written.
             self._backend.expire(experiment)
         return http_util.Respond(request, metadata.dumps(answer), "application/json")
+
+    def _serve_report(self, request: wrappers.Request) -> wrappers.Response:
+        ctx, experiment = _context(request)
+        query = report.ReportQuery.from_args(request.args)
+        body = report.build(self._backend, ctx, experiment, query, logdir=self._logdir)
+        disposition = f'attachment; filename="{report.filename(self._logdir)}"'
+        return http_util.Respond(
+            request, body, "text/html", headers=[("Content-Disposition", disposition)]
+        )
 
     def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
         _, _, name = request.path.partition(f"/data/plugin/{metadata.PLUGIN_NAME}{_STATIC_PREFIX}")
