@@ -98,15 +98,13 @@ const {
   BenchmarkView,
   bestMethods,
   benchmarkCsv,
-  cdLayout,
-  cdScene,
   columnRanges,
-  intervalBarScene,
   intervalText,
   missingText,
-  profilesScene,
-  sceneSvg,
 } = await import("../views/benchmark.js");
+const { cdLayout, cdScene, intervalBarScene, profilesScene, sceneSvg } = await import(
+  "../views/benchmark_figures.js"
+);
 
 const est = (value, ci_low, ci_high) => ({ value, ci_low, ci_high });
 

@@ -3,7 +3,7 @@
 // table (each interval drawn as a bar), the performance profiles with their
 // bootstrap bands, and Demšar's critical-difference diagram; plus the missing
 // (method, task) cells by name, and CSV / SVG / PNG exports. The figures are laid
-// out in views/benchmark_figures.js (re-exported here); the numbers and the view are
+// out in views/benchmark_figures.js; the numbers and the view are
 // here, tested with node --test (frontend/tests/benchmark.test.js).
 
 import { decimalsFor, fixed, formatG4, toNumber } from "../format.js";
@@ -12,8 +12,6 @@ import { cdScene, intervalBarScene, methodColors, profilesScene, sceneElement, s
 import { button, download, el } from "./dom.js";
 import { svgToPng } from "./svg_png.js";
 
-export { cdLayout, cdScene, intervalBarScene, methodColors, profilesScene, sceneElement, sceneSvg } from "./benchmark_figures.js";
-export { svgToPng } from "./svg_png.js";
 
 /** The aggregates, in the table's order, with their column titles. */
 export const AGGREGATES = [
