@@ -6,11 +6,11 @@
 import * as api from "./api.js";
 import { indexTrials } from "./group.js";
 import { GroupsData } from "./groups_data.js";
-import { change, shareLink } from "./state.js";
+import { change, reportQuery, shareLink } from "./state.js";
 import { benchmarkRoute, benchmarkState, effectsRoute } from "./view_routes.js";
 import { Banner, Toast } from "./views/banner.js";
 import { BenchmarkView } from "./views/benchmark.js";
-import { copyText, el } from "./views/dom.js";
+import { copyText, downloadUrl, el } from "./views/dom.js";
 import { EffectsView } from "./views/effects.js";
 import { GroupsView } from "./views/groups.js";
 import { RunPanel } from "./views/run_panel.js";
@@ -50,6 +50,7 @@ export class App {
       copy: (text, what) => this.copy(text, what),
       exportTable: (kind) => this.data.exportTable(kind),
       copyLink: () => this.copyLink(),
+      report: () => downloadUrl(`./report?${reportQuery(this.state)}`),
       wantSparklines: (keys) => this.data.sparks.want(keys),
     };
     this.views = new Map(VIEWS.map((v) => [v.id, { ...v, view: new v.View(this.actions) }]));

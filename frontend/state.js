@@ -327,6 +327,29 @@ export function exportQuery(state, format) {
 }
 
 /**
+ * The query string of `/report` for a state: the view on screen as one HTML file
+ * (`tb-rungroups report` with the same options writes the same bytes but for the date).
+ * @param {object} state
+ * @returns {string}
+ */
+export function reportQuery(state) {
+  const q = new URLSearchParams(groupsQuery(state));
+  q.delete("auto_metric");
+  for (const key of state.selected || []) q.append("chart", key);
+  q.set("smoothing", String(state.smoothing));
+  if (state.x && state.x !== "step") q.set("x", state.x);
+  if (state.band && state.band !== "minmax") q.set("band", state.band);
+  if (state.log) q.set("log", "true");
+  if (state.seeds) q.set("seeds", "true");
+  if (state.spread && state.spread !== "ci") q.set("spread", state.spread);
+  if (state.sort && state.sort.key && state.sort.key !== "group") q.set("sort", state.sort.key);
+  if (state.sort && state.sort.dir < 0) q.set("desc", "true");
+  if (state.task) q.set("task", state.task);
+  if (state.normalize && state.normalize !== "none") q.set("normalize", state.normalize);
+  return q.toString();
+}
+
+/**
  * The query string of `/curves` for a state and some groups.
  * @param {object} state
  * @param {string[]|null} keys  the groups' keys (as /groups gives them); null for every group

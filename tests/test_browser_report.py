@@ -78,8 +78,9 @@ def write_report(logdir, out, *args: str) -> dict:
 def grid(tmp_path_factory):
     root = tmp_path_factory.mktemp("rg-report-grid")
     trials = write_standard_logdir(root)
-    tb = start_tensorboard(root, True, sum(len(r) for r in trials.values()))
-    yield SimpleNamespace(tb=tb, root=root)
+    n_runs = sum(len(r) for r in trials.values())
+    tb = start_tensorboard(root, True, n_runs)
+    yield SimpleNamespace(tb=tb, root=root, n_runs=n_runs)
     tb.close()
 
 
@@ -185,3 +186,47 @@ def test_report_caps_groups_and_says_so(page, tmp_path):
     )
     assert " in 100 groups" in page.locator(".rg-counts").inner_text()
     assert requests == [] and page.console_errors == []
+
+
+def _cli_options(query: str) -> list[str]:
+    """`tb-rungroups report` options for a `/report` query string (`x=wall` → `--x wall`;
+    the flags `log`, `seeds` and `desc` → `--log` …)."""
+    from urllib.parse import parse_qsl
+
+    out: list[str] = []
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        option = "--" + name.replace("_", "-")
+        out += [option] if name in ("log", "seeds", "desc") else [option, value]
+    return out
+
+
+def test_report_button_downloads_the_clis_file_for_the_view_on_screen(page, grid, tmp_path):
+    # The command line reads with TensorBoard's Python loader, whose runs' start times
+    # are the first event's in file order (the Rust data server's, the earliest one's).
+    tb = start_tensorboard(grid.root, False, grid.n_runs)
+    try:
+        _report_button(page, tb, grid.root, tmp_path)
+    finally:
+        tb.close()
+
+
+def _report_button(page, tb, root, tmp_path):
+    frame = open_run_groups(page, tb)
+    wait_counts(frame, "12 runs in 4 groups")
+    # A view that is not the default one: another spread, sorted by runs.
+    frame.locator("select.rg-spread").select_option("std")
+    frame.locator(".rg-head-row .rg-th", has_text="runs").first.click()
+    with page.expect_download(timeout=60_000) as info:
+        frame.locator("button.rg-report").click()
+    download = info.value
+    query = download.url.split("?", 1)[1]
+    assert "spread=std" in query and "sort=" in query
+    download.save_as(tmp_path / "tab.html")
+    got = (tmp_path / "tab.html").read_text(encoding="utf-8")
+    assert (
+        cli.main(["report", str(root), "-o", str(tmp_path / "cli.html"), *_cli_options(query)]) == 0
+    )
+    want = (tmp_path / "cli.html").read_text(encoding="utf-8")
+    made = re.compile(r'<p class="rg-report-made">Made [^<]*</p>')
+    assert len(made.findall(got)) == 1 and len(made.findall(want)) == 1
+    assert made.sub("", got) == made.sub("", want)

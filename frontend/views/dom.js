@@ -97,6 +97,19 @@ export async function copyText(text) {
 }
 
 /**
+ * Downloads what a same-origin URL answers (the server names the file).
+ * @param {string} url
+ */
+export function downloadUrl(url) {
+  const a = el("a", "rg-offscreen");
+  a.href = url;
+  a.download = "";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+/**
  * Offers text as a file download through a Blob and an object URL.
  * @param {string} filename
  * @param {string} text

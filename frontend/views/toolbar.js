@@ -26,7 +26,7 @@ function debounced(fn) {
 export class Toolbar {
   /**
    * @param {{change: (patch: object) => void, exportTable: (kind: string) => void,
-   *   copyLink: () => void}} actions
+   *   copyLink: () => void, report: () => void}} actions
    */
   constructor(actions) {
     this.actions = actions;
@@ -153,6 +153,7 @@ export class Toolbar {
       button("rg-copy-markdown", "Copy as Markdown", () => this.actions.exportTable("markdown"), "Copy the paper table (mean ± CI with n) as Markdown"),
       button("rg-copy-latex", "Copy as LaTeX", () => this.actions.exportTable("latex"), "Copy the paper table (mean ± CI with n) as a LaTeX booktabs table"),
       button("rg-copy-link", "Copy link", () => this.actions.copyLink(), "Copy a link to this view"),
+      button("rg-report", "Report", () => this.actions.report(), "Download this view as one HTML file that opens anywhere, with no server or network"),
       this.linkOut,
     );
     const focused = this._focusedInput();
