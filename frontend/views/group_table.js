@@ -264,7 +264,7 @@ export class GroupTable {
     if (row.kind === "members-head") return membersHead(this.model);
     const node = memberRow(this.model, row.group, row.member, (run) => this._openRun(run));
     const mark = flagMark(row.member);
-    if (mark) node.querySelector(".rg-indent").append(mark);
+    if (mark) node.querySelector(".rg-value").append(" ", mark);
     return node;
   }
 
