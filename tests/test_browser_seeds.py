@@ -124,3 +124,33 @@ def test_power_flags_exclude_and_paired_equal_the_backend(page, seeds_tb):
     link = frame.locator(".rg-link").input_value()
     assert "p.rungroups.paired=1" in link and "p.rungroups.exclude=flagged" in link
     assert_clean(page)
+
+
+def test_a_paired_request_with_nothing_to_pair_shows_the_backends_400(page, seeds_tb):
+    tb = seeds_tb
+    # Grouped by seed too: no repeat key is left to pair by, so /groups answers 400.
+    by = ["param.method", "param.seed"]
+    base = grouping.group_key(by, ["a", 1])
+    query = {"metric": "epoch_loss", "by": ",".join(by), "baseline": base, "paired": "true"}
+    status, _, body = tb.get("data/plugin/rungroups/groups?" + urllib.parse.urlencode(query))
+    assert status == 400
+    hash_ = (
+        "#rungroups&p.rungroups.metric=epoch_loss&p.rungroups.by=param.method,param.seed"
+        f"&p.rungroups.baseline={base}&p.rungroups.paired=1"
+    )
+    page.goto(tb.url + hash_)
+    frame = page.frame_locator("iframe")
+    banner = frame.locator(".rg-banner", has_text="nothing to pair")
+    banner.wait_for(timeout=60_000)
+    assert banner.inner_text().strip() == body.decode().strip()
+    # The toggle still shows on, so it can be turned off; then the table comes back.
+    toggle = frame.locator(".rg-paired")
+    assert toggle.is_checked()
+    toggle.uncheck()
+    frame.locator(
+        f'.rg-group-row[data-key="{base}"] .rg-set-baseline[aria-pressed="true"]'
+    ).wait_for()
+    assert frame.locator(".rg-group-row").count() == 6
+    assert frame.locator(".rg-th", has_text="paired p").count() == 0
+    assert page.dialogs == []
+    assert all("400" in e for e in page.console_errors), page.console_errors
