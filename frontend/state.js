@@ -388,5 +388,7 @@ export function change(state, patch) {
     if (!("baseline" in patch)) next.baseline = null;
     next.selected = null;
   }
+  // Pairing is with the baseline's runs: no baseline, no pairing.
+  if (!next.baseline) next.paired = false;
   return { state: next, redo: new Set(keys.map((k) => REDO[k] || "groups")) };
 }

@@ -153,6 +153,10 @@ test("state: paired and exclude round-trip through links and reach /groups' quer
   assert.equal(new URLSearchParams(groupsQuery(defaultState())).get("exclude"), null);
   assert.deepEqual(change(s, { paired: false }).redo, new Set(["groups"]));
   assert.deepEqual(change(s, { exclude: "" }).redo, new Set(["groups"]));
+  // No baseline (dropped, or a new grouping): no pairing either.
+  assert.equal(change(s, { baseline: null }).state.paired, false);
+  assert.equal(change(s, { by: ["param.lr"] }).state.paired, false);
+  assert.equal(change(s, { sort: { key: "mean", dir: 1 } }).state.paired, true);
 });
 
 function seedsAnswer() {

@@ -265,6 +265,8 @@ export class GroupTable {
     const node = memberRow(this.model, row.group, row.member, (run) => this._openRun(run));
     const mark = flagMark(row.member);
     if (mark) node.querySelector(".rg-value").append(" ", mark);
+    // A run left out of the statistics (`exclude`): its value is shown struck through.
+    if (Array.isArray(row.member.excluded) && row.member.excluded.length) node.classList.add("rg-member-excluded");
     return node;
   }
 

@@ -16,8 +16,8 @@ export function gridTemplate(nBy, nBlocks, baseline, paired = false) {
   cols.push([48, "0.5fr"]);
   const block = () => {
     cols.push([190, "1.3fr"]);
-    if (baseline) cols.push([130, "1fr"], [92], [64], [56], [72, "0.8fr"]);
-    if (baseline && paired) cols.push([170, "1fr"], [96]);
+    if (baseline) cols.push([130, "1fr"], [92], [64], [56], [104, "0.9fr"]);
+    if (baseline && paired) cols.push([210, "1.2fr"], [130]);
   };
   if (nBlocks) block();
   cols.push([72], [72], [130, "1.4fr"]);
