@@ -33,6 +33,8 @@ const MAX_MORE = 8;
 const VIEW_ID = /^[a-z_]{1,40}$/;
 const FIELD_ID = /^[^&]{1,200}$/;
 const NORMALIZE = ["none", "minmax", "baseline", "reference"];
+// An `exclude` value: "flagged" or comma-separated bad-seed kinds.
+const EXCLUDE = /^(flagged|(nonfinite|short|outlier)(,(nonfinite|short|outlier)){0,2})$/;
 
 /**
  * A fresh default state. `by: null` means the backend's default grouping and
@@ -59,6 +61,10 @@ export function defaultState() {
     spread: "ci",
     ci: "t",
     baseline: null,
+    // Pair each group's runs with the baseline's by seed (/groups' `paired=true`).
+    paired: false,
+    // Runs left out of the statistics: "", "flagged" or kinds "nonfinite,short,outlier".
+    exclude: "",
     filter: "",
     regex: "",
     where: [],
@@ -123,6 +129,8 @@ export function stateFromUrlData(data) {
   if (SPREADS.includes(get("spread"))) state.spread = get("spread");
   if (CI_METHODS.includes(get("ci"))) state.ci = get("ci");
   if (GROUP_KEY.test(get("baseline") || "")) state.baseline = get("baseline");
+  if (get("paired") === "1" || get("paired") === "true") state.paired = true;
+  if (EXCLUDE.test(get("exclude") || "")) state.exclude = get("exclude");
   if (get("filter")) state.filter = get("filter");
   if (get("regex")) state.regex = get("regex");
   if (get("where")) {
@@ -174,6 +182,8 @@ export function stateToUrlData(state) {
   if (state.spread && state.spread !== d.spread) out.spread = state.spread;
   if (state.ci && state.ci !== d.ci) out.ci = state.ci;
   if (state.baseline) out.baseline = state.baseline;
+  if (state.paired) out.paired = "1";
+  if (state.exclude) out.exclude = state.exclude;
   if (state.filter) out.filter = state.filter;
   if (state.regex) out.regex = state.regex;
   if (state.where && state.where.length) out.where = JSON.stringify(state.where);
@@ -291,7 +301,9 @@ export function groupsQuery(state) {
     if (reductions.includes("mean_last_k")) q.set("k", String(state.k || DEFAULT_K));
     if (state.ci && state.ci !== "t") q.set("ci", state.ci);
     if (state.baseline) q.set("baseline", state.baseline);
+    if (state.baseline && state.paired) q.set("paired", "true");
   }
+  if (state.exclude) q.set("exclude", state.exclude);
   return q.toString();
 }
 
@@ -410,5 +422,7 @@ export function change(state, patch) {
     if (!("baseline" in patch)) next.baseline = null;
     next.selected = null;
   }
+  // Pairing is with the baseline's runs: no baseline, no pairing.
+  if (!next.baseline) next.paired = false;
   return { state: next, redo: new Set(keys.map((k) => REDO[k] || "groups")) };
 }

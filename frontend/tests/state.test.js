@@ -219,8 +219,12 @@ test("deep links saved from the tab before the views restructure restore the sam
   assert.ok(saved.length >= 10);
   for (const { link, state } of saved) {
     const restored = stateFromUrlData(urlDataFromHash(link.split("#")[1]));
-    // The same state, on the Groups view (the only one then).
-    assert.deepEqual(restored, { ...state, view: "groups", task: "", normalize: "none", baseline_method: "" }, link);
+    // The same state, on the Groups view (the only one then), unpaired, nothing excluded.
+    assert.deepEqual(
+      restored,
+      { ...state, view: "groups", task: "", normalize: "none", baseline_method: "", paired: false, exclude: "" },
+      link,
+    );
     // And the same link back, for the links the tab itself made.
     if (link.includes("darkMode")) assert.equal(shareLink(link, restored), link);
   }

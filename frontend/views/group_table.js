@@ -8,6 +8,7 @@ import { formatFieldValue, shortRunName } from "../format.js";
 import { flattenRows, groupBlock, groupRunNames, varyingColumns } from "../group.js";
 import { anchoredRegex, timeSeriesHref } from "../regex.js";
 import { cssVar, el } from "./dom.js";
+import { flagMark, markProvisional, pairedCells, powerCells, sizeCell } from "./seed_cells.js";
 import { buildSparkline } from "./sparkline.js";
 import { FEW_RUNS, compareCells, fmt, gridTemplate, headRow, memberRow, membersHead, statCellNode } from "./table_cells.js";
 
@@ -94,6 +95,8 @@ export class GroupTable {
       spread: state.spread,
       ci: g.ci || null,
       baseline: g.baseline || null,
+      paired: Boolean(g.paired && g.baseline),
+      plan: g.plan || null,
     });
   }
 
@@ -142,7 +145,9 @@ export class GroupTable {
    *   colors: Map<string, string>, trials: Map<string, object>|null,
    *   sparklines: Map<string, object>, sort: {key: string, dir: number},
    *   metric: string|null, columns?: number[], blocks?: object[], spread?: string,
-   *   ci?: {method: string, level: number}|null, baseline?: string|null}} model
+   *   ci?: {method: string, level: number}|null, baseline?: string|null,
+   *   paired?: boolean, plan?: object|null}} model  `paired`: the answer has the
+   *   paired comparison (`paired=true`); `plan` the answer's planner arguments
    *   `groups` already sorted; `columns` the indices of `by` shown (all when
    *   absent); `blocks` the answer's `metrics`; `spread` "ci", "std" or "sem";
    *   `baseline` the baseline group's key
@@ -153,7 +158,7 @@ export class GroupTable {
     if (!model.blocks) model.blocks = model.metric ? [{ metric: model.metric }] : [];
     if (!model.spread) model.spread = "ci";
     this.rows = flattenRows(model.groups, model.expanded);
-    const { template, min } = gridTemplate(model.columns.length, model.blocks.length, Boolean(model.baseline));
+    const { template, min } = gridTemplate(model.columns.length, model.blocks.length, Boolean(model.baseline), Boolean(model.paired));
     this.element.style.setProperty("--rg-group-columns", template);
     this.element.style.setProperty("--rg-table-min-width", `${min}px`);
     this.head.replaceChildren(headRow(model, (key) => this._sort(key)));
@@ -257,7 +262,12 @@ export class GroupTable {
   _row(row) {
     if (row.kind === "group") return this._groupRow(row.group);
     if (row.kind === "members-head") return membersHead(this.model);
-    return memberRow(this.model, row.group, row.member, (run) => this._openRun(run));
+    const node = memberRow(this.model, row.group, row.member, (run) => this._openRun(run));
+    const mark = flagMark(row.member);
+    if (mark) node.querySelector(".rg-value").append(" ", mark);
+    // A run left out of the statistics (`exclude`): its value is shown struck through.
+    if (Array.isArray(row.member.excluded) && row.member.excluded.length) node.classList.add("rg-member-excluded");
+    return node;
   }
 
   _groupRow(group) {
@@ -291,13 +301,19 @@ export class GroupTable {
     } else {
       cells.push(el("span", "rg-group-value", group.label));
     }
-    cells.push(el("span", "rg-num rg-size", String(group.size)));
+    cells.push(sizeCell(group));
     const isBaseline = m.baseline === key;
     row.classList.toggle("rg-baseline-row", isBaseline);
+    row.classList.toggle("rg-provisional-row", Boolean(group.provisional));
     const block = (i) => {
       const { stats, compare } = groupBlock(group, i);
-      cells.push(statCellNode(stats, i, m.spread));
-      if (m.baseline) cells.push(...compareCells(compare, isBaseline, i));
+      const stat = statCellNode(stats, i, m.spread);
+      cells.push(group.provisional ? markProvisional(stat) : stat);
+      if (!m.baseline) return;
+      const more = [...compareCells(compare, isBaseline, i), ...powerCells(compare, isBaseline, i)];
+      if (m.paired) more.push(...pairedCells(compare, isBaseline, i));
+      if (group.provisional && compare) for (const c of more) c.classList.add("rg-provisional");
+      cells.push(...more);
     };
     if (m.blocks.length) block(0);
     const s = group.stats || {};

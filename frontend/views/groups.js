@@ -9,6 +9,7 @@ import { Banner } from "./banner.js";
 import { ChartView } from "./chart_view.js";
 import { el } from "./dom.js";
 import { GroupTable } from "./group_table.js";
+import { tableNotes } from "./seed_cells.js";
 import { Toolbar } from "./toolbar.js";
 
 const same = (a, b) => a === b || JSON.stringify(a) === JSON.stringify(b);
@@ -27,7 +28,10 @@ export class GroupsView {
     this.chart = new ChartView(actions);
     this.table = new GroupTable(actions);
     this.element = el("div", "rg-main");
-    this.element.append(this.toolbar.element, this.banner.element, this.chart.element, this.table.element);
+    // Under the table: runs excluded and groups still running (seed_cells.tableNotes).
+    this.notes = el("div", "rg-table-notes");
+    this.notes.setAttribute("aria-live", "polite");
+    this.element.append(this.toolbar.element, this.banner.element, this.chart.element, this.table.element, this.notes);
     this._last = {};
   }
 
@@ -51,6 +55,7 @@ export class GroupsView {
     const trials = answer.trials || null;
     const sparklines = answer.sparklines || new Map();
     const fresh = g !== last.groups;
+    if (fresh) this.notes.replaceChildren(...tableNotes(g).map((line) => el("div", "rg-table-note", line)));
     if (fresh || !same(state.sort, last.sort)) this.sorted = sortGroups(g.groups, state.sort);
     // The charted groups are picked on new data or a new choice, before the table draws them.
     const picked = fresh || !same(state.selected, last.selected);

@@ -4,18 +4,20 @@
 
 import { formatDelta, formatDuration, formatNumber, formatP, formatParams, formatProbability, formatValue, formatWallTime, statCell, toNumber } from "../format.js";
 import { el } from "./dom.js";
+import { seedsLabel } from "./seed_cells.js";
 
 /** Fewer runs than this in a group: its interval is marked as resting on too few. */
 export const FEW_RUNS = 3;
 
 /** The grid's columns and their least total width (the table scrolls sideways below it). */
-export function gridTemplate(nBy, nBlocks, baseline) {
+export function gridTemplate(nBy, nBlocks, baseline, paired = false) {
   const cols = [[28], [28]];
   for (let i = 0; i < Math.max(1, nBy); i++) cols.push([70, "1fr"]);
-  cols.push([48]);
+  cols.push([48, "0.5fr"]);
   const block = () => {
     cols.push([190, "1.3fr"]);
-    if (baseline) cols.push([130, "1fr"], [92], [64]);
+    if (baseline) cols.push([130, "1fr"], [92], [64], [56], [104, "0.9fr"]);
+    if (baseline && paired) cols.push([210, "1.2fr"], [130]);
   };
   if (nBlocks) block();
   cols.push([72], [72], [130, "1.4fr"]);
@@ -82,6 +84,12 @@ export function headRow(model, onSort) {
     cell(`${blockName(model, i)}Δ`, `delta${suffix}`, `Difference of means from the baseline ± half-width of its ${level} Welch interval`, true);
     cell("p / Holm", `p${suffix}`, "Welch two-sided t-test p-value / Holm-adjusted over the groups compared", true);
     cell("P(better)", `prob${suffix}`, "Probability that a run of this group beats a run of the baseline (over all pairs, ties half)", true);
+    const alpha = model.plan && model.plan.alpha ? model.plan.alpha : 0.05;
+    cell("power", null, `Power of the two-sided Welch t-test at α = ${alpha} for the observed difference with today's n (non-central t)`, true);
+    cell(seedsLabel(model.plan && model.plan.power), null, "Seeds per group (the same in both) for that power to detect a difference this size; the tooltip says it in words");
+    if (!model.paired) return;
+    cell("pairs: paired Δ [CI]", null, "Runs paired with the baseline's by seed: n pairs, mean difference and its Student t interval; runs left unpaired counted (tooltip lists them)", true);
+    cell("paired p / Wilcoxon", null, "Paired t-test p (scipy.stats.ttest_rel) / exact Wilcoxon signed-rank p", true);
   };
   if (model.blocks.length) block(0);
   cell("min", "min", "", true);

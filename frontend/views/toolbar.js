@@ -9,10 +9,11 @@ import { varyingColumns } from "../group.js";
 import { regexError } from "../regex.js";
 import { DEFAULT_K, MAX_K } from "../state.js";
 import { button, el, labelled, select } from "./dom.js";
+import { seedControls } from "./seed_controls.js";
 
 const DEBOUNCE_MS = 250;
 // The state's keys the toolbar shows (the others change without rebuilding it).
-const SHOWN = ["by", "split", "reduction", "more", "k", "filter", "regex", "where", "baseline", "spread", "ci"];
+const SHOWN = ["by", "split", "reduction", "more", "k", "filter", "regex", "where", "baseline", "spread", "ci", "paired", "exclude"];
 
 function debounced(fn) {
   let timer = 0;
@@ -142,6 +143,7 @@ export class Toolbar {
       labelled("Show", select("rg-spread", [["ci", "mean ± CI"], ["std", "mean ± std"], ["sem", "mean ± sem"]], s.spread, (v) => this._change({ spread: v }), "Spread shown")),
       labelled("Interval", select("rg-ci", [["t", "Student t"], ["bootstrap", "bootstrap"]], s.ci, (v) => this._change({ ci: v }), "Confidence interval method")),
       this._baseline(s),
+      seedControls(s, (patch) => this._change(patch)),
     );
     const rowC = el("div", "rg-toolbar-row");
     rowC.append(this._whereControls(s));
