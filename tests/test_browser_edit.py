@@ -116,7 +116,9 @@ def _open_run(frame, lr: str, trial: str):
     row = _group_row(frame, lr)
     if row.get_attribute("class") and "rg-expanded" not in row.get_attribute("class"):
         row.locator(".rg-toggle").click()
-    frame.locator(".rg-member-row .rg-run-name", has_text=re.compile(f"^{re.escape(trial)}$")).click()
+    frame.locator(
+        ".rg-member-row .rg-run-name", has_text=re.compile(f"^{re.escape(trial)}$")
+    ).click()
     panel = frame.locator(".rg-panel")
     panel.locator(".rg-edit-run").wait_for(timeout=60_000)
     return panel
@@ -145,7 +147,9 @@ def test_tag_a_group_and_note_a_run_from_the_tab_undo_and_a_concurrent_cli(
         # A tag on every run of the lr=0.3 group, from its row.
         _group_row(frame, "0.3").locator(".rg-edit-group-tag").click()
         dialog = frame.locator(".rg-edit-dialog")
-        assert dialog.locator(".rg-edit-dialog-title").inner_text() == "Tag all 3 runs of param.lr=0.3"
+        assert (
+            dialog.locator(".rg-edit-dialog-title").inner_text() == "Tag all 3 runs of param.lr=0.3"
+        )
         dialog.locator(".rg-edit-dialog-input").fill("sweep-a")
         dialog.locator(".rg-edit-dialog-ok").click()
         _said(frame, "Tag “sweep-a” added to 3 runs")
@@ -159,13 +163,19 @@ def test_tag_a_group_and_note_a_run_from_the_tab_undo_and_a_concurrent_cli(
         assert trials[PLAIN]["tags"] == ["sweep-a"]
         assert f"looked fine {HOSTILE}" in trials[NOTED]["notes"].split("\n")
         ls = _ls_tags(logdir)
-        assert [t for t in TRIALS if "sweep-a" in ls[t]] == ["lr=0.3/seed_1", "lr=0.3/seed_2", PLAIN]
+        assert [t for t in TRIALS if "sweep-a" in ls[t]] == [
+            "lr=0.3/seed_1",
+            "lr=0.3/seed_2",
+            PLAIN,
+        ]
 
         # After a reload the tab shows both.
         page.reload()
         frame = open_run_groups(page, tb)
         panel = _open_run(frame, "0.1", NOTED)
-        notes = panel.locator(".rg-metadata tr", has=frame.locator("th", has_text=re.compile("^notes$")))
+        notes = panel.locator(
+            ".rg-metadata tr", has=frame.locator("th", has_text=re.compile("^notes$"))
+        )
         assert f"looked fine {HOSTILE}" in notes.locator("td").inner_text()
         assert panel.locator("img").count() == 0
         panel = _open_run(frame, "0.3", "lr=0.3/seed_2")
@@ -177,7 +187,9 @@ def test_tag_a_group_and_note_a_run_from_the_tab_undo_and_a_concurrent_cli(
         frame.locator(".rg-edit-dialog-input").fill("sweep-b")
         frame.locator(".rg-edit-dialog-ok").click()
         _said(frame, "Tag “sweep-b” added to 2 runs")
-        assert all("sweep-b" in _metadata(tb, t)["tags"] for t in ("lr=0.1/seed_1", "lr=0.1/seed_2"))
+        assert all(
+            "sweep-b" in _metadata(tb, t)["tags"] for t in ("lr=0.1/seed_1", "lr=0.1/seed_2")
+        )
         frame.locator(".rg-edit-bar .rg-edit-undo").click()
         _said(frame, "Undone")
         assert frame.locator(".rg-edit-bar .rg-edit-undo").count() == 0
@@ -213,7 +225,9 @@ def test_with_the_flag_off_the_tab_shows_no_edit_control(
     _group_row(frame, "0.3").wait_for(timeout=60_000)
     row = _group_row(frame, "0.1")
     row.locator(".rg-toggle").click()
-    frame.locator(".rg-member-row .rg-run-name", has_text=re.compile(f"^{re.escape(NOTED)}$")).click()
+    frame.locator(
+        ".rg-member-row .rg-run-name", has_text=re.compile(f"^{re.escape(NOTED)}$")
+    ).click()
     frame.locator(".rg-panel .rg-panel-section").first.wait_for(timeout=60_000)
     for selector in (".rg-edit-group", ".rg-edit-run", ".rg-edit-input", ".rg-edit-status"):
         assert frame.locator(selector).count() == 0, selector
