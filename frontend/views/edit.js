@@ -244,7 +244,10 @@ export class Editor {
     };
     input.addEventListener("keydown", (e) => {
       if (e.key === "Enter") ok();
-      else if (e.key === "Escape") close();
+      else if (e.key === "Escape") {
+        if (e.stopPropagation) e.stopPropagation(); // closes the dialog, not the run panel
+        close();
+      }
     });
     this.dialog.replaceChildren(
       el("p", "rg-edit-dialog-title", title),
