@@ -124,11 +124,12 @@ def _open_run(frame, lr: str, trial: str):
     return panel
 
 
+@pytest.mark.parametrize("load_fast", [False, True], ids=["python", "rust"])
 def test_tag_a_group_and_note_a_run_from_the_tab_undo_and_a_concurrent_cli(
-    tmp_path, tensorboard_process, page
+    tmp_path, tensorboard_process, page, load_fast
 ):
     logdir = _logdir(tmp_path)
-    tb = tensorboard_process(logdir, False, ["--rungroups_allow_edit"])
+    tb = tensorboard_process(logdir, load_fast, ["--rungroups_allow_edit"])
     tb.wait_for(lambda: len(tb.get_json(f"{PREFIX}/runs")["trials"]) == len(TRIALS))
     cli = _Annotator(os.path.join(logdir, NOTED))
     cli.start()
