@@ -164,3 +164,42 @@ export function fetchRun(run) {
 export function fetchExport(state, format) {
   return fetchText(`./export?${exportQuery(state, format)}`);
 }
+
+/**
+ * Whether the tab may edit, and its token (`GET /edit`, never cached: a new
+ * TensorBoard has a new token).
+ * @returns {Promise<{allowed: boolean, token: string|null}>}
+ */
+export async function fetchEdit() {
+  return JSON.parse(await fetchText("./edit"));
+}
+
+/** The header `POST /annotate` wants the `/edit` token in (tb_plugin/editing.py). */
+export const TOKEN_HEADER = "X-Rungroups-Token";
+
+/**
+ * Changes notes, tags and status (`POST /annotate`; http_api.md): JSON with
+ * the token; the browser sends the tab's own Origin. Forgets cached answers
+ * (the runs' metadata changed).
+ * @param {object} body  one change, or {changes: [...]} (an answer's `undo`)
+ * @param {string} token  from fetchEdit
+ * @returns {Promise<{runs: object, undo: object|null}>}
+ * @throws {ApiError}  with the backend's message (403, 400, 404)
+ */
+export async function postAnnotate(body, token) {
+  let response;
+  try {
+    response = await fetch("./annotate", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", [TOKEN_HEADER]: token },
+      body: JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch (e) {
+    throw new ApiError(`Could not reach TensorBoard (${e.message}).`);
+  }
+  const text = await response.text();
+  if (!response.ok) throw new ApiError(text.trim().slice(0, 300) || `${response.status} ${response.statusText}`, response.status);
+  clearCache();
+  return JSON.parse(text);
+}

@@ -16,6 +16,7 @@ import { GroupsView } from "./views/groups.js";
 import { RunPanel } from "./views/run_panel.js";
 import { buildEmptyState, buildErrorState } from "./views/states.js";
 import { ViewSwitcher } from "./views/switcher.js";
+import { Editor } from "./views/edit.js";
 
 /**
  * The tab's views, in the switcher's order: `View` a class of views/ (constructor(actions),
@@ -52,7 +53,10 @@ export class App {
       copyLink: () => this.copyLink(),
       report: () => downloadUrl(`./report?${reportQuery(this.state)}`),
       wantSparklines: (keys) => this.data.sparks.want(keys),
+      editRun: (detail) => this.editor.runControls(detail, this.answers.trials),
+      editGroup: (group, trials) => this.editor.groupControls(group, trials),
     };
+    this.editor = new Editor({ fetchEdit: api.fetchEdit, post: api.postAnnotate, onChanged: () => this.reload() });
     this.views = new Map(VIEWS.map((v) => [v.id, { ...v, view: new v.View(this.actions) }]));
     this.groups = this.views.get("groups").view;
     this.switcher = new ViewSwitcher(this.actions, VIEWS);
@@ -63,7 +67,9 @@ export class App {
     this.content = el("div", "rg-content");
     const header = el("header", "rg-header");
     header.append(el("h1", null, "Run Groups"), this.switcher.element, this.toast.element);
-    root.append(header, this.content, this.panel.element);
+    root.append(header, this.content, this.panel.element, this.editor.element);
+    // Edit controls show only once /edit allows them: the rows and the panel are drawn again.
+    this.editing = this.editor.init().then((on) => on && (this.groups.table.refresh(), this.state.run && this.loadRun()));
     root.ownerDocument.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && this.state.run) this.change({ run: null });
     });

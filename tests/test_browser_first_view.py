@@ -52,7 +52,8 @@ def test_default_first_view_is_one_round_trip_of_the_warmed_query(page, tb):
     wait_drawn(frame, 4)
     page.wait_for_timeout(500)  # anything asked after the first view would show by now
     routes = sorted(path.split("?", 1)[0] for path in seen)
-    assert routes == ["fields", "groups", "runs", "tags"], seen
+    # `edit` (may the tab edit? issue 28) is asked in the same round, at start.
+    assert routes == ["edit", "fields", "groups", "runs", "tags"], seen
     groups = next(path for path in seen if path.startswith("groups?"))
     args = queries.multidict(urllib.parse.parse_qsl(groups.split("?", 1)[1]))
     assert queries.GroupsQuery.from_args(args) == warm.first_view_query()
@@ -70,7 +71,8 @@ def test_a_deep_link_opens_in_one_round_trip_too(page, tb):
     wait_counts(frame, "12 runs in 2 groups", timeout=60_000)
     wait_drawn(frame, 2)
     page.wait_for_timeout(500)
-    assert sorted(path.split("?", 1)[0] for path in seen) == ["fields", "groups", "runs", "tags"]
+    routes = sorted(path.split("?", 1)[0] for path in seen)
+    assert routes == ["edit", "fields", "groups", "runs", "tags"], seen
     groups = next(path for path in seen if path.startswith("groups?"))
     query = queries.GroupsQuery.from_args(
         queries.multidict(urllib.parse.parse_qsl(groups.split("?", 1)[1]))

@@ -347,6 +347,8 @@ export class GroupTable {
     base.title = isBaseline ? "Stop comparing with this group" : "Compare every group with this one (Δ, p, P(better))";
     base.addEventListener("click", () => this.actions.change({ baseline: this.state && this.state.baseline === key ? null : key }));
     links.append(a, copy, base);
+    const edit = this.actions.editGroup ? this.actions.editGroup(group, m.trials) : null; // views/edit.js
+    if (edit) links.append(edit);
     cells.push(links);
     for (const c of cells) c.setAttribute("role", "cell");
     row.append(...cells);

@@ -174,7 +174,9 @@ function readSection(read) {
  * line, the rest of the metadata, the latest scalars.
  * @param {object} detail  the /run answer
  * @param {{onClose: () => void, onCopyPath: (run: string) => void,
- *   onCopy: (text: string, what: string) => void, onOpenRun: (run: string) => void}} handlers
+ *   onCopy: (text: string, what: string) => void, onOpenRun: (run: string) => void,
+ *   editControls?: (detail: object) => HTMLElement|null}} handlers  `editControls` the edit
+ *   section (views/edit.js), absent or null when editing is off
  * @returns {HTMLElement}
  */
 export function buildRunPanel(detail, handlers) {
@@ -187,6 +189,8 @@ export function buildRunPanel(detail, handlers) {
   const actions = el("div", "rg-panel-actions");
   actions.append(button("rg-copy-path", "Copy run path", () => handlers.onCopyPath(detail.run)));
   panel.append(actions);
+  const edit = handlers.editControls ? handlers.editControls(detail) : null; // views/edit.js, when editing is on
+  if (edit) panel.append(edit);
   if (detail.error) panel.append(el("p", "rg-badge-error rg-run-error", `Metadata error: ${detail.error}`));
   const md = detail.trial_metadata || detail.metadata || {};
   const started = toNumber(detail.start_time);
@@ -278,6 +282,7 @@ export class RunPanel {
         onCopyPath: (path) => this.actions.copy(path, "Run path copied"),
         onCopy: (text, what) => this.actions.copy(text, what),
         onOpenRun: (r) => this.actions.change({ run: r }),
+        editControls: this.actions.editRun,
       }),
     );
   }
