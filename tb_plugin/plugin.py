@@ -35,7 +35,18 @@ from tensorboard.context import RequestContext
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tb_plugin import answers, backend, config, editing, export, metadata, queries, report, warm
+from tb_plugin import (
+    annotation_files,
+    answers,
+    backend,
+    config,
+    editing,
+    export,
+    metadata,
+    queries,
+    report,
+    warm,
+)
 
 _STATIC_PREFIX = "/static/"
 _STATIC_TYPES = {
@@ -230,8 +241,11 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         except ValueError as e:
             raise errors.InvalidArgumentError(str(e)) from None
         view = self._backend.view(ctx, experiment)
+        # Any run TensorBoard lists, and any directory above one (a trial whose
+        # train/ and validation/ hold the events).
+        known = set(annotation_files.candidates(r.run for r in view.records))
         try:
-            answer = editing.apply(self._logdir, changes, lambda run: view.record(run) is not None)
+            answer = editing.apply(self._logdir, changes, known.__contains__)
         except LookupError as e:
             raise errors.NotFoundError(str(e)) from None
         except (TypeError, ValueError, OSError) as e:

@@ -721,6 +721,17 @@ def _encode_record(data: bytes) -> bytes:
     )
 
 
+def _read_events(path: str) -> Iterator[event_pb2.Event]:
+    """Yields the events of a TFRecord file (local or through gfile), stopping
+    quietly at damage; a file gone since it was listed yields nothing."""
+    try:
+        with gfile.GFile(path, "rb") as f:
+            yield from _Records(f)
+    except Exception as e:
+        if not (isinstance(e, OSError) and not is_remote(path)) and not _is_missing(e):
+            raise
+
+
 class _Records:
     """Iterates the events of a TFRecord file, stopping quietly at damage.
 

@@ -114,7 +114,9 @@ def test_the_best_grid_run_is_annotated_after_training(demo):
     annotated = recorded[best[0]]
     assert annotated["notes"].endswith("Lowest final val_loss of the grid.")
     assert annotated["status"] == "finished" and "hparams" in annotated  # kept by the merge
-    assert len(writer.read_snapshots(best[0])) == 3  # train begin, train end, annotation
+    # Train begin, train end and the annotation, each write folding the one before:
+    # one state file holds them all.
+    assert len(writer.read_snapshots(best[0])) == 1
 
 
 def test_other_conventions_parse_and_stay_out_of_the_grid(demo):
@@ -222,6 +224,18 @@ def test_serve_starts_tensorboard_with_the_run_groups_tab(demo):
         trials = {r["trial"] for r in runs}
         grid = {os.path.relpath(d, demo.logdir) for d in demo.grid}
         assert grid <= trials
+        # TensorBoard's own run list: exactly the directories holding event files
+        # (annotations are state files that no loader lists).
+        with urllib.request.urlopen(url.group(1) + "data/runs", timeout=30) as r:
+            listed = set(json.loads(r.read()))
+        event_dirs = {
+            os.path.relpath(d, demo.logdir).replace(os.sep, "/")
+            for d, _, files in os.walk(demo.logdir)
+            if any("tfevents" in f for f in files)
+        }
+        assert listed == event_dirs
+        assert not any(".rungroups" in run for run in listed)
+        assert all(r["metadata"].get("tags") for r in runs if r["run"] in grid)
     finally:
         proc.send_signal(signal.SIGINT)
         status = proc.wait(timeout=30)

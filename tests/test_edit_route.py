@@ -212,6 +212,16 @@ def test_unknown_runs_are_404_and_write_nothing(edit, run):
     assert not os.path.exists(os.path.join(os.path.dirname(edit.logdir), "outside"))
 
 
+def test_a_directory_above_listed_runs_can_be_annotated(tmp_path):
+    logs = tmp_path / "logs"
+    write_scalars(str(logs / "fresh" / "train"), "epoch_loss", [1.0])
+    client = _client(str(logs), allow_edit=True)
+    got = _post(client, {"runs": ["fresh"], "add_tags": ["first"]}, token=_token(client))
+    assert got.status_code == 200, got.data
+    assert writer.read_run_metadata(str(logs / "fresh")) == {"tags": ["first"]}
+    assert _served(client, "fresh") == {"tags": ["first"]}
+
+
 def test_undo_reverses_the_last_change_and_nothing_else(edit):
     token = _token(edit)
     writer.annotate_run(os.path.join(edit.logdir, RUNS[1]), tags=["best"])

@@ -13,7 +13,7 @@ import urllib.parse
 
 import numpy as np
 import pytest
-from conftest import metadata_event, write_events
+from conftest import metadata_event, scalar_event, write_events
 
 from tb_plugin import summary, writer
 
@@ -81,6 +81,8 @@ def logdir(tmp_path_factory):
     with tf.summary.create_file_writer(str(root / "tf_op")).as_default():
         assert summary.run_metadata(DATA)
     write_events(str(root / "pb"), [metadata_event(DATA)])
+    # A run TensorBoard lists (annotations alone, in state files, make no run).
+    write_events(str(root / "writer"), [scalar_event("loss", 0, 1.0)])
     writer.write_run_metadata(root / "writer", DATA)
 
     # 150 complete snapshots, as a long job writes them: the latest must win

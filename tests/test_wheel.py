@@ -76,6 +76,11 @@ def test_fresh_venv_without_tensorflow(wheel, tmp_path):
             python,
             "-c",
             "import sys; from tb_plugin import writer; "
+            # A run TensorBoard lists (annotations alone, in state files, make no run).
+            "from tensorboard.compat.proto import event_pb2; "
+            "from tensorboard.summary.writer.event_file_writer import EventFileWriter; "
+            "w = EventFileWriter(sys.argv[1]); ev = event_pb2.Event(wall_time=1.7e9, step=0); "
+            "ev.summary.value.add(tag='loss', simple_value=1.0); w.add_event(ev); w.close(); "
             "writer.write_run_metadata(sys.argv[1], {'notes': 'written without TensorFlow'}); "
             "assert 'tensorflow' not in sys.modules",
             str(logdir / "run_a"),
