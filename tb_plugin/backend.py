@@ -58,7 +58,7 @@ import numpy as np
 from tensorboard.data import provider
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from tb_plugin import annotation_files, caches, data, grouping, layout, naming
+from tb_plugin import annotation_files, caches, data, grouping, layout, links, naming
 
 SCALARS_PLUGIN = "scalars"
 
@@ -95,6 +95,12 @@ _SCAN_POOL = concurrent.futures.ThreadPoolExecutor(
 def _scan(
     scanner: annotation_files.Scanner, listing_call: concurrent.futures.Future[data.Listing]
 ) -> annotation_files.Scan:
+    return scanner.scan(r.run_name for r in listing_call.result().runs)
+
+
+def _scan_links(
+    scanner: links.LinkScanner, listing_call: concurrent.futures.Future[data.Listing]
+) -> dict[str, str]:
     return scanner.scan(r.run_name for r in listing_call.result().runs)
 
 
@@ -308,7 +314,7 @@ class ExperimentView:
       metrics: Metric to split to trial to the `(run, tag)` it is read from; a
         metric is a scalar tag without its split part (`layout.metric_of`).
       raw: The same keyed by the exact scalar tag (a request may name either).
-      no_trial: Runs that are no trial (`layout.Layout.no_trial`).
+      no_trial: Runs that are no trial (`layout.Layout.no_trial`, and linked copies of runs).
       hparams_order: The HParams experiment config's hparam names, in order.
     """
 
@@ -474,6 +480,8 @@ class Backend:
         self._provider = data_provider
         self._patterns = tuple(patterns)
         self._annotations = annotation_files.Scanner(logdir) if logdir else None
+        # Linked copies of runs (SPEC §4b rule 9): local log directories only.
+        self._links = links.LinkScanner(logdir) if logdir and "://" not in logdir else None
         self._lock = threading.Lock()
         # Experiment id to (fingerprint, view, monotonic time of the listing), least
         # recently used first: a plain --logdir serves any id, so ids are client input.
@@ -615,6 +623,11 @@ class Backend:
             if self._annotations is not None
             else None
         )
+        links_call = (
+            _SCAN_POOL.submit(_scan_links, self._links, listing_call)
+            if self._links is not None
+            else None
+        )
         tags = self._provider.list_scalars(
             ctx, experiment_id=experiment, plugin_name=SCALARS_PLUGIN
         )
@@ -629,6 +642,7 @@ class Backend:
         del tags
         listing = listing_call.result()
         scan = scan_call.result() if scan_call is not None else None
+        linked = links_call.result() if links_call is not None else {}
         configs = configs_call.result()
         config_content = {
             run: t[hparams_metadata.EXPERIMENT_TAG].plugin_content
@@ -641,6 +655,7 @@ class Backend:
             scan.fingerprint if scan is not None else b"",
             sorted((run, _sorted_tags(tag_set)) for run, tag_set in run_tags.items()),
             sorted(config_content.items()),
+            sorted(linked.items()),
         )
         if cached is not None and cached[0] == fingerprint:
             view, records = cached[1], cached[1].records
@@ -673,6 +688,7 @@ class Backend:
                 snapshots=set(listing.snapshots) | set(scan.runs if scan is not None else ()),
                 patterns=self._patterns,
                 steps=self._steps_reader(ctx, experiment, run_tags),
+                linked=linked,
             )
         # What is kept is made once the listing calls' answers are gone, so that it does not
         # pin their memory (a few small objects per listing otherwise hold whole allocator
@@ -1029,6 +1045,7 @@ def build_view(
     snapshots: Iterable[str] = (),
     patterns: Sequence[re.Pattern[str]] = (),
     steps: layout.Steps | None = None,
+    linked: Mapping[str, str] | None = None,
 ) -> ExperimentView:
     """Builds an `ExperimentView` from what the listing calls said (no provider calls but
     `steps`, which the layout asks only about runs that may be resumes).
@@ -1042,9 +1059,13 @@ def build_view(
       snapshots: Runs holding Run Groups metadata snapshots.
       patterns: The user's run-name patterns.
       steps: Reads one run's steps per tag (`layout.Steps`), for resumes; None: no resumes.
+      linked: Linked copies of runs to the run each copies (`links.LinkScanner.scan`, SPEC
+        §4b rule 9): they are no trial, and their ``why`` names the run they copy.
     """
+    linked = linked or {}
     sessions = set(sessions)
     snapshots = set(snapshots)
+    kept = [r for r in records if r.run not in linked] if linked else records
     facts = {
         r.run: layout.RunFacts(
             tags=run_tags.get(r.run, frozenset()),
@@ -1057,13 +1078,13 @@ def build_view(
             ),
             hparams=r.metadata.get("hparams") if r.metadata else None,
         )
-        for r in records
+        for r in kept
     }
-    arranged = layout.arrange([parsed[r.run] for r in records], facts, patterns, steps)
+    arranged = layout.arrange([parsed[r.run] for r in kept], facts, patterns, steps)
     names = {r.run: arranged.names.get(r.run, parsed[r.run]) for r in records}
     # Units are built from each run's own metadata; build_units merges a trial's.
     units = grouping.build_units(
-        (arranged.names[r.run], r.metadata) for r in records if r.run in arranged.names
+        (arranged.names[r.run], r.metadata) for r in kept if r.run in arranged.names
     )
     unit_of_run = {run: unit for unit in units for run in unit.runs.values()}
     metrics: dict[str, dict[str | None, dict[str, tuple[str, str]]]] = {}
@@ -1089,9 +1110,11 @@ def build_view(
         default_by=grouping.default_group_by(units, order=order),
         metrics=metrics,
         raw=raw,
-        no_trial=arranged.no_trial,
+        no_trial=arranged.no_trial | frozenset(linked),
         hparams_order=order,
-        why=arranged.why,
+        why={**arranged.why, **{copy: links.rule(run) for copy, run in linked.items()}}
+        if linked
+        else arranged.why,
         reads=arranged.reads,
         resumed=arranged.resumed,
     )

@@ -44,6 +44,11 @@ More layouts (SPEC §4b rules 5-12), each with near misses in the tests:
    folders (a bare integer recurring under each config folder, or above a timestamp).
    `Layout.why` and `Layout.reads` say which rule read what (`tb_plugin.provenance`).
 
+Linked copies (SPEC §4b rule 9: W&B ``sync_tensorboard``'s ``wandb/run-*/files/…`` links to
+event files, ``wandb/latest-run``) are not decided here: names cannot tell them. The backend
+finds them in a local log directory (`tb_plugin.links`) and leaves them out of `arrange`'s
+input; they are no trial, and ``why`` says ``layout: linked copy of <run>``.
+
 Directories that merely hold trials change nothing (``exp1/lr=0.1/seed=1``: each leaf is a
 trial). The *split* of a run in the result is its key inside its trial (`grouping.Unit.runs`):
 a canonical split (``train``, ``validation``, ``eval``, ``test``), ``None`` for the trial's own

@@ -15,7 +15,8 @@ The JSON shape (``read`` of a run in `/runs`)::
 Rules, as short texts: ``name: key=value``, ``name: index word``, ``name: run counter``,
 ``name: CleanRL``, ``name: Hydra job number``, ``name: timestamp``, ``name: free text``
 (labels), ``layout: tool counter``, ``layout: seed folder``, ``layout: shorthand name``,
-``layout: resume of <run>``, ``hparams`` (recorded, wins over the name), ``pattern N`` (the
+``layout: resume of <run>``, ``layout: linked copy of <run>`` (a run that is no trial:
+its event files are another run's, through links), ``hparams`` (recorded, wins over the name), ``pattern N`` (the
 N-th user pattern), ``metadata started_at``. A trial's rule is null for a run that is its
 trial's own directory, read by its name alone.
 
@@ -145,7 +146,8 @@ def reading(
             "fields": [],
             "trial": {
                 "trial": None,
-                "rule": "layout: no trial (it holds only an HParams experiment config)",
+                "rule": why.get(run)
+                or "layout: no trial (it holds only an HParams experiment config)",
                 "joined": [],
             },
             "fix": None,
