@@ -18,6 +18,7 @@ Remote log directories (``s3://``, any ``://``) have no links: nothing is read.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Iterable
@@ -29,19 +30,32 @@ def _key(st: os.stat_result) -> tuple[int, int]:
     return (st.st_dev, st.st_ino)
 
 
+@dataclasses.dataclass(slots=True)
+class _Entry:
+    """One run directory as last seen: its identity, event files and (once asked) where
+    its links lead. Reused while the directory's device, inode and mtime stay."""
+
+    ident: tuple[int, int, int]
+    names: tuple[str, ...]
+    linked: frozenset[str]
+    folders: tuple[tuple[int, int], ...] | None = None
+    real_base: str | None = None
+    files: frozenset[str] | None = None
+
+
 class LinkScanner:
     """Finds the linked copies among a local log directory's runs. Thread-safe.
 
-    The cache holds, per run directory (by device, inode and mtime), its event file names
-    and which of them are links: bounded by the runs of the last listing.
+    The cache holds, per run directory (by device, inode and mtime), its event file names,
+    which of them are links and, for runs where a link was found, their real paths: bounded
+    by the runs of the last listing.
     """
 
     def __init__(self, logdir: str):
         self.logdir = logdir
         self._local = "://" not in logdir
         self._lock = threading.Lock()
-        # Run -> ((dev, ino, mtime_ns), event names, linked event names).
-        self._cache: dict[str, tuple[tuple[int, int, int], tuple[str, ...], frozenset[str]]] = {}
+        self._cache: dict[str, _Entry] = {}
 
     def _path(self, run: str) -> str:
         if run == ".":
@@ -63,7 +77,7 @@ class LinkScanner:
         runs = tuple(runs)
         with self._lock:
             cache = self._cache
-        fresh: dict[str, tuple[tuple[int, int, int], tuple[str, ...], frozenset[str]]] = {}
+        fresh: dict[str, _Entry] = {}
         by_dir: dict[tuple[int, int], list[str]] = {}
         file_linked: list[str] = []
         stat = os.stat
@@ -74,12 +88,12 @@ class LinkScanner:
             except (OSError, ValueError):
                 continue  # gone, or a link loop (ELOOP)
             ident = (st.st_dev, st.st_ino, st.st_mtime_ns)
-            old = cache.get(run)
-            if old is None or old[0] != ident:
-                old = (ident, *self._entries(path))
-            fresh[run] = old
+            entry = cache.get(run)
+            if entry is None or entry.ident != ident:
+                entry = _Entry(ident, *self._entries(path))
+            fresh[run] = entry
             by_dir.setdefault(ident[:2], []).append(run)
-            if old[2]:
+            if entry.linked:
                 file_linked.append(run)
         with self._lock:
             self._cache = fresh
@@ -89,33 +103,40 @@ class LinkScanner:
             if len(members) > 1:
                 wanted.update(members)
         for run in file_linked:
-            base = self._path(run)
-            for name in fresh[run][2]:
-                try:
-                    folder = stat(os.path.dirname(os.path.realpath(os.path.join(base, name))))
-                except (OSError, ValueError):
-                    continue
-                wanted.update(by_dir.get(_key(folder), ()))
+            entry = fresh[run]
+            if entry.folders is None:
+                base = self._path(run)
+                folders = set()
+                for name in entry.linked:
+                    try:
+                        target = os.path.realpath(os.path.join(base, name))
+                        folders.add(_key(stat(os.path.dirname(target))))
+                    except (OSError, ValueError):
+                        continue
+                entry.folders = tuple(folders)
+            for folder in entry.folders:
+                wanted.update(by_dir.get(folder, ()))
         if not wanted:
             return {}
         real_logdir = os.path.realpath(self.logdir)
         groups: dict[frozenset[str], list[tuple[bool, str]]] = {}
         for run in wanted:
-            base = self._path(run)
-            names, linked = fresh[run][1], fresh[run][2]
-            if not names:
+            entry = fresh[run]
+            if not entry.names:
                 continue
-            real_base = os.path.realpath(base)
-            files = frozenset(
-                os.path.realpath(os.path.join(base, n))
-                if n in linked
-                else os.path.join(real_base, n)
-                for n in names
-            )
-            plain = not linked and real_base == (
+            if entry.files is None or entry.real_base is None:
+                base = self._path(run)
+                real_base = entry.real_base = os.path.realpath(base)
+                entry.files = frozenset(
+                    os.path.realpath(os.path.join(base, n))
+                    if n in entry.linked
+                    else os.path.join(real_base, n)
+                    for n in entry.names
+                )
+            plain = not entry.linked and entry.real_base == (
                 real_logdir if run == "." else os.path.join(real_logdir, *run.split("/"))
             )
-            groups.setdefault(files, []).append((plain, run))
+            groups.setdefault(entry.files, []).append((plain, run))
         out: dict[str, str] = {}
         for same in groups.values():
             if len(same) < 2:

@@ -132,10 +132,11 @@ def test_partly_linked_files_are_not_the_same_run(tmp_path):
 
 
 def test_a_link_loop_does_not_hang_the_resolution(tmp_path):
-    """A loop (``loop -> loop/x``, ``a -> b -> a``) fails stat with ELOOP and is skipped.
+    """Loops (``a -> b -> a``, a dangling self link, a cycle through a directory) are
+    skipped or resolved in bounded time; the real run stays the run.
 
-    The Python loader itself may hang walking a loop (TENSORBOARD_NOTES), so only our
-    resolution is tested here: it finishes, and the real run stays a run.
+    Run names the loaders would never list are given too, to test our resolution alone
+    (the loaders end to end: `test_a_directory_cycle_is_one_trial_under_both_loaders`).
     """
     _write(tmp_path, REAL, 0.1, 1)
     os.symlink(tmp_path / "b", tmp_path / "a")
@@ -169,3 +170,30 @@ def test_a_new_link_is_seen_on_the_next_listing(tmp_path):
     for name in os.listdir(tmp_path / REAL):
         os.symlink(tmp_path / REAL / name, tmp_path / "w" / name)
     assert scanner.scan([REAL, "w"]) == {"w": REAL}
+
+
+@pytest.mark.parametrize("loader", ["python", "rust"])
+def test_a_directory_cycle_is_one_trial_under_both_loaders(tmp_path, loader):
+    """``runs/back -> runs``: the Python loader lists ``runs/back/…/r`` down to the
+    kernel's 40-link limit (41 runs; it does not hang), the Rust data server one run."""
+    _write(tmp_path, "runs/r", 0.1, 1)
+    os.symlink(tmp_path / "runs", tmp_path / "runs" / "back")
+    a = App(str(tmp_path), loader)
+    try:
+        listed = a.wait_for(
+            lambda: [r["run"] for r in a.json("/runs")["runs"] if r["run"].endswith("/r")]
+        )
+        if loader == "python":
+            assert len(listed) > 1
+        assert a.json("/groups", metric="loss")["trials"] == 1
+        reads = {r["run"]: r["read"]["trial"] for r in a.json("/runs")["runs"]}
+        assert reads["runs/r"]["trial"] == "runs/r"
+        for run in listed:
+            if run != "runs/r":
+                assert reads[run] == {
+                    "trial": None,
+                    "rule": "layout: linked copy of runs/r",
+                    "joined": [],
+                }
+    finally:
+        a.close()
