@@ -205,7 +205,8 @@ def test_cli_json_is_the_route_json_and_the_tables_show_its_numbers(logdir):
     assert float(seed[3]) == route["seed_share"]["share"]
     markdown = tb_rungroups(*args, "--format", "markdown").stdout
     share = route["fields"][0]["share"]
-    assert markdown.splitlines()[2].startswith(f"| lr | {100 * share:.1f}% [")
+    # Brackets are escaped as Markdown would otherwise read them (`\\[` shows as `[`).
+    assert markdown.splitlines()[2].startswith(f"| lr | {100 * share:.1f}% \\[")
     assert "seed noise" in markdown and "1 trial without a finite value" in markdown
     latex = tb_rungroups(*args, "--format", "latex").stdout
     assert r"\begin{tabular}{lrrl}" in latex and rf"{100 * share:.1f}\%" in latex
@@ -323,5 +324,9 @@ def test_the_effects_view_draws_the_answer_and_clicking_a_field_groups_by_it(pag
     page.locator(".rg-effects-row[data-field='param.opt']").click()
     page.locator(".rg-effects-panel[data-field='param.lr']").focus()
     page.keyboard.press("Enter")
-    assert page.evaluate("window.changes") == [{"by": ["param.opt"]}, {"by": ["param.lr"]}]
+    # A field's panel groups the table by it, on the Groups view.
+    assert page.evaluate("window.changes") == [
+        {"view": "groups", "by": ["param.opt"]},
+        {"view": "groups", "by": ["param.lr"]},
+    ]
     assert page.console_errors == []
