@@ -22,7 +22,7 @@ import csv
 import io
 from typing import Any
 
-from tb_plugin import answers, export
+from tb_plugin import export
 
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 """What ``tb-rungroups benchmark`` writes."""
@@ -200,9 +200,5 @@ def terminal_table(answer: dict[str, Any]) -> str:
 
 def render(answer: dict[str, Any], fmt: str) -> str:
     """The answer in one of `FORMATS` (``json`` is the answer itself, as the route sends it)."""
-    if fmt == "json":
-        return answers.encode(answer) + "\n"
     renderers = {"table": terminal_table, "csv": to_csv, "markdown": to_markdown, "latex": to_latex}
-    if fmt not in renderers:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return renderers[fmt](answer)
+    return export.render_with(answer, fmt, renderers)

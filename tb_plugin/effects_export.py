@@ -23,7 +23,7 @@ import csv
 import io
 from typing import Any
 
-from tb_plugin import answers, export
+from tb_plugin import export
 
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 """What ``tb-rungroups effects`` writes."""
@@ -211,19 +211,11 @@ def to_latex(answer: dict[str, Any]) -> str:
 def terminal_table(answer: dict[str, Any]) -> str:
     """The paper table as aligned text for a terminal."""
     head, body = paper_rows(answer)
-    widths = [max([len(h), *(len(r[i]) for r in body)]) for i, h in enumerate(head)]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in [head, *body]
-    ]
-    return "\n".join([*lines, caption(answer)]) + "\n"
+    # Aligned by display width, control characters escaped (`export.aligned_lines`).
+    return "\n".join([*export.aligned_lines(head, body), caption(answer)]) + "\n"
 
 
 def render(answer: dict[str, Any], fmt: str) -> str:
     """The answer in one of `FORMATS` (``json`` as `answers.encode` writes it)."""
-    if fmt == "json":
-        return answers.encode(answer) + "\n"
     writers = {"table": terminal_table, "csv": to_csv, "markdown": to_markdown, "latex": to_latex}
-    if fmt not in writers:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return writers[fmt](answer)
+    return export.render_with(answer, fmt, writers)

@@ -38,6 +38,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tb_plugin import answers, queries
@@ -461,6 +462,22 @@ def render(answer: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return answers.encode(answer) + "\n"
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def render_with(
+    answer: dict[str, Any], fmt: str, writers: Mapping[str, Callable[[dict[str, Any]], str]]
+) -> str:
+    """`answer` in format `fmt`: ``json`` as the route sends it, else `writers[fmt]`'s text.
+
+    Raises:
+      ValueError: `fmt` is neither ``json`` nor one of `writers`.
+    """
+    if fmt == "json":
+        return answers.encode(answer) + "\n"
+    if fmt not in writers:
+        known = ", ".join(["json", *writers])
+        raise ValueError(f"unknown format {fmt!r}; expected one of {known}")
+    return writers[fmt](answer)
 
 
 def terminal_table(answer: dict[str, Any]) -> str:
