@@ -67,11 +67,11 @@ setuptools.setup(
             "moto[server]>=5",
             "boto3>=1.26",
             # Oracles the statistics are checked against (effects: type-II ANOVA and
-            # power; across tasks: rliable's aggregates). rliable.library imports arch,
-            # and arch 7.x fails to import under pandas 3: arch 8 imports.
+            # power; across tasks: rliable's aggregates). rliable 1.2 needs arch < 8 for
+            # rliable.library, and arch 7 fails to import under pandas 3: pandas 2.
             "statsmodels>=0.14",
             "rliable>=1.2",
-            "arch>=8",
+            "pandas<3",
             # The Markdown export is checked by rendering it with CommonMark.
             "markdown-it-py>=3",
         ],

@@ -1,8 +1,9 @@
 """`tb_plugin.benchmark` against `rliable` (Agarwal et al., 2021), scipy and Demšar (2006).
 
-rliable 1.2's `rliable.library` passes ``random_state=`` to `arch`'s bootstrap, which arch 8
-renamed ``seed=`` (arch 7, which took it, does not import under pandas 3). The `rliable_library`
-fixture maps the keyword for the test's duration, so the intervals compared are computed by
+rliable 1.2's `rliable.library` passes ``random_state=`` to `arch`'s bootstrap (rliable pins
+arch < 8; arch 7 imports only under pandas 2, which the test extra pins), which arch 7 deprecates
+with a FutureWarning (an error here) and arch 8 renamed ``seed=``. The `rliable_library` fixture
+maps the keyword to ``seed=`` for the test's duration, so the intervals compared are computed by
 rliable's own `StratifiedBootstrap`, `StratifiedIndependentBootstrap` and `conf_int` code.
 """
 
@@ -22,7 +23,7 @@ REPS = 2000
 
 @pytest.fixture
 def rliable_library(monkeypatch):
-    """`rliable.library`, callable under arch 8 (see the module docstring)."""
+    """`rliable.library`, callable under arch 7 and 8 (see the module docstring)."""
     import arch.bootstrap as arch_bs
     from rliable import library
 
