@@ -592,7 +592,7 @@ def _benchmark_parser(sub: Any) -> None:
     parser.add_argument(
         "--by",
         help="comma-separated fields; those other than --task make the methods "
-        "(default: the default grouping's)",
+        "(default: the default grouping of each task's own runs)",
     )
     parser.add_argument("--metric", help="scalar tag to compare (default: /tags' default metric)")
     parser.add_argument("--split", help="as for ls")
