@@ -535,6 +535,35 @@ def t5x(root) -> Expect:
     )  # fmt: skip
 
 
+def cleanrl_look_alikes(root) -> Expect:
+    """Near miss of rule 6: four `__` fields whose third is no integer or whose fourth is no
+    Unix time are names, not CleanRL's env, experiment, seed and time."""
+    for i, name in enumerate(
+        (
+            "CartPole-v1__ppo__base__1790000000",
+            "CartPole-v1__ppo__1__final",
+            "CartPole-v1__dqn__2__v2",
+        )
+    ):
+        events(root / name, [(s, scalar("loss", loss(0.01, i, s))) for s in range(3)])
+    return Expect(
+        metric="loss", trials=3, default_by=["path.0"], split=None, splits={None},
+        sizes=[1, 1, 1], group=["CartPole-v1__ppo__1__final"],
+        members=[("CartPole-v1__ppo__1__final", "loss")],
+    )  # fmt: skip
+
+
+def rank_look_alikes(root) -> Expect:
+    """Near miss of rule 10: children named like ranks but without a number (`worker_a`) or
+    with another word (`ranking_1`) are trials of their own, not writers of their parent."""
+    for i, name in enumerate(("worker_a", "worker_b", "ranking_1")):
+        events(root / "job" / name, [(s, scalar("loss", loss(0.01, i, s))) for s in range(3)])
+    return Expect(
+        metric="loss", trials=3, default_by=["path.1"], split=None, splits={None},
+        sizes=[1, 1, 1], group=["worker_a"], members=[("job/worker_a", "loss")],
+    )  # fmt: skip
+
+
 def torchtitan(root) -> Expect:
     """torchtitan with `metrics.save_for_all_ranks` (reproduced from torchtitan/components/metrics.py):
     `<dump_folder>/tb/<%Y%m%d-%H%M>/rank_<N>`. Rule 10: ranks are writers of one trial, read from
@@ -627,10 +656,12 @@ LAYOUTS = {
         model_names_with_numbers,
         ludwig,
         cleanrl,
+        cleanrl_look_alikes,
         tianshou,
         numbered_folders,
         t5x,
         torchtitan,
+        rank_look_alikes,
         lightning_resume,
         lightning_repeats,
         sample_factory,
