@@ -137,6 +137,23 @@ def canonical_split(word: str) -> str | None:
     return naming.SPLITS.get(word.lower()) if len(word) <= 10 else None
 
 
+def _outermost_marked(marked: set[str]) -> Callable[[str], str | None]:
+    """A function giving, for a directory, the outermost of `marked` at or above it (the
+    log directory root never counts), or None; memoised, since runs share directories."""
+    memo: dict[str, str | None] = {ROOT: None}
+
+    def outermost(directory: str) -> str | None:
+        found = memo.get(directory, "")
+        if found != "":
+            return found
+        above = outermost(_parent(directory))
+        found = above if above is not None else (directory if directory in marked else None)
+        memo[directory] = found
+        return found
+
+    return outermost
+
+
 def _parent(run: str) -> str:
     cut = run.rfind("/")
     return run[:cut] if cut > 0 else ROOT
@@ -280,17 +297,7 @@ def arrange(
             holder_set.add(holder)
     if holder_set:
         # The outermost holder above each directory, memoised: runs share directories.
-        tops: dict[str, str | None] = {ROOT: None}
-
-        def top_of(directory: str) -> str | None:
-            found = tops.get(directory, "")
-            if found != "":
-                return found
-            above = top_of(_parent(directory))
-            found = above if above is not None else (directory if directory in holder_set else None)
-            tops[directory] = found
-            return found
-
+        top_of = _outermost_marked(holder_set)
         for run in runs:
             if run != ROOT:
                 top = top_of(_parent(run))
@@ -322,16 +329,7 @@ def arrange(
     # Rule 8: below a directory with split children, every run is a writer of it (also
     # through folders without events). The log directory root is no such trial.
     deep_parents = split_parents - {ROOT}
-    below: dict[str, str | None] = {ROOT: None}
-
-    def split_parent_above(directory: str) -> str | None:
-        found = below.get(directory, "")
-        if found != "":
-            return found
-        above = split_parent_above(_parent(directory))
-        found = above if above is not None else (directory if directory in deep_parents else None)
-        below[directory] = found
-        return found
+    split_parent_above = _outermost_marked(deep_parents)
 
     out: dict[str, naming.RunName] = {}
     trial_names: dict[str, naming.RunName] = {}
