@@ -344,7 +344,7 @@ def wait_until_listed(server: Server, n_runs: int) -> int:
             runs = plateau.best
             print(f"    tensorboard lists {runs} of {n_runs} runs; going on with those", flush=True)
             return runs
-        time.sleep(0.5 if n_runs <= 10_000 else 5)
+        time.sleep(0.1 if n_runs <= 10_000 else 5)
 
 
 def bench_loader(logdir: Path, n_runs: int, load_fast: bool) -> dict[str, float]:

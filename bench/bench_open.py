@@ -55,15 +55,39 @@ FAILURES: list[str] = []
 """Data requests of the tabs that failed or answered an error, as `tab status path`."""
 
 
-def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> float:
-    """Opens TensorBoard at a tab in a fresh page; seconds from first data request to last answer.
+MARKS = """() => performance.getEntriesByType("mark")
+    .filter((m) => m.name.startsWith("rg-view-"))
+    .map((m) => [m.name, (performance.timeOrigin + m.startTime) / 1000])"""
+"""The tab's marks of a drawn view (`rg-view-stale`, `rg-view-fresh`; frontend/app.js), as
+(name, seconds since the epoch)."""
 
-    A request that fails or answers an error status is added to `FAILURES`.
+
+def _marks(page) -> list[tuple[str, float]]:
+    frame = next((f for f in page.frames if "plugin_entry" in f.url and "rungroups" in f.url), None)
+    if frame is None:
+        return []
+    try:
+        return [tuple(m) for m in frame.evaluate(MARKS)]
+    except Exception:  # noqa: BLE001 - the frame is still loading
+        return []
+
+
+def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> dict[str, Any]:
+    """Opens TensorBoard at a tab in a fresh page and times its first view.
+
+    Returns:
+      ``span``: seconds from the first data request to the last answer, once no request
+      has been made for `QUIET` s (and, for Run Groups, its view is fresh); ``requests``:
+      each data request as (path, seconds); for Run Groups, ``shown``: seconds from the
+      first data request to the first view drawn (stale or fresh), ``fresh``: to the first
+      fresh one (NaN if none within `timeout`).
+      A request that fails or answers an error status is added to `FAILURES`.
     """
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     marker = f"/data/plugin/{plugin}/"
     events: list[tuple[str, float]] = []
     pending: set[str] = set()
+    timed: list[tuple[str, float]] = []
 
     def on_response(response):
         if wanted(response.request) and response.status >= 400:
@@ -82,39 +106,54 @@ def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> float:
     def on_request(request):
         if wanted(request):
             pending.add(request.url + str(id(request)))
-            started[id(request)] = time.perf_counter()
-            events.append(("request", time.perf_counter()))
+            started[id(request)] = time.time()
+            events.append(("request", time.time()))
 
     def on_done(request):
         if wanted(request):
             pending.discard(request.url + str(id(request)))
-            events.append(("answer", time.perf_counter()))
+            now = time.time()
+            events.append(("answer", now))
+            path = request.url.split(marker, 1)[1]
+            begin = started.get(id(request), events[0][1])
+            timed.append((path, now - begin))
             if VERBOSE:
                 t0 = events[0][1]
-                begin = started.get(id(request), t0)
-                path = request.url.split(marker, 1)[1][:90]
-                print(
-                    f"    {plugin} {begin - t0:6.2f} -> {time.perf_counter() - t0:6.2f} s  {path}"
-                )
+                print(f"    {plugin} {begin - t0:6.2f} -> {now - t0:6.2f} s  {path[:90]}")
 
     page.on("request", on_request)
     page.on("requestfinished", on_done)
     page.on("requestfailed", on_failed)
     page.on("response", on_response)
     page.goto(f"{url}#{plugin}", wait_until="domcontentloaded")
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
+    deadline = time.time() + timeout
+    marks: list[tuple[str, float]] = []
+    while time.time() < deadline:
         page.wait_for_timeout(200)
         if not events or pending:
             continue
-        if time.perf_counter() - events[-1][1] >= QUIET:
+        if plugin == "rungroups":
+            marks = _marks(page)
+            if not any(name == "rg-view-fresh" for name, _ in marks):
+                continue
+        if time.time() - events[-1][1] >= QUIET:
             break
+    if plugin == "rungroups":
+        marks = _marks(page)
     page.close()
     requests = [t for kind, t in events if kind == "request"]
     answers = [t for kind, t in events if kind == "answer"]
     if not requests or not answers:
         raise RuntimeError(f"the {plugin} tab made no data request")
-    return max(answers) - min(requests)
+    t0 = min(requests)
+    out: dict[str, Any] = {"span": max(answers) - t0, "requests": timed}
+    if plugin == "rungroups":
+        shown = [t for _, t in marks]
+        fresh = [t for name, t in marks if name == "rg-view-fresh"]
+        out["shown"] = min(shown) - t0 if shown else math.nan
+        out["fresh"] = min(fresh) - t0 if fresh else math.nan
+        out["stale_views"] = sum(1 for name, _ in marks if name == "rg-view-stale")
+    return out
 
 
 FIRST_RUN = "lr=0.0001,bs=16,opt=adam/seed_0/train"
@@ -186,30 +225,65 @@ def bench(
     extra_args: tuple[str, ...] = (),
     no_tf: bool = False,
     tabs: tuple[str, ...] = ("hparams", "rungroups"),
-) -> dict[str, float]:
+    when: str = "listed",
+    memory: bool = True,
+) -> dict[str, Any]:
+    """One fresh tensorboard: both tabs opened cold, then warm (each in a new page).
+
+    `when` "listed": the cold opens start the moment TensorBoard's `/data/runs` lists every
+    run (Run Groups first, then HParams), while the loader may still read their points;
+    "loaded": once every run has its scalars and TensorBoard's memory is flat (HParams
+    first). With `memory`, TensorBoard's RSS is compared, once it has loaded, with a
+    second tensorboard whose plugin is never asked (`memory_alone`).
+    """
     warming = "--rungroups_warm_interval=0" not in extra_args
     out: dict[str, Any] = dict.fromkeys(
-        ("rss_alone_core", "rss_alone", "hparams_cold", "hparams_warm"), math.nan
+        ("rss_alone_core", "rss_alone", "rss_core", "rss_tabs", "rss_routes"), math.nan
     )
-    # The plugin works from the start: TensorBoard alone is another process.
-    if warming and "hparams" in tabs:
+    if memory and warming and "hparams" in tabs:
         out["rss_alone_core"], out["rss_alone"] = memory_alone(n_runs, load_fast, browser, no_tf)
     logdir = bench_backend.logdir_for(n_runs)
     server = bench_backend.Server(logdir, load_fast, extra_args, no_tf)
     try:
-        out["listed"] = _loaded(server, n_runs)
-        out["rss_core"] = server.rss_mb()
+        if when == "listed":
+            out["listed"] = bench_backend.wait_until_listed(server, n_runs)
+            order = [t for t in ("rungroups", "hparams") if t in tabs]
+        else:
+            out["listed"] = _loaded(server, n_runs)
+            out["rss_core"] = server.rss_mb()
+            order = [t for t in ("hparams", "rungroups") if t in tabs]
+        ready = time.time()
+        out["when"] = when
         for phase in ("cold", "warm"):
-            for tab in tabs:
+            for tab in order:
+                out[f"{tab}_{phase}_after"] = time.time() - ready
                 out[f"{tab}_{phase}"] = open_tab(browser, server.url, tab)
-                out[f"rss_{tab}_{phase}"] = server.rss_mb()
-        if not warming and "hparams" in tabs:  # the plugin did nothing before its tab
-            out["rss_alone_core"], out["rss_alone"] = out["rss_core"], out["rss_hparams_cold"]
+        if memory:
+            if when == "listed":  # memory is compared once TensorBoard has loaded
+                _loaded(server, n_runs)
+            out["rss_tabs"] = server.rss_mb()
+            if not warming and "hparams" in tabs:  # the plugin did nothing before its tab
+                out["rss_alone_core"], out["rss_alone"] = out["rss_core"], out["rss_tabs"]
         out["routes"] = route_times(server)
         out["rss_routes"] = server.rss_mb()
         return out
     finally:
         server.close()
+
+
+def _slowest(opened: dict[str, Any] | None) -> tuple[float, str]:
+    """The slowest data request of a tab's open: (seconds, route)."""
+    if not opened:
+        return math.nan, "-"
+    path, seconds = max(opened["requests"], key=lambda r: r[1])
+    return seconds, path.split("?", 1)[0]
+
+
+def _session_groups(opened: dict[str, Any] | None) -> list[float]:
+    """Seconds of each `session_groups` request of an HParams tab's open."""
+    if not opened:
+        return []
+    return [s for path, s in opened["requests"] if path.startswith("session_groups")]
 
 
 def _cell(value: float, spec: str, unit: str = "") -> str:
@@ -223,6 +297,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, action="append")
     parser.add_argument("--loader", choices=("rust", "python"), action="append")
     parser.add_argument("--verbose", action="store_true", help="print every data request")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="fresh tensorboards per size and loader (TensorBoard's memory is measured in "
+        "the first only)",
+    )
+    parser.add_argument(
+        "--when",
+        choices=("listed", "loaded"),
+        default="listed",
+        help="open the tabs cold the moment TensorBoard lists every run (default; its "
+        "loader may still be reading points), or once it has loaded them all",
+    )
+    parser.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="skip the memory figures (no second tensorboard, no wait for loading)",
+    )
     parser.add_argument(
         "--warm-interval",
         type=float,
@@ -253,64 +346,97 @@ def main() -> None:
     if chromium is None:
         raise SystemExit("needs Debian's chromium (apt-get install -y chromium)")
     print(
-        f"{'runs':>6} {'loader':<7} {'HParams cold':>12} {'RG cold':>8} {'ratio':>6} "
-        f"{'HParams warm':>12} {'RG warm':>8} {'ratio':>6} {'TB alone':>9} {'with RG':>9} "
-        f"{'added':>6}"
+        f"{'runs':>6} {'loader':<7} {'#':>2} {'HParams cold':>12} {'RG shown':>8} {'ratio':>6} "
+        f"{'RG fresh':>8} {'ratio':>6} {'HParams warm':>12} {'RG shown':>8} {'ratio':>6} "
+        f"{'RG fresh':>8} {'ratio':>6} {'TB alone':>9} {'with RG':>9} {'added':>6}"
     )
     print(
-        "(RSS of TensorBoard with its data server. TB alone: after loading and the HParams "
-        "tab, the plugin never asked (`--rungroups_warm_interval=0`; with warming on, a "
-        "separate tensorboard). With RG: after both tabs opened cold and warm. Added: "
-        "their difference over TB alone"
+        f"(seconds from a tab's first data request: HParams, to its last answer; RG shown, "
+        f"to its first view drawn, marked refreshing if it is stale; RG fresh, to its view "
+        f"drawn fresh. Cold: opened {'the moment TensorBoard lists every run' if args.when == 'listed' else 'once TensorBoard has loaded every run'}"
+        f", RG first; warm: opened again in a new page. RSS of TensorBoard with its data "
+        f"server once it has loaded: TB alone, after the HParams tab with the plugin never "
+        f"asked (a second tensorboard, `--rungroups_warm_interval=0`); with RG, after both "
+        f"tabs; added, their difference over TB alone"
         + (
             "; HParams and TB alone not measured (--only-rungroups): -)"
             if args.only_rungroups
             else ")"
         )
     )
+    tabs = ("rungroups",) if args.only_rungroups else ("hparams", "rungroups")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             for n_runs in args.runs or [1000, 10_000]:
                 for loader in args.loader or ["rust", "python"]:
-                    r = bench(
-                        n_runs,
-                        loader == "rust",
-                        browser,
-                        extra,
-                        args.no_tensorflow,
-                        ("rungroups",) if args.only_rungroups else ("hparams", "rungroups"),
-                    )
-                    cold, warm = r["rungroups_cold"], r["rungroups_warm"]
-                    alone, rss = r["rss_alone"], r["rss_rungroups_warm"]
-                    print(
-                        f"{n_runs:>6} {loader:<7} {_cell(r['hparams_cold'], '11.2f', 's')} "
-                        f"{cold:>7.2f}s {_cell(cold / r['hparams_cold'], '6.2f')} "
-                        f"{_cell(r['hparams_warm'], '11.2f', 's')} {warm:>7.2f}s "
-                        f"{_cell(warm / r['hparams_warm'], '6.2f')} "
-                        f"{_cell(alone, '7.0f', 'MB')} {rss:>7.0f}MB "
-                        f"{_cell((rss - alone) / alone, '6.1%')}",
-                        flush=True,
-                    )
-                    if FAILURES:
-                        print(f"{'':>15}failed data requests: {'; '.join(FAILURES)}")
-                        FAILURES.clear()
-                    if r["listed"] < n_runs:
-                        print(f"{'':>15}(tensorboard listed {r['listed']} of them)")
-                    print(
-                        f"{'':>15}routes once after that (status, s): "
-                        + ", ".join(
-                            f"{name} {status} {seconds:.2f}"
-                            for name, (status, seconds) in r["routes"].items()
+                    for i in range(args.repeat):
+                        r = bench(
+                            n_runs,
+                            loader == "rust",
+                            browser,
+                            extra,
+                            args.no_tensorflow,
+                            tabs,
+                            args.when,
+                            memory=not args.no_memory and i == 0,
                         )
-                        + f"; RSS after them {r['rss_routes']:.0f}MB "
-                        f"({_cell((r['rss_routes'] - alone) / alone, '+.1%').strip()} over TB "
-                        f"alone; TB alone right after loading {_cell(r['rss_alone_core'], '.0f', 'MB').strip()}, "
-                        f"this tensorboard {r['rss_core']:.0f}MB)",
-                        flush=True,
-                    )
+                        report(n_runs, loader, i + 1, r)
         finally:
             browser.close()
+
+
+def report(n_runs: int, loader: str, i: int, r: dict[str, Any]) -> None:
+    """Prints one fresh tensorboard's figures (see main's header)."""
+    nan = math.nan
+    cells = []
+    for phase in ("cold", "warm"):
+        hp = r.get(f"hparams_{phase}") or {}
+        rg = r[f"rungroups_{phase}"]
+        h = hp.get("span", nan)
+        cells.append(
+            f"{_cell(h, '11.2f', 's')} {rg['shown']:>7.2f}s {_cell(rg['shown'] / h, '6.2f')} "
+            f"{_cell(rg['fresh'], '7.2f', 's')} {_cell(rg['fresh'] / h, '6.2f')}"
+        )
+    alone, rss = r["rss_alone"], r["rss_tabs"]
+    print(
+        f"{n_runs:>6} {loader:<7} {i:>2} {cells[0]} {cells[1]} {_cell(alone, '7.0f', 'MB')} "
+        f"{_cell(rss, '7.0f', 'MB')} {_cell((rss - alone) / alone, '6.1%')}",
+        flush=True,
+    )
+    for phase in ("cold", "warm"):
+        rg = r[f"rungroups_{phase}"]
+        slow, route = _slowest(rg)
+        sessions = _session_groups(r.get(f"hparams_{phase}"))
+        versus = (
+            f"HParams' session_groups {min(sessions):.2f}–{max(sessions):.2f} s "
+            f"({'every RG request faster' if slow < min(sessions) else 'NOT all faster'})"
+            if sessions
+            else "HParams' session_groups -"
+        )
+        print(
+            f"{'':>18}{phase}: RG opened {r['rungroups_' + phase + '_after']:.1f} s after "
+            f"the runs were {r['when']}, "
+            f"{len(rg['requests'])} data requests, {rg['stale_views']} stale view(s) before the "
+            f"fresh one; slowest RG request {slow:.2f} s ({route}); {versus}; RG span "
+            f"{rg['span']:.2f} s",
+            flush=True,
+        )
+    if FAILURES:
+        print(f"{'':>18}failed data requests: {'; '.join(FAILURES)}")
+        FAILURES.clear()
+    if r["listed"] < n_runs:
+        print(f"{'':>18}(tensorboard listed {r['listed']} of them)")
+    print(
+        f"{'':>18}routes once after that (status, s): "
+        + ", ".join(
+            f"{name} {status} {seconds:.2f}" for name, (status, seconds) in r["routes"].items()
+        )
+        + f"; RSS after them {_cell(r['rss_routes'], '.0f', 'MB').strip()} "
+        f"({_cell((r['rss_routes'] - alone) / alone, '+.1%').strip()} over TB alone; TB alone "
+        f"right after loading {_cell(r['rss_alone_core'], '.0f', 'MB').strip()})",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -53,13 +53,46 @@ async function fetchJson(path, mark) {
   }
   const text = await response.text();
   if (mark) performance.mark(mark);
+  const age = response.headers.get(STALE_HEADER);
   const previous = last.get(path);
-  if (previous && previous.text === text) return previous.value;
-  const value = JSON.parse(text);
-  if (last.size >= MAX_CACHED) last.delete(last.keys().next().value);
-  last.set(path, { text, value });
+  let value;
+  if (previous && previous.text === text) value = previous.value;
+  else {
+    value = JSON.parse(text);
+    if (last.size >= MAX_CACHED) last.delete(last.keys().next().value);
+    last.set(path, { text, value });
+  }
+  if (age === null) {
+    staleAges.delete(value);
+    stalePaths.delete(path);
+  } else {
+    staleAges.set(value, Number(age));
+    stalePaths.add(path);
+  }
   return value;
 }
+
+/** The response header of a stale answer (tb_plugin/refresh.py): its age in seconds. */
+export const STALE_HEADER = "X-Rungroups-Stale";
+
+// Answers that came stale (asked with allow_stale), to their age in seconds. An answer
+// whose text comes again fresh is the same object (`last`): it is fresh from then on.
+const staleAges = new WeakMap();
+// Paths whose last answer came stale (see clearStale).
+const stalePaths = new Set();
+
+/**
+ * How old a stale answer was when it came (seconds), or null when it is fresh.
+ * @param {object|null} answer  a value this module returned
+ * @returns {number|null}
+ */
+export function staleAge(answer) {
+  return answer && typeof answer === "object" && staleAges.has(answer) ? staleAges.get(answer) : null;
+}
+
+// The first view's routes answer at once with their last answer, marked stale, while
+// the fresh one is computed (app.js asks again until every answer is fresh).
+const STALE_OK = "allow_stale=true";
 
 /**
  * GETs a route once and caches its promise until `clearCache()` (failures are
@@ -84,19 +117,28 @@ export function clearCache() {
   cache.clear();
 }
 
+/**
+ * Forgets the cached answers that came stale, keeping the fresh ones: the tab asks
+ * again only for what is still refreshing (asking again for everything, each route
+ * could come back stale in turn while the others refresh, and never all fresh at once).
+ */
+export function clearStale() {
+  for (const path of stalePaths) cache.delete(path);
+}
+
 /** Every run with its parsed fields, metadata and status (`/runs`). */
 export function fetchRuns() {
-  return cached("./runs");
+  return cached(`./runs?${STALE_OK}`);
 }
 
 /** Every grouping field with its values, and the default grouping (`/fields`). */
 export function fetchFields() {
-  return cached("./fields");
+  return cached(`./fields?${STALE_OK}`);
 }
 
 /** Scalar tags with their goals and splits (`/tags`). */
 export function fetchTags() {
-  return cached("./tags");
+  return cached(`./tags?${STALE_OK}`);
 }
 
 /**
@@ -106,7 +148,8 @@ export function fetchTags() {
  *   rows' sparklines (see state.tableCurvesQuery)
  */
 export function fetchGroups(state, curves = undefined) {
-  const extra = curves ? `&${tableCurvesQuery(curves)}` : "";
+  // With curves: the first view's request, which may answer stale (see STALE_OK).
+  const extra = curves ? `&${tableCurvesQuery(curves)}&${STALE_OK}` : "";
   return cached(`./groups?${groupsQuery(state)}${extra}`, "rg-groups-data");
 }
 
@@ -120,6 +163,19 @@ export function fetchGroups(state, curves = undefined) {
  */
 export function fetchCurves(state, keys, maxPoints, curve = {}, mark = undefined) {
   return cached(`./curves?${curvesQuery(state, keys, maxPoints, curve)}`, mark);
+}
+
+/**
+ * The `fetchCurves` answer with these arguments if it is cached (primed by the first
+ * view's /groups), else null: nothing is fetched.
+ * @param {object} state
+ * @param {string[]} keys
+ * @param {number} maxPoints
+ * @param {{smoothing?: number, x?: string, lines?: boolean}} [curve]
+ * @returns {Promise<object>|null}
+ */
+export function cachedCurves(state, keys, maxPoints, curve = {}) {
+  return cache.get(`./curves?${curvesQuery(state, keys, maxPoints, curve)}`) || null;
 }
 
 /**

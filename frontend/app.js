@@ -8,7 +8,7 @@ import { indexTrials } from "./group.js";
 import { GroupsData } from "./groups_data.js";
 import { change, reportQuery, shareLink } from "./state.js";
 import { benchmarkRoute, benchmarkState, effectsRoute } from "./view_routes.js";
-import { Banner, Toast } from "./views/banner.js";
+import { Banner, Refreshing, Toast } from "./views/banner.js";
 import { BenchmarkView } from "./views/benchmark.js";
 import { copyText, downloadUrl, el } from "./views/dom.js";
 import { EffectsView } from "./views/effects.js";
@@ -31,6 +31,10 @@ export const VIEWS = [
   { id: "effects", label: "Effects", View: EffectsView, route: effectsRoute },
   { id: "benchmark", label: "Across tasks", View: BenchmarkView, route: benchmarkRoute, state: benchmarkState },
 ];
+
+// Milliseconds before a view shown stale is asked again, and the longest such wait.
+const REFRESH_MS = 1000;
+const REFRESH_MAX_MS = 5000;
 
 /** The Run Groups tab. */
 export class App {
@@ -62,11 +66,14 @@ export class App {
     this.switcher = new ViewSwitcher(this.actions, VIEWS);
     this.panel = new RunPanel(this.actions);
     this.toast = new Toast();
+    this.refreshing = new Refreshing();
+    this.refreshTimer = 0;
+    this.refreshDelay = 0;
     this.viewBanner = new Banner();
     this.data = new GroupsData(this);
     this.content = el("div", "rg-content");
     const header = el("header", "rg-header");
-    header.append(el("h1", null, "Run Groups"), this.switcher.element, this.toast.element);
+    header.append(el("h1", null, "Run Groups"), this.switcher.element, this.refreshing.element, this.toast.element);
     root.append(header, this.content, this.panel.element, this.editor.element);
     // Edit controls show only once /edit allows them: the rows and the panel are drawn again.
     this.editing = this.editor.init().then((on) => on && (this.groups.table.refresh(), this.state.run && this.loadRun()));
@@ -78,6 +85,7 @@ export class App {
   /** Loads everything (first render, TensorBoard reloaded its data). */
   async load() {
     const mine = ++this.gen.load;
+    clearTimeout(this.refreshTimer);
     const early = this.data.early(this.state); // one round trip for the first view
     const runs = api.fetchRuns(); // /runs too, in the same round trip
     runs.catch(() => {});
@@ -92,7 +100,10 @@ export class App {
     if (mine !== this.gen.load) return;
     Object.assign(this.answers, { fields, tags });
     this.answers.query = this.query(); // the toolbar is built once, with the metric asked
-    if (!fields.runs) return this.content.replaceChildren(buildEmptyState());
+    if (!fields.runs) {
+      this.content.replaceChildren(buildEmptyState());
+      return this._freshness(mine, [fields, tags]);
+    }
     this._showView(true); // another view than Groups asks for its answer now
     this._busy(runs).then(
       (answer) => {
@@ -106,6 +117,35 @@ export class App {
     await this.data.groups(early);
     if (mine !== this.gen.load) return;
     if (this.state.run) this.loadRun();
+    await runs.catch(() => null);
+    if (mine === this.gen.load) this._freshness(mine, [fields, tags, this.answers.groups, this.answers.runs]);
+  }
+
+  /**
+   * Marks the view as refreshing while any of its answers came stale, and asks again for
+   * those (after 1 s, then 1.5 times longer each time, at most 5 s) until every answer
+   * is fresh: a stale view is never left as final. Sets the performance mark
+   * `rg-view-stale` or `rg-view-fresh` (bench/bench_open.py times the first view by them)
+   * and the root's `data-view` to "stale" or "fresh".
+   * @param {number} mine  the load generation these answers belong to
+   * @param {Array<object|null>} answers
+   */
+  _freshness(mine, answers) {
+    const ages = answers.map(api.staleAge).filter((age) => age !== null);
+    const stale = ages.length > 0;
+    this.refreshing.update(stale ? Math.max(...ages) : null);
+    this.root.dataset.view = stale ? "stale" : "fresh";
+    performance.mark(stale ? "rg-view-stale" : "rg-view-fresh");
+    if (!stale) {
+      this.refreshDelay = 0;
+      return;
+    }
+    this.refreshDelay = Math.min(REFRESH_MAX_MS, this.refreshDelay ? this.refreshDelay * 1.5 : REFRESH_MS);
+    this.refreshTimer = setTimeout(() => {
+      if (mine !== this.gen.load) return;
+      api.clearStale(); // the fresh answers are kept: only the stale ones are asked again
+      this.load();
+    }, this.refreshDelay);
   }
 
   /**

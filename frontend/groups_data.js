@@ -70,10 +70,13 @@ export class GroupsData {
     let answer;
     try {
       answer = early ? await app._busy(early).catch(() => null) : null;
-      // A chosen metric was asked as is; the default one only for a plain table.
+      // A chosen metric was asked as is; the default one only for a plain table. A stale
+      // first view is shown as it came (its metric may be an older default), until the
+      // fresh one replaces it (app.js): nothing more is asked for it.
       const asked = app.state.metric || (!(q.more || []).length && !q.baseline);
-      if (!(answer && answer.metric === q.metric && asked)) answer = await app._busy(api.fetchGroups(q));
-      else if (answer.chart) this._prime(q, answer.chart);
+      const stale = answer && api.staleAge(answer) !== null;
+      if (!(answer && (stale || (answer.metric === q.metric && asked)))) answer = await app._busy(api.fetchGroups(q));
+      else if (answer.chart) this._prime({ ...q, metric: answer.metric }, answer.chart);
     } catch (e) {
       if (mine !== this.gen.groups) return;
       if (e.status === 404 && q.baseline && /compare/.test(e.message)) {
@@ -87,7 +90,8 @@ export class GroupsData {
     }
     if (mine !== this.gen.groups) return;
     if (answer === app.answers.groups) return app._banner(""); // a reload that changed nothing
-    Object.assign(app.answers, { groups: answer, groupsSplit: q.split, banner: null, sparklines: this.sparks.reset(q, answer.sparklines) });
+    const fresh = api.staleAge(answer) === null;
+    Object.assign(app.answers, { groups: answer, groupsSplit: q.split, banner: null, sparklines: this.sparks.reset(q, answer.sparklines, fresh) });
     app._draw(); // picks the chart's groups, draws the table, asks for its rows' sparklines
     this.chart(true);
   }
@@ -117,11 +121,19 @@ export class GroupsData {
     };
     if (!groups || !q.metric || !keys.length) return draw({ groups, curves: null });
     const { smoothing: w, x } = app.state;
-    const wanted = Promise.all([
-      api.fetchCurves(q, keys, points, { smoothing: w, x }, "rg-curves-data"),
-      w > 0 ? api.fetchCurves(q, keys, points, { x }) : null,
-      lineKeys.length ? api.fetchCurves(q, lineKeys, linePoints, { smoothing: w, x, lines: true }) : null,
-    ]);
+    let wanted;
+    if (api.staleAge(groups) !== null) {
+      // A stale first view draws the curves that came with it, and asks for nothing.
+      const cq = { ...q, metric: groups.metric };
+      const got = api.cachedCurves(cq, keys, points, { smoothing: w, x });
+      if (!got || lineKeys.length) return draw({ groups, curves: null });
+      wanted = Promise.all([got, w > 0 ? api.cachedCurves(cq, keys, points, { x }) : null, null]);
+    } else
+      wanted = Promise.all([
+        api.fetchCurves(q, keys, points, { smoothing: w, x }, "rg-curves-data"),
+        w > 0 ? api.fetchCurves(q, keys, points, { x }) : null,
+        lineKeys.length ? api.fetchCurves(q, lineKeys, linePoints, { smoothing: w, x, lines: true }) : null,
+      ]);
     let curves;
     try {
       // After new groups, the table paints first; the chart (tens of ms in uPlot) a frame later.

@@ -34,14 +34,16 @@ export class SparklineBatcher {
    * @param {object} q  the query state (with the metric asked)
    * @param {{metric: string, curves: {key: string, curve: object}[]}|null|undefined} first
    *   the answer's `sparklines`
+   * @param {boolean} [more]  whether rows may ask for more (false: a stale answer,
+   *   which keeps its own sparklines, of the metric it was computed for)
    * @returns {Map<string, object>}  the sparklines known now
    */
-  reset(q, first) {
+  reset(q, first, more = true) {
     ++this.gen;
     this.lines = new Map();
-    if (first && first.metric === q.metric) for (const c of first.curves) this.lines.set(c.key, c.curve);
+    if (first && (first.metric === q.metric || !more)) for (const c of first.curves) this.lines.set(c.key, c.curve);
     this._pending = new Set();
-    this._query = q.metric ? q : null;
+    this._query = more && q.metric ? q : null;
     return this.lines;
   }
 

@@ -54,7 +54,7 @@ def runs_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQ
         body = _runs(view, q, stale, last, b.patterns, readings=False)
         found = (key, compress(_with_readings(view, body, b.patterns)))
         view.memo.put("runs", found)
-    return found[1]
+    return b.refresher.keep(("runs", experiment, q), found[1])
 
 
 # Where each run's ``read`` goes in the encoded `/runs`: a private-use text no run name or
@@ -197,10 +197,11 @@ def fields_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.Fie
     """`fields`, encoded and compressed (`compress`), memoised per view and stale trials."""
     view = b.view(ctx, experiment)
     stale = b.stale_units(ctx, experiment, view, q.stale_after)
-    return view.memo.get_or_compute(
+    body = view.memo.get_or_compute(
         ("fields", q, tuple(sorted(stale))),
         lambda: compress(encode(_fields(b, ctx, experiment, view, q, stale))),
     )
+    return b.refresher.keep(("fields", experiment, q), body)
 
 
 def _fields(
@@ -238,7 +239,8 @@ def tags(b: backend.Backend, ctx: Any, experiment: str, q: queries.TagsQuery) ->
 def tags_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.TagsQuery) -> bytes:
     """`tags`, encoded and compressed (`compress`), memoised per view."""
     view = b.view(ctx, experiment)
-    return view.memo.get_or_compute(("tags", q), lambda: compress(encode(_tags(view))))
+    body = view.memo.get_or_compute(("tags", q), lambda: compress(encode(_tags(view))))
+    return b.refresher.keep(("tags", experiment, q), body)
 
 
 def _tags(view: backend.ExperimentView) -> dict[str, Any]:
@@ -291,13 +293,14 @@ def groups_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.Gro
     new view). A request that finds the warmer computing the same answer waits for it.
     """
     view = b.view(ctx, experiment)
-    q = with_auto_metric(view, q)
+    asked, q = q, with_auto_metric(view, q)
     _check_split(view, q.split)
     stale = b.stale_units(ctx, experiment, view, q.stale_after)
     key = ("groups", q, listing_key(b, ctx, experiment, view, q), tuple(sorted(stale)))
-    return view.memo.get_or_compute(
+    body = view.memo.get_or_compute(
         key, lambda: compress(encode(_groups(b, ctx, experiment, view, q)))
     )
+    return b.refresher.keep(("groups", experiment, asked), body)
 
 
 def with_auto_metric(view: backend.ExperimentView, q: queries.GroupsQuery) -> queries.GroupsQuery:

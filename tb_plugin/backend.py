@@ -58,7 +58,7 @@ import numpy as np
 from tensorboard.data import provider
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from tb_plugin import annotation_files, caches, data, grouping, layout, links, naming
+from tb_plugin import annotation_files, caches, data, grouping, layout, links, naming, refresh
 
 SCALARS_PLUGIN = "scalars"
 
@@ -500,6 +500,10 @@ class Backend:
         self._max_age: dict[str, float] = {}
         # Set in a thread inside `reusing_listing`.
         self._reusing = threading.local()
+        self.refresher = refresh.Refresher()
+        """The newest answer of each first-view route, query and experiment, which a
+        request that allows it is answered with while the fresh one is computed
+        (`tb_plugin.refresh`; the encoded answers of `tb_plugin.answers` keep theirs)."""
 
     @property
     def provider(self) -> provider.DataProvider:

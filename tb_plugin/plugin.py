@@ -44,6 +44,7 @@ from tb_plugin import (
     export,
     metadata,
     queries,
+    refresh,
     report,
     warm,
 )
@@ -79,6 +80,9 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         # TBContext built by hand (tests, the CLI) warms nothing unless it asks to.
         interval = getattr(context.flags, "rungroups_warm_interval", 0) or 0
         self._warmer = None
+        stale_wait = getattr(context.flags, "rungroups_stale_wait", None)
+        if stale_wait is not None:
+            self._backend.refresher = refresh.Refresher(stale_wait)
         if self._data_provider is not None and interval > 0:
             self._warmer = warm.Warmer(self._backend, interval).start()
         # Editing from the tab (`POST /annotate`): off unless the flag says so.
@@ -134,8 +138,10 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
     def _serve_runs(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.RunsQuery.from_args(request.args)
-        return _respond_encoded(
-            request, answers.runs_encoded(self._backend, ctx, experiment, query)
+        return self._respond_first_view(
+            request,
+            ("runs", experiment, query),
+            lambda: answers.runs_encoded(self._backend, ctx, experiment, query),
         )
 
     def _serve_metadata(self, request: wrappers.Request) -> wrappers.Response:
@@ -149,15 +155,19 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
     def _serve_fields(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.FieldsQuery.from_args(request.args)
-        return _respond_encoded(
-            request, answers.fields_encoded(self._backend, ctx, experiment, query)
+        return self._respond_first_view(
+            request,
+            ("fields", experiment, query),
+            lambda: answers.fields_encoded(self._backend, ctx, experiment, query),
         )
 
     def _serve_tags(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
         query = queries.TagsQuery.from_args(request.args)
-        return _respond_encoded(
-            request, answers.tags_encoded(self._backend, ctx, experiment, query)
+        return self._respond_first_view(
+            request,
+            ("tags", experiment, query),
+            lambda: answers.tags_encoded(self._backend, ctx, experiment, query),
         )
 
     def _serve_groups(self, request: wrappers.Request) -> wrappers.Response:
@@ -167,9 +177,23 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             # A table the user asked for (a regrouping, a filter): computed per request
             # (tens of ms at 10,000 runs), so the memo keeps the first view's answer.
             return _respond(request, answers.groups(self._backend, ctx, experiment, query))
-        return _respond_encoded(
-            request, answers.groups_encoded(self._backend, ctx, experiment, query)
+        return self._respond_first_view(
+            request,
+            ("groups", experiment, query),
+            lambda: answers.groups_encoded(self._backend, ctx, experiment, query),
         )
+
+    def _respond_first_view(
+        self, request: wrappers.Request, key: tuple[Any, ...], compute: Any
+    ) -> wrappers.Response:
+        """A memoised first-view answer; with ``allow_stale=true``, the last one if the
+        fresh one takes longer than `refresh.STALE_WAIT`, marked stale (`tb_plugin.refresh`)."""
+        allow_stale = queries.allow_stale(request.args)
+        body, age = self._backend.refresher.answer(key, compute, allow_stale)
+        response = _respond_encoded(request, body)
+        if age is not None:
+            response.headers[refresh.STALE_HEADER] = f"{age:.1f}"
+        return response
 
     def _serve_curves(self, request: wrappers.Request) -> wrappers.Response:
         ctx, experiment = _context(request)
@@ -316,8 +340,8 @@ def _load_static_files(root: str) -> dict[str, tuple[bytes, str]]:
 
 
 class RunGroupsLoader(base_plugin.TBLoader):
-    """Defines the `--rungroups_pattern`, `--rungroups_warm_interval` and
-    `--rungroups_allow_edit` flags, loads the plugin."""
+    """Defines the `--rungroups_pattern`, `--rungroups_warm_interval`,
+    `--rungroups_stale_wait` and `--rungroups_allow_edit` flags, loads the plugin."""
 
     def define_flags(self, parser: Any) -> None:
         parser.add_argument(
@@ -340,6 +364,15 @@ class RunGroupsLoader(base_plugin.TBLoader):
             "0 turns warming off.",
         )
         parser.add_argument(
+            "--rungroups_stale_wait",
+            metavar="SECONDS",
+            type=float,
+            default=refresh.STALE_WAIT,
+            help="Run Groups: how long (seconds) the tab's first requests wait for a fresh "
+            "answer before they show the last one, marked refreshing, while the fresh one "
+            "is computed (0: never wait).",
+        )
+        parser.add_argument(
             "--rungroups_allow_edit",
             action="store_true",
             default=False,
@@ -357,6 +390,11 @@ class RunGroupsLoader(base_plugin.TBLoader):
         if interval is not None and not 0 <= interval <= 86400:
             raise base_plugin.FlagsError(
                 f"--rungroups_warm_interval must be between 0 and 86400 seconds, got {interval}"
+            )
+        stale_wait = getattr(flags, "rungroups_stale_wait", None)
+        if stale_wait is not None and not 0 <= stale_wait <= 3600:
+            raise base_plugin.FlagsError(
+                f"--rungroups_stale_wait must be between 0 and 3600 seconds, got {stale_wait}"
             )
 
     def load(self, context: base_plugin.TBContext) -> RunGroupsPlugin:

@@ -285,6 +285,16 @@ def _bool(args: Args, name: str) -> bool:
     raise _invalid(f"argument {name!r} must be true or false, got {_show(text)}")
 
 
+def allow_stale(args: Args) -> bool:
+    """``allow_stale``: a first-view route may answer with its last answer, marked stale,
+    while the fresh one is computed (`tb_plugin.refresh`).
+
+    Raises:
+      errors.InvalidArgumentError: not true or false.
+    """
+    return _bool(args, "allow_stale")
+
+
 def _ci_level(args: Args) -> float:
     return _float(args, "ci_level", 0.95, 0.5, 0.999)
 

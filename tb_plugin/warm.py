@@ -56,6 +56,11 @@ stays reusable (`period`). Under TensorBoard's Python loader a listing is pure P
 holds the GIL: a tab opened during one waits for it (10,000 runs: ≈0.5 s of CPU in the
 warming thread, counted ×2 for the pool, and opens of 0.3–1 s instead of 0.05 s)."""
 
+FIRST_RUNS_INTERVAL = 0.5
+"""Seconds between two passes while the experiment has no run yet (a listing of nothing
+costs milliseconds): the first view is computed within this of TensorBoard listing the
+first runs, which is when a user who has just started TensorBoard opens the tab."""
+
 MAX_REUSE = 30.0
 """Seconds a request may reuse the warmer's listing at most, however long its passes take
 (TensorBoard's own tabs refresh every 30 s): past it, a request lists for itself."""
@@ -101,6 +106,13 @@ def period(interval: float, took: float, busy: float | None = None, idle: bool =
     return wait
 
 
+def _preload() -> None:
+    """Imports what the first view computes with and the plugin's import leaves out
+    (TensorBoard's start-up must not pay for scipy): ≈0.4 s the first `/groups` of a
+    fresh TensorBoard otherwise waits for."""
+    import scipy.special  # noqa: F401
+
+
 class Warmer:
     """A daemon thread that keeps the tab's first view computed (see the module docstring)."""
 
@@ -115,6 +127,7 @@ class Warmer:
         self._listing_busy = 0.0
         self._computing_cost = 0.0
         self._changed = True
+        self._empty = True
         self.warmed = 0
         """How many times the first view was computed (for tests)."""
         self._thread = threading.Thread(target=self._loop, name="rungroups-warm", daemon=True)
@@ -128,7 +141,8 @@ class Warmer:
         self._backend.keep_fresh("", None)
 
     def _loop(self) -> None:
-        wait = self._interval
+        _preload()
+        wait = 0.0
         while not self._stop.wait(wait):
             started = time.monotonic()
             try:
@@ -148,6 +162,8 @@ class Warmer:
             # budget covered both) left requests listing for themselves for minutes
             # after loading ended, while a listing there costs ≈0.5 s.
             wait = period(self._interval, took, self._listing_busy, idle=not self._changed)
+            if self._empty:
+                wait = min(wait, FIRST_RUNS_INTERVAL)
             if computed:
                 self._compute_after = ended + self._computing_cost / MAX_BUSY
             if not self._stop.is_set():
@@ -173,6 +189,7 @@ class Warmer:
         took = time.monotonic() - started
         self._listing_busy = min(took, 2 * (time.thread_time() - started_cpu))
         self._computing_cost = 0.0
+        self._empty = not view.records
         if not view.records:
             self._changed = False
             return False

@@ -9,6 +9,7 @@ checks the tab's side).
 from __future__ import annotations
 
 import itertools
+import time
 import urllib.parse
 
 import pytest
@@ -136,3 +137,48 @@ def test_the_warmed_query_is_what_the_default_tab_parses_to():
     assert query.curves == queries.TableCurves(
         chart_groups=5, chart_points=500, smoothing=0.6, sparklines=50, sparkline_points=40
     )
+
+
+def test_allow_stale_answers_the_last_view_marked_while_the_fresh_one_is_computed(app):
+    """With ``allow_stale=true`` the first view's routes answer within the wait: while the
+    fresh answer cannot be computed (here: the experiment's listing is held, as a slow
+    listing under TensorBoard's Python loader holds it), the last answer comes with
+    `X-Rungroups-Stale`; the next request once it is computed gets it fresh."""
+    from tb_plugin import refresh
+
+    b = app.plugin._backend
+    routes = {
+        "/groups": args(warm.FIRST_VIEW_GROUPS),
+        "/runs": {},
+        "/fields": {},
+        "/tags": {},
+    }
+    fresh = {}
+    for route, query in routes.items():
+        response = app.get(route, allow_stale="true", **query)
+        assert response.status_code == 200 and refresh.STALE_HEADER not in response.headers
+        fresh[route] = response.get_json()
+    b.expire("")  # the next request lists again
+    lock = b._listing_lock("")
+    with lock:
+        for route, query in routes.items():
+            started = time.monotonic()
+            response = app.get(route, allow_stale="true", **query)
+            took = time.monotonic() - started
+            assert response.status_code == 200
+            assert float(response.headers[refresh.STALE_HEADER]) >= 0, route
+            assert response.get_json() == fresh[route]
+            assert took < refresh.STALE_WAIT + 1.0, (route, took)
+    # Released: the background computations end; the next requests are fresh.
+    for route, query in routes.items():
+        for _ in range(100):
+            response = app.get(route, allow_stale="true", **query)
+            if refresh.STALE_HEADER not in response.headers:
+                break
+            time.sleep(0.05)
+        assert refresh.STALE_HEADER not in response.headers, route
+        assert response.get_json() == fresh[route]
+    # Without allow_stale nothing is ever stale; a bad value is one clear 400.
+    assert refresh.STALE_HEADER not in app.get("/tags").headers
+    bad = app.get("/tags", allow_stale="maybe")
+    assert bad.status_code == 400 and "allow_stale" in bad.get_data(as_text=True)

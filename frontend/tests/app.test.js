@@ -7,6 +7,7 @@ import { texts } from "./fake_dom.js";
 const { App, VIEWS } = await import("../app.js");
 const { GroupChart } = await import("../chart.js");
 const { defaultState } = await import("../state.js");
+const api = await import("../api.js");
 
 // Waits until `ok()` holds (the controller's answers arrive over a few tasks and frames).
 async function until(ok, what) {
@@ -17,17 +18,24 @@ GroupChart.prototype.update = function (series) {
   this.element.dataset.series = String(series.length);
 };
 
-// The routes, answered from memory; every path asked is kept.
+// The routes, answered from memory; every path asked is kept. While `staleRounds` > 0,
+// the first view's routes (asked with allow_stale) answer stale, as tb_plugin/refresh.py
+// does while the fresh answers are computed; each first-view /groups asked counts one
+// round down.
 const asked = [];
+let staleRounds = 0;
 globalThis.fetch = async (path) => {
+  const stale = staleRounds > 0 && path.includes("allow_stale=true");
+  if (stale && path.startsWith("./groups")) staleRounds--;
+  const headers = { get: (name) => (stale && name === "X-Rungroups-Stale" ? "12.0" : null) };
   asked.push(path);
   const route = path.replace(/^\.\//, "").split("?")[0];
   const g = groupsAnswer();
   const curves = { curves: g.groups.map((x) => ({ key: x.key, label: x.label, values: x.values, size: x.size, curve: { x: [0], mean: [1], lo: [1], hi: [1], count: [1] } })) };
   const answers = { fields: FIELDS, tags: TAGS, groups: g, runs: { runs: [] }, curves, effects: { fields: ["lr"], query: path } };
   const body = answers[route];
-  if (!body) return { ok: false, status: 404, statusText: "Not Found", text: async () => `no route ${route}` };
-  return { ok: true, status: 200, text: async () => JSON.stringify(body) };
+  if (!body) return { ok: false, status: 404, statusText: "Not Found", headers, text: async () => `no route ${route}` };
+  return { ok: true, status: 200, headers, text: async () => JSON.stringify(body) };
 };
 
 // The Effects view's entry, its class swapped for one that prints what it got.
@@ -76,4 +84,32 @@ test("the controller: loads the Groups view, routes a change, and shows a regist
   } finally {
     effects.View = RealView;
   }
+});
+
+test("a view answered stale is marked refreshing and asked again until it is fresh", async () => {
+  const root = document.createElement("main");
+  const app = new App(root, defaultState(), { topHref: () => "http://h/" });
+  api.clearCache();
+  staleRounds = 2;
+  const before = asked.length;
+  const count = (route) => asked.slice(before).filter((p) => p.startsWith(`./${route}?`)).length;
+  await app.load();
+  await until(() => root.dataset.view === "stale", "the first view shows, marked stale");
+  const marker = root.querySelector(".rg-refreshing");
+  assert.equal(marker.hidden, false);
+  assert.match(marker.textContent, /Refreshing… \(showing the view of 12 s ago\)/);
+  assert.deepEqual(texts(root, ".rg-group-row .rg-size"), ["3", "2", "1"]);
+  // Nothing more is asked for a stale view (its chart and sparklines are what came with it).
+  assert.equal(count("curves"), 0);
+  // Asked again after 1 s (/groups still stale, the rest fresh), then only /groups 1.5 s
+  // later (fresh): the marker goes; the fresh answers were not asked again.
+  for (let i = 0; i < 120 && root.dataset.view !== "fresh"; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(root.dataset.view, "fresh", asked.slice(before).join(" "));
+  assert.equal(marker.hidden, true);
+  assert.deepEqual(["groups", "runs", "fields", "tags"].map(count), [3, 2, 2, 2]);
+  assert.ok(asked.includes("./fields?allow_stale=true"), asked.join(" "));
+  // Fresh from then on: no more requests.
+  const settled = asked.length;
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal(asked.length, settled);
 });

@@ -51,3 +51,22 @@ export class Toast {
     this.element.replaceChildren(...parts);
   }
 }
+
+/**
+ * Says the view shows earlier answers while the fresh ones are computed (the first
+ * view's routes answer stale rather than keep the tab waiting; tb_plugin/refresh.py);
+ * hidden once every answer shown is fresh.
+ */
+export class Refreshing {
+  constructor() {
+    this.element = el("span", "rg-refreshing");
+    this.element.setAttribute("role", "status");
+    this.element.hidden = true;
+  }
+
+  /** @param {number|null} age  seconds the oldest answer shown had, null when all are fresh */
+  update(age) {
+    this.element.hidden = age === null;
+    this.element.textContent = age === null ? "" : `Refreshing… (showing the view of ${Math.max(1, Math.round(age))} s ago)`;
+  }
+}

@@ -1,0 +1,135 @@
+"""The tab's first view at once, refreshed behind it (stale-while-revalidate, RFC 5861).
+
+The tab's first requests (`/fields`, `/tags`, `/runs` and the first view's `/groups`) ask
+with ``allow_stale=true``. Such a request waits at most `STALE_WAIT` seconds for its fresh
+answer (computed as any request computes it, memoised per view and listing by
+`tb_plugin.answers`); past that, it is answered with the newest answer computed earlier
+for the same route, experiment and query, marked stale (the `STALE_HEADER` response
+header: its age in seconds), while the fresh one goes on being computed in the background,
+where the tab's next request finds it. The tab shows a stale answer as refreshing and asks
+again until every answer is fresh (frontend/app.js): it never shows a stale view as final.
+
+Why: while TensorBoard's Python loader is still reading points after it has listed the
+runs, every listing changes the first view's memo key, and computing that view shares the
+GIL with the loader: at 10,000 runs one cold open took 0.6–4.7 s (issue: the first view
+fast every time). A view one listing older, marked as such, is better than that wait.
+
+A request with nothing earlier to show (the first ever, or one evicted) waits for its
+answer, as without ``allow_stale``. At most `MAX_PENDING` computations run in the
+background; past that, requests compute for themselves (the client chooses the queries).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import time
+from collections.abc import Callable, Hashable
+
+from tb_plugin import caches
+
+STALE_WAIT = 0.2
+"""Seconds an ``allow_stale`` request waits for its fresh answer before it is answered with
+the last one (below the 0.33 s the HParams dashboard's `session_groups` takes at 2,000
+runs on the Rust data server, the fastest case the tab is compared with)."""
+
+STALE_HEADER = "X-Rungroups-Stale"
+"""Response header of a stale answer: seconds since it was last known current."""
+
+MAX_PENDING = 8
+"""Most background computations at once (each one query of one route)."""
+
+LAST_BYTES = 32 << 20
+"""Bytes of compressed answers kept to answer stale (a 10,000-run `/runs` is ≈1 MB)."""
+
+LAST_ENTRIES = 64
+"""Answers kept to answer stale (a few routes per experiment the tab opens)."""
+
+READY_FOR = 30.0
+"""Seconds a background computation's result is handed to the next request of its key as
+fresh (`warm.MAX_REUSE`: the oldest listing any answer may come from)."""
+
+_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="rungroups-refresh")
+
+
+def _sizeof(key: Hashable, value: tuple[bytes, float]) -> int:
+    return len(value[0]) + len(repr(key))
+
+
+class Refresher:
+    """Keeps the newest answer per (route, experiment, query) and answers stale from it."""
+
+    def __init__(self, wait: float = STALE_WAIT):
+        """
+        Args:
+          wait: Seconds an ``allow_stale`` request waits for its fresh answer (0: none).
+        """
+        self._wait = wait
+        self._last = caches.LRU(LAST_ENTRIES, LAST_BYTES, _sizeof)
+        self._pending: dict[Hashable, concurrent.futures.Future[bytes]] = {}
+        # Background computations that ended after their request was answered stale: the
+        # next request of the key is answered with the result (fresh: it was computed
+        # after the stale answer was sent) without computing again.
+        self._ready: dict[Hashable, tuple[concurrent.futures.Future[bytes], float]] = {}
+        self._answered_stale: set[concurrent.futures.Future[bytes]] = set()
+        self._lock = threading.Lock()
+
+    def keep(self, key: Hashable, body: bytes) -> bytes:
+        """Remembers `body` as `key`'s current answer (as of now) and returns it."""
+        self._last.put(key, (body, time.monotonic()))
+        return body
+
+    def answer(
+        self, key: Hashable, compute: Callable[[], bytes], allow_stale: bool
+    ) -> tuple[bytes, float | None]:
+        """`compute()`, or `key`'s last answer when that takes longer than the wait.
+
+        Args:
+          key: The route, experiment and query (hashable).
+          compute: Computes the fresh answer; it must `keep` what it computes.
+          allow_stale: False computes in this thread (the answer is fresh).
+
+        Returns:
+          The answer, and None when it is fresh, else its age in seconds.
+
+        Raises:
+          Whatever `compute` raises, when it fails within the wait.
+        """
+        if not allow_stale:
+            return compute(), None
+        last = self._last.get(key)
+        submitted = False
+        with self._lock:
+            ready = self._ready.pop(key, None)
+            future = self._pending.get(key)
+            if ready is not None and time.monotonic() - ready[1] <= READY_FOR:
+                future = ready[0]  # done: its result, or its error, is this answer
+            elif future is None and last is not None and len(self._pending) < MAX_PENDING:
+                future = self._pending[key] = _POOL.submit(compute)
+                submitted = True
+        if submitted:
+            # Outside the lock: a future already done calls back in this thread.
+            future.add_done_callback(lambda done, key=key: self._finished(key, done))
+        if future is None:
+            return compute(), None
+        try:
+            return future.result(timeout=self._wait), None
+        except concurrent.futures.TimeoutError:
+            if last is None:  # evicted meanwhile: nothing else to show
+                return future.result(), None
+            with self._lock:
+                if not future.done():  # else its callback has run, or waits for the lock
+                    self._answered_stale.add(future)
+            body, at = last
+            return body, max(0.0, time.monotonic() - at)
+
+    def _finished(self, key: Hashable, done: concurrent.futures.Future[bytes]) -> None:
+        with self._lock:
+            stale = done in self._answered_stale
+            self._answered_stale.discard(done)
+            if self._pending.get(key) is done:
+                del self._pending[key]
+            if stale:
+                self._ready[key] = (done, time.monotonic())
+                if len(self._ready) > LAST_ENTRIES:  # keys nobody asked again
+                    self._ready.pop(next(iter(self._ready)))

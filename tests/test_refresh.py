@@ -1,0 +1,112 @@
+"""The first view's routes answer stale rather than keep the tab waiting (tb_plugin/refresh.py).
+
+`Refresher.answer` with computations the test holds back: a request that allows it gets the
+last answer, with its age, when the fresh one is not ready within the wait; the next one
+gets the fresh result (computed once); errors, bounds and the routes' argument and header.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from tb_plugin import refresh
+
+
+class Held:
+    """A computation that blocks until released, counting its calls, keeping what it returns."""
+
+    def __init__(self, refresher: refresh.Refresher, key, body: bytes):
+        self.refresher, self.key, self.body = refresher, key, body
+        self.release = threading.Event()
+        self.calls = 0
+
+    def __call__(self) -> bytes:
+        self.calls += 1
+        assert self.release.wait(10)
+        return self.refresher.keep(self.key, self.body)
+
+
+def test_without_allow_stale_the_answer_is_computed_in_the_request():
+    r = refresh.Refresher(wait=0.05)
+    r.keep("k", b"old")
+    assert r.answer("k", lambda: r.keep("k", b"new"), allow_stale=False) == (b"new", None)
+
+
+def test_with_nothing_earlier_the_request_waits_for_its_answer():
+    r = refresh.Refresher(wait=0.01)
+    slow = Held(r, "k", b"first")
+    threading.Timer(0.2, slow.release.set).start()
+    started = time.monotonic()
+    assert r.answer("k", slow, allow_stale=True) == (b"first", None)
+    assert time.monotonic() - started >= 0.19
+
+
+def test_a_slow_fresh_answer_is_replaced_by_the_last_one_marked_stale_then_handed_over():
+    r = refresh.Refresher(wait=0.1)
+    r.keep("k", b"old")
+    time.sleep(0.3)
+    slow = Held(r, "k", b"new")
+    started = time.monotonic()
+    body, age = r.answer("k", slow, allow_stale=True)
+    took = time.monotonic() - started
+    assert body == b"old" and age is not None and 0.3 <= age < 5
+    assert 0.09 <= took < 1.0  # the wait, not the computation
+    # Asked again while it computes: the same computation, still stale.
+    assert r.answer("k", slow, allow_stale=True)[0] == b"old"
+    slow.release.set()
+    for _ in range(100):
+        with r._lock:
+            if "k" in r._ready:
+                break
+        time.sleep(0.01)
+    # The next request gets the fresh result, without computing it again.
+    again = Held(r, "k", b"never")
+    assert r.answer("k", again, allow_stale=True) == (b"new", None)
+    assert slow.calls == 1 and again.calls == 0
+    # And after that, computes as usual (a fast answer within the wait is fresh).
+    assert r.answer("k", lambda: r.keep("k", b"newer"), allow_stale=True) == (b"newer", None)
+
+
+def test_a_fast_answer_is_fresh_and_leaves_nothing_to_hand_over():
+    r = refresh.Refresher(wait=1.0)
+    r.keep("k", b"old")
+    assert r.answer("k", lambda: r.keep("k", b"new"), allow_stale=True) == (b"new", None)
+    assert r._ready == {} and r._pending == {} and r._answered_stale == set()
+
+
+def test_an_error_within_the_wait_is_raised():
+    r = refresh.Refresher(wait=1.0)
+    r.keep("k", b"old")
+
+    def fails():
+        raise LookupError("no such metric")
+
+    with pytest.raises(LookupError, match="no such metric"):
+        r.answer("k", fails, allow_stale=True)
+
+
+def test_background_computations_are_bounded(monkeypatch):
+    monkeypatch.setattr(refresh, "MAX_PENDING", 2)
+    r = refresh.Refresher(wait=0.01)
+    held = []
+    for i in range(2):
+        r.keep(i, b"old")
+        held.append(Held(r, i, b"new"))
+        assert r.answer(i, held[-1], allow_stale=True)[0] == b"old"
+    # A third key past the bound is computed in its request (fresh, not stale).
+    r.keep(2, b"old")
+    assert r.answer(2, lambda: r.keep(2, b"mine"), allow_stale=True) == (b"mine", None)
+    for h in held:
+        h.release.set()
+
+
+def test_kept_answers_are_bounded_in_bytes(monkeypatch):
+    r = refresh.Refresher()
+    big = b"x" * (refresh.LAST_BYTES // 4)
+    for i in range(10):
+        r.keep(i, big)
+    assert r._last.bytes <= refresh.LAST_BYTES + len(big)
+    assert r._last.get(0) is None and r._last.get(9) is not None
