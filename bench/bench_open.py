@@ -1,23 +1,33 @@
 """What a user waits for: opening the Run Groups tab against opening TensorBoard's HParams tab.
 
-For each size (runs) and loader, starts a real ``tensorboard`` over the log directory of
-`bench_backend.py` (N runs = N/2 trials × train/validation, 50 steps × 4 tags, our metadata and
-HParams sessions on some runs), waits until every run is loaded, then opens each tab in a fresh
-headless Chromium page (Debian's ``chromium`` under Playwright) and measures, from the tab's
-first data request to its last data answer (requests under ``/data/plugin/<name>/``, the
-static files excluded), once cold (the first time after start) and once warm (opened again in
-a new page). It prints both tabs' times and their ratios, and TensorBoard's RSS (with its Rust
-data server) alone — after loading and the HParams tab, the plugin never asked; with warming
-on (the default) that is a second tensorboard started with ``--rungroups_warm_interval=0`` —
-against the RSS after both tabs, and after every route once (what the plugin adds).
+For each size (runs), loader and repeat, starts a fresh ``tensorboard`` over the log directory
+of `bench_backend.py` (N runs = N/2 trials × train/validation, 50 steps × 4 tags, our metadata
+and HParams sessions on some runs) and opens each tab in a fresh headless Chromium page
+(Debian's ``chromium`` under Playwright): cold the moment TensorBoard's ``/data/runs`` lists
+every run (``--when listed``, the default: a user who starts TensorBoard and opens the tab;
+its loader may still be reading points), Run Groups first, or once every run is loaded
+(``--when loaded``, HParams first); then warm (each tab opened again in a new page).
 
-Goal (issue: the fast first view): at 10,000 runs, Run Groups ≤ 0.25× the HParams tab cold and
-≤ 0.1× warm, under both loaders, the plugin adding ≤ 10% to TensorBoard's memory.
+Per open it prints, from the tab's first data request (requests under
+``/data/plugin/<name>/``, static files excluded): for HParams, the time to its last data
+answer; for Run Groups, the time to its first view drawn (``shown``: stale answers drawn
+marked "Refreshing…", `tb_plugin/refresh.py`) and to its view drawn fresh (``fresh``), from
+the tab's performance marks ``rg-view-stale`` / ``rg-view-fresh``; the ratios of both to
+HParams'; Run Groups' slowest data request against HParams' ``session_groups`` requests on
+the same server; and every route once afterwards. Memory (first repeat only, unless
+``--no-memory``): TensorBoard's RSS (with its Rust data server) once loaded, alone — a second
+tensorboard with ``--rungroups_warm_interval=0`` whose plugin is never asked, after the
+HParams tab — against this one after both tabs and after every route.
+
+Goal (issue: the first view fast every time): at 10,000 runs, Run Groups ≤ 0.25× the HParams
+tab cold and ≤ 0.1× warm under both loaders, every time; each Run Groups request faster than
+HParams' ``session_groups``; the plugin adding ≤ 10% to TensorBoard's memory.
 
 Usage::
 
     python bench/bench_open.py --runs 1000 --runs 10000 [--runs 50000] [--loader rust|python]
-        [--warm-interval 0] [--no-tensorflow] [--only-rungroups] [--verbose]
+        [--repeat 5] [--when listed|loaded] [--no-memory] [--warm-interval 0]
+        [--no-tensorflow] [--only-rungroups] [--verbose]
 
 The Python loader needs minutes and ~4 GB at 10,000 runs; `--loader rust` alone is quicker.
 """

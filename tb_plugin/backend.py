@@ -23,7 +23,8 @@ Caching (all per experiment id, all safe to drop at any time, all bounded):
 * **Annotations** (state files, `tb_plugin.annotation_files`): read from the
   log directory beside the listing, one ``lstat`` per run and ancestor, each
   directory's files read again only when its mtime moved; part of the
-  fingerprint.
+  fingerprint. A listing waits at most `SCAN_WAIT` for this scan and the link scan
+  (`_LatestScan`), else takes the last scans' results.
 * **Scalar series** (for `min`/`max`/`best`, `mean_last_k`, `at_best` and
   curves). Keyed on experiment and tag, per run; each request takes the tag's
   `max_step`/`max_wall_time` per run from the fresh listing (or one

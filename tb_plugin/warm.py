@@ -21,6 +21,12 @@ all in `period`). A pass computes the first view only when something changed and
 `MAX_BUSY` of a core has gone to computing; otherwise it only lists, and a request computes
 what changed for itself.
 
+Start: the first pass runs at once, after importing what the first view computes with
+(`_preload`), and passes come every `FIRST_RUNS_INTERVAL` until the experiment has runs, so
+the first view is being computed by the time a user who started TensorBoard opens the tab.
+The answers it computes are also the last answers the tab's first requests fall back on,
+marked stale, while fresh ones are computed (`tb_plugin.refresh`).
+
 The thread is a daemon, logs and carries on after any error (requests then list for
 themselves until a pass succeeds), and is off when the TensorBoard flag
 ``--rungroups_warm_interval`` is 0.
