@@ -94,7 +94,10 @@ export class App {
     try {
       [fields, tags] = await this._busy(Promise.all([api.fetchFields(), api.fetchTags()]));
     } catch (e) {
-      if (mine === this.gen.load) this.content.replaceChildren(buildErrorState(e.message, () => this.reload()));
+      if (mine !== this.gen.load) return;
+      this.refreshing.update(null); // the error replaces the view: nothing shown is refreshing
+      delete this.root.dataset.view;
+      this.content.replaceChildren(buildErrorState(e.message, () => this.reload()));
       return;
     }
     if (mine !== this.gen.load) return;

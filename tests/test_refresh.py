@@ -110,3 +110,30 @@ def test_kept_answers_are_bounded_in_bytes(monkeypatch):
         r.keep(i, big)
     assert r._last.bytes <= refresh.LAST_BYTES + len(big)
     assert r._last.get(0) is None and r._last.get(9) is not None
+
+
+@pytest.mark.parametrize("wait", [-1, 3601, float("nan")])
+def test_the_stale_wait_flag_is_checked(wait):
+    from types import SimpleNamespace
+
+    from tensorboard.plugins import base_plugin
+
+    from tb_plugin import plugin
+
+    with pytest.raises(base_plugin.FlagsError, match="--rungroups_stale_wait"):
+        plugin.RunGroupsLoader().fix_flags(
+            SimpleNamespace(logdir="", rungroups_pattern=None, rungroups_stale_wait=wait)
+        )
+
+
+def test_the_stale_wait_flag_sets_the_wait(tmp_path):
+    from types import SimpleNamespace
+
+    from tensorboard.plugins import base_plugin
+
+    from tb_plugin import plugin
+
+    flags = SimpleNamespace(logdir=str(tmp_path), rungroups_stale_wait=0.0)
+    context = base_plugin.TBContext(logdir=str(tmp_path), data_provider=None, flags=flags)
+    loaded = plugin.RunGroupsLoader().load(context)
+    assert loaded._backend.refresher._wait == 0.0
