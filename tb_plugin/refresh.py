@@ -50,7 +50,10 @@ READY_FOR = 30.0
 """Seconds a background computation's result is handed to the next request of its key as
 fresh (`warm.MAX_REUSE`: the oldest listing any answer may come from)."""
 
-_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="rungroups-refresh")
+# Two workers: the answers share one listing and view, and every CPU-bound thread of ours
+# makes a request thread wait longer for the GIL (bench_open.py: with four, a stale answer
+# at 10,000 runs under the Rust loader took up to 0.74 s to send while views were rebuilt).
+_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="rungroups-refresh")
 
 
 def _sizeof(key: Hashable, value: tuple[bytes, float]) -> int:
