@@ -143,7 +143,7 @@ class _LatestScan:
         with self._lock:
             running = self._running
             fresh = self._force or running is None or running.done()
-            if fresh:
+            if fresh or running is None:
                 running = self._running = _SCAN_POOL.submit(self._scan, listing_call)
             done = None if self._force else self._done
             self._force = False

@@ -22,6 +22,7 @@ background; past that, requests compute for themselves (the client chooses the q
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -111,9 +112,9 @@ class Refresher:
             elif future is None and last is not None and len(self._pending) < MAX_PENDING:
                 future = self._pending[key] = _POOL.submit(compute)
                 submitted = True
-        if submitted:
+        if submitted and future is not None:
             # Outside the lock: a future already done calls back in this thread.
-            future.add_done_callback(lambda done, key=key: self._finished(key, done))
+            future.add_done_callback(functools.partial(self._finished, key))
         if future is None:
             return compute(), None
         try:
