@@ -29,7 +29,17 @@ from typing import Any
 from tensorboard import errors
 from tensorboard.data import provider
 
-from tb_plugin import aggregate, backend, data, grouping, provenance, queries, regexes, seeds
+from tb_plugin import (
+    aggregate,
+    backend,
+    data,
+    grouping,
+    provenance,
+    queries,
+    refresh,
+    regexes,
+    seeds,
+)
 from tb_plugin import curves as curves_lib
 from tb_plugin import effects as effects_lib
 
@@ -54,7 +64,7 @@ def runs_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQ
         body = _runs(view, q, stale, last, b.patterns, readings=False)
         found = (key, compress(_with_readings(view, body, b.patterns)))
         view.memo.put("runs", found)
-    return b.refresher.keep(("runs", experiment, q), found[1])
+    return b.refresher.keep(refresh.key("runs", experiment, q), found[1])
 
 
 # Where each run's ``read`` goes in the encoded `/runs`: a private-use text no run name or
@@ -201,7 +211,7 @@ def fields_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.Fie
         ("fields", q, tuple(sorted(stale))),
         lambda: compress(encode(_fields(b, ctx, experiment, view, q, stale))),
     )
-    return b.refresher.keep(("fields", experiment, q), body)
+    return b.refresher.keep(refresh.key("fields", experiment, q), body)
 
 
 def _fields(
@@ -240,7 +250,7 @@ def tags_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.TagsQ
     """`tags`, encoded and compressed (`compress`), memoised per view."""
     view = b.view(ctx, experiment)
     body = view.memo.get_or_compute(("tags", q), lambda: compress(encode(_tags(view))))
-    return b.refresher.keep(("tags", experiment, q), body)
+    return b.refresher.keep(refresh.key("tags", experiment, q), body)
 
 
 def _tags(view: backend.ExperimentView) -> dict[str, Any]:
@@ -300,7 +310,7 @@ def groups_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.Gro
     body = view.memo.get_or_compute(
         key, lambda: compress(encode(_groups(b, ctx, experiment, view, q)))
     )
-    return b.refresher.keep(("groups", experiment, asked), body)
+    return b.refresher.keep(refresh.key("groups", experiment, asked), body)
 
 
 def with_auto_metric(view: backend.ExperimentView, q: queries.GroupsQuery) -> queries.GroupsQuery:

@@ -140,7 +140,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         query = queries.RunsQuery.from_args(request.args)
         return self._respond_first_view(
             request,
-            ("runs", experiment, query),
+            refresh.key("runs", experiment, query),
             lambda: answers.runs_encoded(self._backend, ctx, experiment, query),
         )
 
@@ -157,7 +157,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         query = queries.FieldsQuery.from_args(request.args)
         return self._respond_first_view(
             request,
-            ("fields", experiment, query),
+            refresh.key("fields", experiment, query),
             lambda: answers.fields_encoded(self._backend, ctx, experiment, query),
         )
 
@@ -166,7 +166,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
         query = queries.TagsQuery.from_args(request.args)
         return self._respond_first_view(
             request,
-            ("tags", experiment, query),
+            refresh.key("tags", experiment, query),
             lambda: answers.tags_encoded(self._backend, ctx, experiment, query),
         )
 
@@ -179,7 +179,7 @@ class RunGroupsPlugin(base_plugin.TBPlugin):
             return _respond(request, answers.groups(self._backend, ctx, experiment, query))
         return self._respond_first_view(
             request,
-            ("groups", experiment, query),
+            refresh.key("groups", experiment, query),
             lambda: answers.groups_encoded(self._backend, ctx, experiment, query),
         )
 

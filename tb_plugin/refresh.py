@@ -57,6 +57,12 @@ fresh (`warm.MAX_REUSE`: the oldest listing any answer may come from)."""
 _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="rungroups-refresh")
 
 
+def key(route: str, experiment: str, query: Hashable) -> tuple[str, str, Hashable]:
+    """What an answer is kept under: its route, experiment and query (as the route parsed
+    it). The routes ask `Refresher.answer` and `tb_plugin.answers` keeps with this key."""
+    return (route, experiment, query)
+
+
 def _sizeof(key: Hashable, value: tuple[bytes, float]) -> int:
     return len(value[0]) + len(repr(key))
 
