@@ -9,8 +9,9 @@ the first time). A `Warmer` thread lists the default experiment (a plain ``--log
 listing or the default metric's points changed. The answers are memoised per view
 (`answers.*_encoded`), so the tab's requests find them.
 
-Freshness: while the thread runs, requests reuse its listing instead of listing themselves
-(`backend.Backend.keep_fresh`), so an answer reflects TensorBoard's data as of at most about
+Freshness: while the thread runs and a listing costs more than `CHEAP_LISTING`, requests
+reuse its listing instead of listing themselves (`backend.Backend.keep_fresh`, `reuse`), so
+an answer reflects TensorBoard's data as of at most about
 two of the thread's periods ago (10 s by default while data arrive; TensorBoard itself reads
 new events every ``--reload_interval``, 5 s by default), and never more than `MAX_REUSE`;
 without the thread, as of at most `backend.LISTING_TTL`. Listing and computing are budgeted
@@ -71,6 +72,10 @@ MAX_REUSE = 30.0
 """Seconds a request may reuse the warmer's listing at most, however long its passes take
 (TensorBoard's own tabs refresh every 30 s): past it, a request lists for itself."""
 
+CHEAP_LISTING = 0.05
+"""Seconds of CPU below which a listing is not worth reusing (`reuse`): a request that
+lists for itself waits that long at most, and its answer is as fresh as TensorBoard's."""
+
 FIRST_VIEW_GROUPS = (
     "auto_metric=true&chart_groups=5&chart_points=500&smoothing=0.6&sparklines=50"
     "&sparkline_points=40"
@@ -110,6 +115,24 @@ def period(interval: float, took: float, busy: float | None = None, idle: bool =
     if idle:
         return max(wait, min(fresh, busy / MAX_BUSY_IDLE))
     return wait
+
+
+def reuse(wait: float, took: float, busy: float) -> float | None:
+    """Seconds requests may reuse the listing of a pass that took `took` seconds (wall
+    time) and whose listing cost `busy` seconds of CPU, before a period of `wait`: None
+    (`backend.LISTING_TTL`, as without a warmer) when the listing is cheaper than
+    `CHEAP_LISTING`, else about two passes and a period, at most `MAX_REUSE`.
+
+    Reusing a cheap listing saves a request nothing and costs freshness: under
+    TensorBoard's Python loader a pass made between the listing of a run and the loading
+    of its events (its hparams, its metric) would have every answer miss them for two
+    periods (10 s), a view the tab does not mark as refreshing.
+    """
+    if busy < CHEAP_LISTING:
+        return None
+    # A listing is at most this pass, a period and the next pass old: twice that leaves
+    # room for a next pass slower than this one.
+    return min(2 * (wait + took), MAX_REUSE)
 
 
 def _preload() -> None:
@@ -173,9 +196,7 @@ class Warmer:
             if computed:
                 self._compute_after = ended + self._computing_cost / MAX_BUSY
             if not self._stop.is_set():
-                # A listing is at most this pass, a period and the next pass old: twice that
-                # leaves room for a next pass slower than this one.
-                self._backend.keep_fresh("", min(2 * (wait + took), MAX_REUSE))
+                self._backend.keep_fresh("", reuse(wait, took, self._listing_busy))
 
     def warm_once(self, compute: bool = True) -> bool:
         """Lists the experiment and computes the first view if it or its metric changed
