@@ -73,8 +73,8 @@ MAX_REUSE = 30.0
 (TensorBoard's own tabs refresh every 30 s): past it, a request lists for itself."""
 
 CHEAP_LISTING = 0.05
-"""Seconds of CPU below which a listing is not worth reusing (`reuse`): a request that
-lists for itself waits that long at most, and its answer is as fresh as TensorBoard's."""
+"""Seconds (wall time) below which a listing is not worth reusing (`reuse`): a request that
+lists for itself waits about that long, and its answer is as fresh as TensorBoard's."""
 
 FIRST_VIEW_GROUPS = (
     "auto_metric=true&chart_groups=5&chart_points=500&smoothing=0.6&sparklines=50"
@@ -117,18 +117,20 @@ def period(interval: float, took: float, busy: float | None = None, idle: bool =
     return wait
 
 
-def reuse(wait: float, took: float, busy: float) -> float | None:
+def reuse(wait: float, took: float, listing: float) -> float | None:
     """Seconds requests may reuse the listing of a pass that took `took` seconds (wall
-    time) and whose listing cost `busy` seconds of CPU, before a period of `wait`: None
-    (`backend.LISTING_TTL`, as without a warmer) when the listing is cheaper than
-    `CHEAP_LISTING`, else about two passes and a period, at most `MAX_REUSE`.
+    time), whose listing took `listing` seconds (wall time: what a request listing for
+    itself would wait, CPU or not: the Rust data server's listing is mostly waiting for
+    its answers), before a period of `wait`: None (`backend.LISTING_TTL`, as without a
+    warmer) when the listing is quicker than `CHEAP_LISTING`, else about two passes and a
+    period, at most `MAX_REUSE`.
 
     Reusing a cheap listing saves a request nothing and costs freshness: under
     TensorBoard's Python loader a pass made between the listing of a run and the loading
     of its events (its hparams, its metric) would have every answer miss them for two
     periods (10 s), a view the tab does not mark as refreshing.
     """
-    if busy < CHEAP_LISTING:
+    if listing < CHEAP_LISTING:
         return None
     # A listing is at most this pass, a period and the next pass old: twice that leaves
     # room for a next pass slower than this one.
@@ -151,9 +153,11 @@ class Warmer:
         self._stop = threading.Event()
         self._seen: tuple[Any, ...] | None = None
         # Monotonic time before which a pass only lists (`_loop`); the last pass's CPU
-        # seconds of listing and of computing, and whether it found something changed.
+        # seconds of listing and of computing, its listing's wall time, and whether it
+        # found something changed.
         self._compute_after = 0.0
         self._listing_busy = 0.0
+        self._listing_took = 0.0
         self._computing_cost = 0.0
         self._changed = True
         self._empty = True
@@ -196,7 +200,7 @@ class Warmer:
             if computed:
                 self._compute_after = ended + self._computing_cost / MAX_BUSY
             if not self._stop.is_set():
-                self._backend.keep_fresh("", reuse(wait, took, self._listing_busy))
+                self._backend.keep_fresh("", reuse(wait, took, self._listing_took))
 
     def warm_once(self, compute: bool = True) -> bool:
         """Lists the experiment and computes the first view if it or its metric changed
@@ -215,6 +219,7 @@ class Warmer:
         # in this thread and half in the pool beside it: ×2.
         took = time.monotonic() - started
         self._listing_busy = min(took, 2 * (time.thread_time() - started_cpu))
+        self._listing_took = took
         self._computing_cost = 0.0
         self._empty = not view.records
         if not view.records:

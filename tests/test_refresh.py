@@ -44,6 +44,34 @@ def test_with_nothing_earlier_the_request_waits_for_its_answer():
     assert time.monotonic() - started >= 0.19
 
 
+def test_with_nothing_earlier_an_answer_kept_meanwhile_is_answered_stale():
+    # TensorBoard has just listed every run: the warmer is still computing the view of
+    # the runs it listed before (an older listing), the request's own computation takes
+    # longer. The request gets the warmer's answer as soon as it is kept, marked stale.
+    r = refresh.Refresher(wait=0.05)
+    slow = Held(r, "k", b"all runs")
+    threading.Timer(0.3, lambda: r.keep("k", b"fewer runs")).start()
+    started = time.monotonic()
+    body, age = r.answer("k", slow, allow_stale=True)
+    assert (body, age is not None) == (b"fewer runs", True)
+    assert 0.29 <= time.monotonic() - started < 2.0
+    slow.release.set()
+    for _ in range(100):
+        with r._lock:
+            if "k" in r._ready:
+                break
+        time.sleep(0.01)
+    assert r.answer("k", Held(r, "k", b"never"), allow_stale=True) == (b"all runs", None)
+    assert slow.calls == 1
+
+
+def test_with_nothing_earlier_its_own_answer_kept_is_fresh():
+    r = refresh.Refresher(wait=0.01)
+    slow = Held(r, "k", b"mine")
+    threading.Timer(0.2, slow.release.set).start()
+    assert r.answer("k", slow, allow_stale=True) == (b"mine", None)
+
+
 def test_a_slow_fresh_answer_is_replaced_by_the_last_one_marked_stale_then_handed_over():
     r = refresh.Refresher(wait=0.1)
     r.keep("k", b"old")
