@@ -29,6 +29,16 @@ class Held:
         return self.refresher.keep(self.key, self.body)
 
 
+def wait_handed_over(r: refresh.Refresher, key) -> None:
+    """Waits until `key`'s background computation has ended and awaits the next request."""
+    for _ in range(100):
+        with r._lock:
+            if key in r._ready:
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"{key!r} was never handed over")
+
+
 def test_without_allow_stale_the_answer_is_computed_in_the_request():
     r = refresh.Refresher(wait=0.05)
     r.keep("k", b"old")
@@ -56,11 +66,7 @@ def test_with_nothing_earlier_an_answer_kept_meanwhile_is_answered_stale():
     assert (body, age is not None) == (b"fewer runs", True)
     assert 0.29 <= time.monotonic() - started < 2.0
     slow.release.set()
-    for _ in range(100):
-        with r._lock:
-            if "k" in r._ready:
-                break
-        time.sleep(0.01)
+    wait_handed_over(r, "k")
     assert r.answer("k", Held(r, "k", b"never"), allow_stale=True) == (b"all runs", None)
     assert slow.calls == 1
 
@@ -85,11 +91,7 @@ def test_a_slow_fresh_answer_is_replaced_by_the_last_one_marked_stale_then_hande
     # Asked again while it computes: the same computation, still stale.
     assert r.answer("k", slow, allow_stale=True)[0] == b"old"
     slow.release.set()
-    for _ in range(100):
-        with r._lock:
-            if "k" in r._ready:
-                break
-        time.sleep(0.01)
+    wait_handed_over(r, "k")
     # The next request gets the fresh result, without computing it again.
     again = Held(r, "k", b"never")
     assert r.answer("k", again, allow_stale=True) == (b"new", None)

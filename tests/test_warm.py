@@ -101,6 +101,16 @@ def member_values(body, lr):
     return [m["value"] for m in group["members"]]
 
 
+def started_warmer(reader, interval: float) -> warm.Warmer:
+    """A running warmer whose first pass has computed the first view."""
+    warmer = warm.Warmer(reader, interval=interval).start()
+    deadline = time.time() + 10
+    while warmer.warmed == 0 and time.time() < deadline:
+        time.sleep(0.01)
+    assert warmer.warmed == 1
+    return warmer
+
+
 def test_after_warming_the_first_view_reads_and_lists_nothing(served):
     warmer = warm.Warmer(served.reader, interval=3600)
     assert warmer.warm_once() is True
@@ -222,12 +232,8 @@ def test_events_loaded_after_a_cheap_pass_show_on_the_next_request(served):
     # TensorBoard's Python loader lists a run when it finds its directory and reads its
     # events (hparams, metric) later: a warmer pass in between must not hide them from
     # the requests made during its periods.
-    warmer = warm.Warmer(served.reader, interval=3600.0).start()
+    warmer = started_warmer(served.reader, 3600.0)
     try:
-        deadline = time.time() + 10
-        while warmer.warmed == 0 and time.time() < deadline:
-            time.sleep(0.01)
-        assert warmer.warmed == 1
         time.sleep(0.2)  # the pass has ended
         add_loss(served, 0.01, 0.5)
         time.sleep(backend.LISTING_TTL)
@@ -300,12 +306,9 @@ def test_computing_is_budgeted_apart_from_listing(served, monkeypatch):
         return groups_encoded(*args, **kwargs)
 
     monkeypatch.setattr(answers, "groups_encoded", costly)
-    warmer = warm.Warmer(served.reader, interval=0.05).start()
+    warmer = started_warmer(served.reader, 0.05)
     try:
         deadline = time.time() + 10
-        while warmer.warmed == 0 and time.time() < deadline:
-            time.sleep(0.01)
-        assert warmer.warmed == 1
         computed_at = time.monotonic()
         add_loss(served, 0.01, 0.5)
         served.provider.lists = 0
