@@ -16,10 +16,11 @@ fast every time). A view one listing older, marked as such, is better than that 
 
 A request with nothing earlier to show (the first ever, or one evicted) waits for its
 answer, or for an answer another computation (the warmer's, from an older listing) keeps
-first, which it is answered with, marked stale: at the moment TensorBoard's Rust data
-server has listed 10,000 runs, the warmer is computing the first view of the 2,000 it
-listed 0.7 s earlier, and the first view of all 10,000 takes 3–4 s more. At most `MAX_PENDING` computations run in the
-background; past that, requests compute for themselves (the client chooses the queries).
+first, which it is answered with, marked stale: TensorBoard's Rust data server lists
+10,000 runs over ≈0.7 s, the warmer may be computing the first view of the first 2,000
+when the tab asks, and the first view of all 10,000 takes 3–4 s more. At most
+`MAX_PENDING` computations run in the background; past that, requests compute for
+themselves (the client chooses the queries).
 """
 
 from __future__ import annotations
