@@ -142,9 +142,11 @@ class _LatestScan:
         """Starts scanning the runs of `listing_call`, unless a scan is running; for `end`."""
         with self._lock:
             running = self._running
-            fresh = self._force or running is None or running.done()
-            if fresh or running is None:
+            if self._force or running is None or running.done():
                 running = self._running = _SCAN_POOL.submit(self._scan, listing_call)
+                fresh = True
+            else:
+                fresh = False
             done = None if self._force else self._done
             self._force = False
         if fresh:
