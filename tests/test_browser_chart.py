@@ -20,6 +20,7 @@ from test_browser_tab import (
     DEFAULT_BY,
     _download,
     assert_clean,
+    copy_link,
     group_row,
     start_tensorboard,
     trial_name,
@@ -135,12 +136,10 @@ def test_the_smoothing_slider_changes_the_curve_and_the_link_restores_it(page, g
     frame.locator(".rg-smoothing").fill("0.9")
     frame.locator('.rg-chart[data-smoothing="0.9"][data-raw="4"]').wait_for()
 
-    frame.locator(".rg-copy-link").click()
-    link = frame.locator(".rg-link")
-    link.wait_for()
-    assert "p.rungroups.smoothing=0.9" in link.input_value()
+    link = copy_link(frame)
+    assert "p.rungroups.smoothing=0.9" in link
     other = page.context.new_page()
-    other.goto(link.input_value())
+    other.goto(link)
     again = other.frame_locator("iframe")
     wait_counts(again, "12 runs in 4 groups", timeout=60_000)
     again.locator('.rg-chart[data-smoothing="0.9"]').wait_for()

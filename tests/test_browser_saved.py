@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import REPO, open_run_groups
-from test_browser_tab import assert_clean, start_tensorboard, write_standard_logdir
+from test_browser_tab import assert_clean, copy_link, start_tensorboard, write_standard_logdir
 
 pytestmark = pytest.mark.slow
 
@@ -154,6 +154,5 @@ def test_links_of_the_previous_release_restore_the_same_view(grid, page, index, 
     if text is not None:
         value = shown.input_value() if selector == ".rg-split" else shown.inner_text()
         assert value == text
-    frame.locator(".rg-copy-link").click()
-    copied = frame.locator(".rg-link").input_value()
+    copied = copy_link(frame)
     assert copied.split("#", 1)[1] == link.split("#", 1)[1]

@@ -14,7 +14,7 @@ import urllib.parse
 
 import pytest
 from conftest import write_scalars
-from test_browser_tab import assert_clean, start_tensorboard, wait_counts
+from test_browser_tab import assert_clean, copy_link, start_tensorboard, wait_counts
 
 from tb_plugin import grouping
 
@@ -120,8 +120,7 @@ def test_power_flags_exclude_and_paired_equal_the_backend(page, seeds_tb):
     for u in c["unpaired_runs"]:
         assert f"{u['trial']} ({u['side']}, seed {u['seed']}): {u['reason']}" in tooltip
     # The toggle and the exclusion are in the link.
-    frame.locator(".rg-copy-link").click()
-    link = frame.locator(".rg-link").input_value()
+    link = copy_link(frame)
     assert "p.rungroups.paired=1" in link and "p.rungroups.exclude=flagged" in link
     assert_clean(page)
 

@@ -572,10 +572,7 @@ def test_deep_link_restores_state_and_copy_link_reproduces_it(page, grid):
     frame.locator('.rg-chart[data-scale="log"]').wait_for()
     assert frame.locator(".rg-band").input_value() == "std"
 
-    frame.locator(".rg-copy-link").click()
-    link = frame.locator(".rg-link")
-    link.wait_for()
-    value = link.input_value()
+    value = copy_link(frame)
     assert value.startswith(grid.tb.url + "#rungroups&")
     for part in (
         "p.rungroups.by=param.bs",
@@ -768,8 +765,7 @@ def test_baseline_comparison_and_copy_as_latex_equal_the_backend(page, stats_tb)
             assert warning.count() == 0
     assert p_values, "the fixture gives real p-values"
     assert frame.locator(".rg-delta .rg-warning").count() == 2
-    frame.locator(".rg-copy-link").click()
-    assert f"p.rungroups.baseline={key['0.1']}" in _link_value(frame)
+    assert f"p.rungroups.baseline={key['0.1']}" in copy_link(frame)
 
     # Sort by Δ (a stat column like any other): the baseline itself goes last.
     frame.locator('.rg-th[data-sort="delta"]').click()
@@ -851,8 +847,7 @@ def test_spread_choice_and_a_second_metric_block_with_k(page, stats_tb):
                 )
             )
             assert _stat_cell(row, i)[:2] == want, (g["label"], i)
-    frame.locator(".rg-copy-link").click()
-    link = _link_value(frame)
+    link = copy_link(frame)
     for part in ("p.rungroups.spread=sem", "p.rungroups.k=2", "p.rungroups.more="):
         assert part in link
     # The link brings the same view back.
@@ -881,11 +876,18 @@ def test_a_baseline_outside_the_view_is_dropped_with_a_note(page, stats_tb):
     assert all("404" in e for e in page.console_errors), page.console_errors
 
 
-def _link_value(frame, timeout=30):
-    """The copy-link box's text, once the click has filled it in."""
+def copy_link(frame, timeout: float = 30) -> str:
+    """Clicks "Copy link" and returns the link it shows, once the click has filled it in.
+
+    The box is emptied first: the click fills it after an await on the clipboard, so reading it
+    straight after the click can return nothing, or the link of an earlier click.
+    """
+    box = frame.locator(".rg-link")
+    box.evaluate("e => { e.value = ''; }")
+    frame.locator(".rg-copy-link").click()
     deadline = time.time() + timeout
     while True:
-        value = frame.locator(".rg-link").input_value()
+        value = box.input_value()
         if value or time.time() > deadline:
             return value
-        time.sleep(0.1)
+        time.sleep(0.05)
