@@ -72,6 +72,31 @@ MARKS = """() => performance.getEntriesByType("mark")
 (name, seconds since the epoch)."""
 
 
+RESOURCES = """(marker) => performance.getEntriesByType("resource")
+    .filter((e) => e.name.includes(marker) && !e.name.includes("/static/"))
+    .map((e) => [e.name, (performance.timeOrigin + e.startTime) / 1000,
+                 (performance.timeOrigin + e.responseEnd) / 1000])"""
+"""A frame's finished requests whose URL holds `marker`, static files excluded, from the
+browser's Resource Timing: (URL, seconds since the epoch it started, it ended). Timed by the
+page's clock, as the view marks are: Playwright's request events reach this script when it
+next waits, up to tens of milliseconds late and in bursts."""
+
+RESOURCE_BUFFER = "performance.setResourceTimingBufferSize(100000)"
+"""Run in every frame before its scripts: TensorBoard's page loads more than the default
+250 resources."""
+
+
+def _resources(page, marker: str) -> list[tuple[str, float, float]]:
+    """`RESOURCES` of every frame of `page` (a tab's requests are in its iframe)."""
+    out: list[tuple[str, float, float]] = []
+    for frame in page.frames:
+        try:
+            out += [tuple(r) for r in frame.evaluate(RESOURCES, marker)]
+        except Exception:  # noqa: BLE001 - a frame gone or still loading
+            continue
+    return out
+
+
 def _marks(page) -> list[tuple[str, float]]:
     frame = next((f for f in page.frames if "plugin_entry" in f.url and "rungroups" in f.url), None)
     if frame is None:
@@ -88,7 +113,7 @@ def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> dict[str, 
     Returns:
       ``span``: seconds from the first data request to the last answer, once no request
       has been made for `QUIET` s (and, for Run Groups, its view is fresh); ``requests``:
-      each data request as (path, seconds); for Run Groups, ``shown``: seconds from the
+      each data request as (path, seconds); all timed by the browser (`RESOURCES`); for Run Groups, ``shown``: seconds from the
       first data request to the first view drawn (stale or fresh), ``fresh``: to the first
       fresh one (NaN if none within `timeout`).
       A request that fails or answers an error status is added to `FAILURES`.
@@ -97,7 +122,7 @@ def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> dict[str, 
     marker = f"/data/plugin/{plugin}/"
     events: list[tuple[str, float]] = []
     pending: set[str] = set()
-    timed: list[tuple[str, float]] = []
+    timed: list[tuple[str, float, float]] = []
 
     def on_response(response):
         if wanted(response.request) and response.status >= 400:
@@ -126,11 +151,9 @@ def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> dict[str, 
             events.append(("answer", now))
             path = request.url.split(marker, 1)[1]
             begin = started.get(id(request), events[0][1])
-            timed.append((path, now - begin))
-            if VERBOSE:
-                t0 = events[0][1]
-                print(f"    {plugin} {begin - t0:6.2f} -> {now - t0:6.2f} s  {path[:90]}")
+            timed.append((path, begin, now))
 
+    page.add_init_script(RESOURCE_BUFFER)
     page.on("request", on_request)
     page.on("requestfinished", on_done)
     page.on("requestfailed", on_failed)
@@ -150,13 +173,22 @@ def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> dict[str, 
             break
     if plugin == "rungroups":
         marks = _marks(page)
+    browser_timed = [(u.split(marker, 1)[1], a, b) for u, a, b in _resources(page, marker)]
     page.close()
-    requests = [t for kind, t in events if kind == "request"]
-    answers = [t for kind, t in events if kind == "answer"]
-    if not requests or not answers:
+    if len(browser_timed) >= len(timed):  # the browser's clock, when it kept every request
+        timed = browser_timed
+    if not timed:
         raise RuntimeError(f"the {plugin} tab made no data request")
-    t0 = min(requests)
-    out: dict[str, Any] = {"span": max(answers) - t0, "requests": timed}
+    timed.sort(key=lambda r: r[1])
+    t0 = timed[0][1]
+    if VERBOSE:
+        for path, begin, end in timed:
+            print(f"    {plugin} {begin - t0:6.2f} -> {end - t0:6.2f} s  {path[:90]}")
+        print(f"    {plugin} times above from {t0:.3f} s since the epoch")
+    out: dict[str, Any] = {
+        "span": max(end for _, _, end in timed) - t0,
+        "requests": [(path, end - begin) for path, begin, end in timed],
+    }
     if plugin == "rungroups":
         shown = [t for _, t in marks]
         fresh = [t for name, t in marks if name == "rg-view-fresh"]
