@@ -126,9 +126,13 @@ export function clearStale() {
   for (const path of stalePaths) cache.delete(path);
 }
 
-/** Every run with its parsed fields, metadata and status (`/runs`). */
+/**
+ * Every run with its parsed fields, metadata and status (`/runs`), without how each was
+ * read (half the answer: the run panel takes a run's from `/run`). The backend keeps this
+ * query warm (tb_plugin/warm.py's FIRST_VIEW_RUNS).
+ */
 export function fetchRuns() {
-  return cached(`./runs?${STALE_OK}`);
+  return cached(`./runs?${STALE_OK}&read=false`);
 }
 
 /** Every grouping field with its values, and the default grouping (`/fields`). */

@@ -194,7 +194,7 @@ export class App {
     if (redo.has("chart") || redo.has("curves")) this.data.chart();
   }
 
-  /** Fetches the state's run (its /run answer, and how /runs read its name) for the run panel. */
+  /** Fetches the state's run (its /run answer, with how it was read) for the run panel. */
   async loadRun() {
     const mine = ++this.gen.run;
     const run = this.state.run;
@@ -208,8 +208,6 @@ export class App {
       answer = { run, error: e.message };
     }
     if (mine !== this.gen.run) return;
-    const entry = this.answers.runs ? this.answers.runs.runs.find((r) => r.run === run) : null;
-    if (answer.detail && !answer.detail.read && entry && entry.read) answer.detail = { ...answer.detail, read: entry.read };
     this.panel.update(this.state, answer);
   }
 

@@ -49,7 +49,7 @@ from tb_plugin import effects as effects_lib
 def runs(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> dict[str, Any]:
     """Every run with its parsed name fields, merged metadata and status, and every trial."""
     view, stale, last, _ = _runs_state(b, ctx, experiment, q)
-    return _runs(view, q, stale, last, b.patterns)
+    return _runs(view, q, stale, last, b.patterns, readings=q.read)
 
 
 def runs_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQuery) -> bytes:
@@ -57,13 +57,15 @@ def runs_encoded(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunsQ
     trials' last events and `stale_after` (10,000 runs take ~0.1 s to encode and compress).
     Only the compressed text is kept (the answer's dicts are ≈7 MB at 10,000 runs)."""
     view, stale, last, key = _runs_state(b, ctx, experiment, q)
-    # One slot per view: running trials' new events make new keys, which must not push the
-    # other answers out of the memo.
-    found = view.memo.get("runs")
+    # One slot per view and `read`: running trials' new events make new keys, which must
+    # not push the other answers out of the memo.
+    slot = ("runs", q.read)
+    found = view.memo.get(slot)
     if found is None or found[0] != key:
         body = _runs(view, q, stale, last, b.patterns, readings=False)
-        found = (key, compress(_with_readings(view, body, b.patterns)))
-        view.memo.put("runs", found)
+        text = _with_readings(view, body, b.patterns) if q.read else encode(body)
+        found = (key, compress(text))
+        view.memo.put(slot, found)
     return b.refresher.keep(refresh.key("runs", experiment, q), found[1])
 
 
@@ -899,7 +901,8 @@ def effects(
 
 
 def run(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunQuery) -> dict[str, Any]:
-    """One run in detail: parsed name, metadata, its trial, status, latest scalars.
+    """One run in detail: parsed name, metadata, its trial, status, how it was read (``read``,
+    as `/runs` gives it), latest scalars.
 
     Raises:
       errors.NotFoundError: no such run.
@@ -913,6 +916,7 @@ def run(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunQuery) -> d
         out = _run_json(view, record, {}, {})
         out.update({"trial": None, "fields": {}, "trial_runs": [], "trial_metadata": {}})
         out["scalars"] = []
+        _add_readings(view, [out], b.patterns)
         return out
     latest = b.provider.read_last_scalars(
         ctx,
@@ -951,6 +955,7 @@ def run(b: backend.Backend, ctx: Any, experiment: str, q: queries.RunQuery) -> d
             ],
         }
     )
+    _add_readings(view, [out], b.patterns)
     return out
 
 

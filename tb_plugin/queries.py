@@ -350,13 +350,16 @@ def _ci(args: Args) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class RunsQuery:
-    """`/runs`: every run. `stale_after` in seconds."""
+    """`/runs`: every run. `stale_after` in seconds; `read` False leaves out each run's
+    ``read`` (how it was read: half of the answer's text; `/run` gives one run's)."""
 
     stale_after: float = backend.DEFAULT_STALE_AFTER
+    read: bool = True
 
     @classmethod
     def from_args(cls, args: Args) -> RunsQuery:
-        return cls(stale_after=_stale_after(args))
+        read = _one(args, "read", 10) is None or _bool(args, "read")
+        return cls(stale_after=_stale_after(args), read=read)
 
 
 @dataclasses.dataclass(frozen=True)

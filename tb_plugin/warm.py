@@ -5,8 +5,8 @@ a visit to the tab pays for listing the experiment (≈0.3 s at 10,000 runs), pa
 names, reading metadata and the default metric's values and series (seconds at 10,000 runs
 the first time). A `Warmer` thread lists the default experiment (a plain ``--logdir``) every
 `interval` seconds and asks the very answers the tab's first view asks (`/fields`, `/tags`,
-`/runs`, and `/groups` with its chart and sparklines: `FIRST_VIEW_GROUPS`) whenever the
-listing or the default metric's points changed. The answers are memoised per view
+`/runs` without how each run was read: `FIRST_VIEW_RUNS`, and `/groups` with its chart and
+sparklines: `FIRST_VIEW_GROUPS`) whenever the listing or the default metric's points changed. The answers are memoised per view
 (`answers.*_encoded`), so the tab's requests find them.
 
 Freshness: while the thread runs and a listing costs more than `CHEAP_LISTING`, requests
@@ -85,6 +85,17 @@ FIRST_VIEW_GROUPS = (
 )
 """The query string of the tab's first `/groups` request in its default state (built by
 frontend/app.js's `firstViewCurves`; tests/test_browser_tab.py checks they agree)."""
+
+
+FIRST_VIEW_RUNS = "read=false"
+"""The query string of the tab's `/runs` request (frontend/api.js's `fetchRuns`): without each
+run's ``read``, which the run panel takes from `/run` (half of `/runs`' text, ≈4 MB of JSON
+at 10,000 runs that the tab's first view would parse for nothing)."""
+
+
+def first_view_runs_query() -> queries.RunsQuery:
+    """`FIRST_VIEW_RUNS` parsed as the route parses it."""
+    return queries.RunsQuery.from_args(queries.multidict(urllib.parse.parse_qsl(FIRST_VIEW_RUNS)))
 
 
 def first_view_query() -> queries.GroupsQuery:
@@ -241,7 +252,7 @@ class Warmer:
             started, started_cpu = time.monotonic(), time.thread_time()
             answers.fields_encoded(b, ctx, "", queries.FieldsQuery())
             answers.tags_encoded(b, ctx, "", queries.TagsQuery())
-            answers.runs_encoded(b, ctx, "", queries.RunsQuery())
+            answers.runs_encoded(b, ctx, "", first_view_runs_query())
             answers.groups_encoded(b, ctx, "", query)
         self._seen = seen
         self.warmed += 1

@@ -2,7 +2,8 @@
 
 The tab asks `/fields`, `/tags`, `/runs` and `/groups` at once, and `/groups` answers with
 the chart's curves and the visible rows' sparklines: no second round of `/curves`. In the
-default state that request is the one the backend keeps warm (`warm.FIRST_VIEW_GROUPS`).
+default state that request, and `/runs`', are the ones the backend keeps warm
+(`warm.FIRST_VIEW_GROUPS`, `warm.FIRST_VIEW_RUNS`).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def test_default_first_view_is_one_round_trip_of_the_warmed_query(page, tb):
     groups = next(path for path in seen if path.startswith("groups?"))
     args = queries.multidict(urllib.parse.parse_qsl(groups.split("?", 1)[1]))
     assert queries.GroupsQuery.from_args(args) == warm.first_view_query()
+    runs = next(path for path in seen if path.startswith("runs?"))
+    args = queries.multidict(urllib.parse.parse_qsl(runs.split("?", 1)[1]))
+    assert queries.RunsQuery.from_args(args) == warm.first_view_runs_query()
     assert frame.locator(".rg-banner-error:not([hidden])").count() == 0
     assert page.console_errors == [] and page.dialogs == []
 

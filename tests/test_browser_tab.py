@@ -277,6 +277,21 @@ def test_table_sorts_expands_and_shows_a_runs_metadata(page, grid):
     assert params.first.locator(".rg-kv-value").inner_text().split()[0] == "0.1"
     assert "name + hparams" in params.first.inner_text()
     assert panel.locator(".rg-trial-runs li").all_inner_texts() == grid.trials[trial]
+    # How the run was read: /run's `read` (the tab's /runs leaves it out).
+    read = grid.tb.get_json(
+        "data/plugin/rungroups/run?" + urllib.parse.urlencode({"run": f"{trial}/validation"})
+    )["read"]
+    assert read["trial"] == {
+        "trial": trial,
+        "rule": "layout: split validation",
+        "joined": [r for r in grid.trials[trial] if r != f"{trial}/validation"],
+    }
+    assert (
+        panel.locator(".rg-read-trial").inner_text() == f"trial {trial}: layout: split validation"
+    )
+    assert panel.locator(".rg-read-fields .rg-kv-key").all_inner_texts() == [
+        f["field"] for f in read["fields"]
+    ]
     panel.locator(".rg-copy-path").click()
     frame.locator(".rg-toast .rg-copied", has_text=f"{trial}/validation").wait_for()
     panel.locator(".rg-close").click()

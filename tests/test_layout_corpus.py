@@ -875,6 +875,12 @@ def test_runs_say_how_they_were_read(apps, name, run, field, rule, trial_rule):
     assert sorted(read["trial"]["joined"]) == sorted(r for r in trial["runs"] if r != run)
     if rule.startswith("layout:") or (trial_rule or "").startswith(("layout: rank", "layout: res")):
         assert read["fix"].startswith("--rungroups_pattern '^(?P<trial>")
+    # The run panel's `/run` says the same; the tab's `/runs?read=false` leaves it out.
+    assert app.json("/run", run=run)["read"] == read
+    unread = app.json("/runs", read="false")
+    assert [r["run"] for r in unread["runs"]] == list(runs)
+    assert all("read" not in r for r in unread["runs"])
+    assert [{**r, "read": read} for r in unread["runs"] if r["run"] == run] == [runs[run]]
 
 
 def test_the_fix_line_changes_the_reading(corpus):

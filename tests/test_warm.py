@@ -81,7 +81,7 @@ def first_view(reader):
     return (
         answers.fields_encoded(reader, ctx, "", queries.FieldsQuery()),
         answers.tags_encoded(reader, ctx, "", queries.TagsQuery()),
-        answers.runs_encoded(reader, ctx, "", queries.RunsQuery()),
+        answers.runs_encoded(reader, ctx, "", warm.first_view_runs_query()),
         answers.groups_encoded(reader, ctx, "", warm.first_view_query()),
     )
 
