@@ -6,8 +6,9 @@ names, reading metadata and the default metric's values and series (seconds at 1
 the first time). A `Warmer` thread lists the default experiment (a plain ``--logdir``) every
 `interval` seconds and asks the very answers the tab's first view asks (`/fields`, `/tags`,
 `/runs` without how each run was read: `FIRST_VIEW_RUNS`, and `/groups` with its chart and
-sparklines: `FIRST_VIEW_GROUPS`) whenever the listing or the default metric's points changed. The answers are memoised per view
-(`answers.*_encoded`), so the tab's requests find them.
+sparklines: `FIRST_VIEW_GROUPS`) whenever the listing or the default metric's points
+changed. The answers are memoised per view (`answers.*_encoded`), so the tab's requests
+find them.
 
 Freshness: while the thread runs and a listing costs more than `CHEAP_LISTING`, requests
 reuse its listing instead of listing themselves (`backend.Backend.keep_fresh`, `reuse`), so
