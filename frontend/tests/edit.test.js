@@ -55,7 +55,7 @@ test("no control anywhere unless /edit allows it", async () => {
     const { e } = editor(answer);
     assert.equal(await e.init(), false);
     assert.equal(e.runControls({ run: "a/s1", trial: "a/s1" }, TRIALS), null);
-    assert.equal(e.groupControls({ label: "a", members: [{ trial: "a/s1" }] }, TRIALS), null);
+    assert.equal(e.groupControls({ label: "a", members: [{ trial: "a/s1" }] }, () => TRIALS), null);
     assert.equal(await e.apply({ runs: ["a/s1"], add_tags: ["x"] }, "x"), null);
   }
   // And the run panel shows no Edit section when the action gives none.
@@ -113,7 +113,7 @@ test("a group row's tag all / note all send every trial's run at once, through t
   const { e, posts } = editor();
   await e.init();
   const group = { label: HOSTILE, members: [{ trial: "a/s1", run: "a/s1/train" }, { trial: "a/s2", run: "a/s2/train" }] };
-  const box = e.groupControls(group, TRIALS);
+  const box = e.groupControls(group, () => TRIALS);
   assert.deepEqual(texts(box, "button"), ["tag all", "note all"]);
   box.querySelector(".rg-edit-group-tag").click();
   assert.equal(e.dialog.hidden, false);

@@ -65,3 +65,28 @@ test("an expanded group shows its runs; restyle changes ticks without drawing an
   assert.equal(table.head.firstChild, head);
   assert.deepEqual(table.element.querySelectorAll(".rg-group-row .rg-select-group").map((b) => b.checked), [false, false, true]);
 });
+
+test("/runs arriving relinks the drawn group rows in place; with a group expanded, its runs are drawn anew", async () => {
+  const { indexTrials, groupRunNames } = await import("../group.js");
+  const { timeSeriesHref } = await import("../regex.js");
+  const runsAnswer = (groups) => {
+    const trials = groups.flatMap((x) => x.members).map((m) => ({ trial: m.trial, runs: [`${m.trial}/train`, `${m.trial}/validation`] }));
+    return { runs: trials.flatMap((t) => t.runs.map((run) => ({ run, trial: t.trial }))), trials };
+  };
+  const { table, g } = draw(defaultState());
+  const row = table.element.querySelector(".rg-group-row");
+  const group = g.groups.find((x) => x.key === row.dataset.key);
+  const before = row.querySelector(".rg-ts-link").getAttribute("href");
+  const trials = indexTrials(runsAnswer(g.groups));
+  table.restyle(null, trials);
+  assert.equal(table.element.querySelector(".rg-group-row"), row, "the row is not drawn again");
+  const href = row.querySelector(".rg-ts-link").getAttribute("href");
+  assert.notEqual(href, before);
+  assert.equal(href, timeSeriesHref(groupRunNames(group, trials)));
+  assert.ok(groupRunNames(group, trials).some((r) => r.endsWith("/validation")));
+
+  const open = draw({ ...defaultState(), expanded: [g.groups[0].key] }).table;
+  const member = open.element.querySelector(".rg-member-row");
+  open.restyle(null, indexTrials(runsAnswer(g.groups)));
+  assert.notEqual(open.element.querySelector(".rg-member-row"), member, "member rows show /runs: drawn anew");
+});

@@ -198,7 +198,8 @@ export class Editor {
    * group at once (each opens the dialog). Null when editing is off.
    * @param {{label?: string, values?: unknown[], members?: {trial: string, run?: string}[]}} group
    *   a group of /groups
-   * @param {Map<string, object>|null} trials  group.indexTrials of /runs
+   * @param {() => (Map<string, object>|null)} trials  group.indexTrials of /runs, as of the
+   *   click (the row is drawn before /runs arrives and not drawn again when it does)
    * @returns {HTMLElement|null}
    */
   groupControls(group, trials) {
@@ -206,7 +207,8 @@ export class Editor {
     const box = el("span", "rg-edit-group");
     const label = group.label || (group.values || []).map(String).join(", ") || "this group";
     const open = (kind) => () => {
-      const names = (group.members || []).map((m) => trialTargets(m.trial, trials, m.run || m.trial).home);
+      const now = trials();
+      const names = (group.members || []).map((m) => trialTargets(m.trial, now, m.run || m.trial).home);
       const what = kind === "tag" ? "Tag" : "Note";
       this.ask(`${what} all ${names.length} runs of ${label}`, kind, names);
     };

@@ -112,7 +112,19 @@ export class GroupTable {
       this.model.colors = pick.colors;
     }
     this.model.trials = trials;
-    this.refresh();
+    // /runs arrived and only group rows are drawn: what they show of it is their Time
+    // Series link (the regex and edit buttons read the trials when clicked), so the
+    // first view is not drawn twice.
+    if (!pick && [...this._nodes.keys()].every((i) => this.rows[i] && this.rows[i].kind === "group")) this._relink();
+    else this.refresh();
+  }
+
+  /** Points the drawn group rows' Time Series links at their runs as the trials now say. */
+  _relink() {
+    for (const [i, node] of this._nodes) {
+      const a = node.querySelector(".rg-ts-link");
+      if (a) a.setAttribute("href", this._href(this.rows[i].group));
+    }
   }
 
   _sort(key) {
@@ -347,7 +359,7 @@ export class GroupTable {
     base.title = isBaseline ? "Stop comparing with this group" : "Compare every group with this one (Δ, p, P(better))";
     base.addEventListener("click", () => this.actions.change({ baseline: this.state && this.state.baseline === key ? null : key }));
     links.append(a, copy, base);
-    const edit = this.actions.editGroup ? this.actions.editGroup(group, m.trials) : null; // views/edit.js
+    const edit = this.actions.editGroup ? this.actions.editGroup(group, () => m.trials) : null; // views/edit.js
     if (edit) links.append(edit);
     cells.push(links);
     for (const c of cells) c.setAttribute("role", "cell");
