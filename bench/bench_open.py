@@ -113,9 +113,9 @@ def open_tab(browser, url: str, plugin: str, timeout: float = 600) -> dict[str, 
     Returns:
       ``span``: seconds from the first data request to the last answer, once no request
       has been made for `QUIET` s (and, for Run Groups, its view is fresh); ``requests``:
-      each data request as (path, seconds); all timed by the browser (`RESOURCES`); for Run Groups, ``shown``: seconds from the
-      first data request to the first view drawn (stale or fresh), ``fresh``: to the first
-      fresh one (NaN if none within `timeout`).
+      each data request as (path, seconds), all timed by the browser (`RESOURCES`); for
+      Run Groups, ``shown``: seconds from the first data request to the first view drawn
+      (stale or fresh), ``fresh``: to the first fresh one (NaN if none within `timeout`).
       A request that fails or answers an error status is added to `FAILURES`.
     """
     page = browser.new_page(viewport={"width": 1400, "height": 900})

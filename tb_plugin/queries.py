@@ -273,10 +273,10 @@ def _choice(args: Args, name: str, choices: Sequence[str]) -> str:
     return text
 
 
-def _bool(args: Args, name: str) -> bool:
+def _bool(args: Args, name: str, default: bool = False) -> bool:
     text = _one(args, name, 10)
     if text is None:
-        return False
+        return default
     lowered = text.lower()
     if lowered in ("1", "true", "yes"):
         return True
@@ -358,8 +358,7 @@ class RunsQuery:
 
     @classmethod
     def from_args(cls, args: Args) -> RunsQuery:
-        read = _one(args, "read", 10) is None or _bool(args, "read")
-        return cls(stale_after=_stale_after(args), read=read)
+        return cls(stale_after=_stale_after(args), read=_bool(args, "read", default=True))
 
 
 @dataclasses.dataclass(frozen=True)

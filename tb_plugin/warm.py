@@ -96,14 +96,17 @@ at 10,000 runs that the tab's first view would parse for nothing)."""
 
 def first_view_runs_query() -> queries.RunsQuery:
     """`FIRST_VIEW_RUNS` parsed as the route parses it."""
-    return queries.RunsQuery.from_args(queries.multidict(urllib.parse.parse_qsl(FIRST_VIEW_RUNS)))
+    return queries.RunsQuery.from_args(_args(FIRST_VIEW_RUNS))
 
 
 def first_view_query() -> queries.GroupsQuery:
     """`FIRST_VIEW_GROUPS` parsed as the route parses it."""
-    return queries.GroupsQuery.from_args(
-        queries.multidict(urllib.parse.parse_qsl(FIRST_VIEW_GROUPS))
-    )
+    return queries.GroupsQuery.from_args(_args(FIRST_VIEW_GROUPS))
+
+
+def _args(query_string: str) -> queries.Args:
+    """A query string as a route's ``request.args``."""
+    return queries.multidict(urllib.parse.parse_qsl(query_string))
 
 
 def period(interval: float, took: float, busy: float | None = None, idle: bool = False) -> float:
