@@ -53,6 +53,20 @@ test("the table's controls call change(patch): sort, expand, tick, baseline, ope
   assert.ok(runs.every((r) => new RegExp(copies[0][1]).test(r)) && !new RegExp(copies[0][1]).test("lr=0.01/seed_0/train"));
 });
 
+test("a group row's Time Series link is made by the first pointer, focus or click that reaches it", async () => {
+  const { groupRunNames } = await import("../group.js");
+  const { timeSeriesHref } = await import("../regex.js");
+  for (const type of ["pointerenter", "focus", "click", "auxclick", "contextmenu"]) {
+    const { table, g } = draw(defaultState());
+    const row = table.element.querySelector(".rg-group-row");
+    const link = row.querySelector(".rg-ts-link");
+    assert.equal(link.getAttribute("href"), "../../../#timeseries", "drawn without its regex");
+    link.dispatchEvent({ type, target: link });
+    const group = g.groups.find((x) => x.key === row.dataset.key);
+    assert.equal(link.getAttribute("href"), timeSeriesHref(groupRunNames(group, null)), type);
+  }
+});
+
 test("an expanded group shows its runs; restyle changes ticks without drawing anew", () => {
   const changes = [];
   const g0 = groupsAnswer().groups[0].key;
@@ -73,13 +87,17 @@ test("/runs arriving relinks the drawn group rows in place; with a group expande
     const trials = groups.flatMap((x) => x.members).map((m) => ({ trial: m.trial, runs: [`${m.trial}/train`, `${m.trial}/validation`] }));
     return { runs: trials.flatMap((t) => t.runs.map((run) => ({ run, trial: t.trial }))), trials };
   };
+  const idle = () => new Promise((resolve) => setTimeout(resolve, 5));
   const { table, g } = draw(defaultState());
   const row = table.element.querySelector(".rg-group-row");
   const group = g.groups.find((x) => x.key === row.dataset.key);
+  await idle();
   const before = row.querySelector(".rg-ts-link").getAttribute("href");
+  assert.equal(before, timeSeriesHref(groupRunNames(group, null)), "made once the browser is idle");
   const trials = indexTrials(runsAnswer(g.groups));
   table.restyle(null, trials);
   assert.equal(table.element.querySelector(".rg-group-row"), row, "the row is not drawn again");
+  await idle();
   const href = row.querySelector(".rg-ts-link").getAttribute("href");
   assert.notEqual(href, before);
   assert.equal(href, timeSeriesHref(groupRunNames(group, trials)));

@@ -18,6 +18,10 @@ export { FEW_RUNS };
 export const ROW_HEIGHT = 30;
 // Rows rendered beyond each edge of the view, so a small scroll shows rows already there.
 const OVERSCAN = 4;
+// A group row's Time Series link before its regex is made, and the events that make it
+// (everything that precedes opening, copying or reading the link).
+const TIME_SERIES = "../../../#timeseries";
+const LINK_EVENTS = ["pointerenter", "focus", "click", "auxclick", "contextmenu"];
 
 /** The virtualised group table. */
 export class GroupTable {
@@ -48,6 +52,7 @@ export class GroupTable {
     this._accent = null;
     this._hrefs = new WeakMap();
     this._hrefsFor = null;
+    this._linking = false;
     // The scroll position and height, as last seen by the scroll event and the
     // ResizeObserver: rendering reads no layout, so it never forces one.
     this._top = 0;
@@ -115,16 +120,40 @@ export class GroupTable {
     // /runs arrived and only group rows are drawn: what they show of it is their Time
     // Series link (the regex and edit buttons read the trials when clicked), so the
     // first view is not drawn twice.
-    if (!pick && [...this._nodes.keys()].every((i) => this.rows[i] && this.rows[i].kind === "group")) this._relink();
+    if (!pick && [...this._nodes.keys()].every((i) => this.rows[i] && this.rows[i].kind === "group")) this._linkSoon();
     else this.refresh();
   }
 
-  /** Points the drawn group rows' Time Series links at their runs as the trials now say. */
-  _relink() {
-    for (const [i, node] of this._nodes) {
-      const a = node.querySelector(".rg-ts-link");
-      if (a) a.setAttribute("href", this._href(this.rows[i].group));
-    }
+  /**
+   * Points a group row's Time Series link at its runs as the trials now say. A link's
+   * regex can hold thousands of run names, so rows are drawn without it and it is
+   * made when the browser is idle (`_linkSoon`) or, sooner, the moment the pointer,
+   * the keyboard focus or a click reaches the link: the browser reads `href` after
+   * the click's listeners, so no way of opening it sees it unmade.
+   * @param {HTMLAnchorElement} a
+   * @param {object} group
+   */
+  _link(a, group) {
+    const href = this._href(group);
+    if (a.getAttribute("href") !== href) a.setAttribute("href", href);
+  }
+
+  /** Makes the drawn rows' Time Series links once the browser is idle (after the first paint). */
+  _linkSoon() {
+    if (this._linking) return;
+    const idle = globalThis.requestIdleCallback || ((fn) => setTimeout(fn, 0));
+    this._linking = true;
+    idle(
+      () => {
+        this._linking = false;
+        if (!this.model) return;
+        for (const [i, node] of this._nodes) {
+          const a = this.rows[i] && this.rows[i].kind === "group" ? node.querySelector(".rg-ts-link") : null;
+          if (a) this._link(a, this.rows[i].group);
+        }
+      },
+      { timeout: 500 },
+    );
   }
 
   _sort(key) {
@@ -257,6 +286,7 @@ export class GroupTable {
     this._nodes = nodes;
     this._first = first;
     this._last = last;
+    this._linkSoon();
     if (this.actions.wantSparklines) this.actions.wantSparklines(this.visibleGroupKeys());
   }
 
@@ -346,7 +376,9 @@ export class GroupTable {
     cells.push(this._spark(key));
     const links = el("span", "rg-links");
     const a = el("a", "rg-ts-link", "Time Series");
-    a.setAttribute("href", this._href(group));
+    a.setAttribute("href", TIME_SERIES); // its runs' regex: see _link
+    const link = () => this._link(a, group);
+    for (const type of LINK_EVENTS) a.addEventListener(type, link);
     a.target = "_top";
     a.title = "Open this group's runs in TensorBoard's Time Series";
     const copy = el("button", "rg-linklike rg-copy-regex", "regex");
