@@ -82,12 +82,34 @@ export class App {
     });
   }
 
-  /** Loads everything (first render, TensorBoard reloaded its data). */
+  /**
+   * Loads everything (first render, TensorBoard reloaded its data). The first view (the
+   * table and chart) is drawn from /fields, /tags and /groups; /runs, asked in the same
+   * round trip, is read once that view is on screen (see _onScreen): at 10,000 runs it
+   * is megabytes of JSON that only the runs' rows, the edit controls and the Time Series
+   * links of the groups' other splits need.
+   */
   async load() {
     const mine = ++this.gen.load;
+    let drawn;
+    const onScreen = new Promise((resolve) => (drawn = resolve));
+    try {
+      await this._load(mine, onScreen, () => this._onScreen(drawn));
+    } finally {
+      drawn(); // on every way out: /runs must never wait for a view that will not be drawn
+    }
+  }
+
+  /** Calls `done` once the view just drawn is painted (or 100 ms later, for a hidden tab). */
+  _onScreen(done) {
+    requestAnimationFrame(() => setTimeout(done, 0));
+    setTimeout(done, 100);
+  }
+
+  async _load(mine, onScreen, drawn) {
     clearTimeout(this.refreshTimer);
     const early = this.data.early(this.state); // one round trip for the first view
-    const runs = api.fetchRuns(); // /runs too, in the same round trip
+    const runs = api.fetchRuns(onScreen); // /runs too, in the same round trip
     runs.catch(() => {});
     let fields;
     let tags;
@@ -120,8 +142,12 @@ export class App {
     await this.data.groups(early);
     if (mine !== this.gen.load) return;
     if (this.state.run) this.loadRun();
-    await runs.catch(() => null);
-    if (mine === this.gen.load) this._freshness(mine, [fields, tags, this.answers.groups, this.answers.runs]);
+    const view = [fields, tags, this.answers.groups];
+    this._freshness(mine, view);
+    drawn();
+    const answer = await runs.catch(() => null);
+    // A stale /runs behind a fresh view: the view says it is refreshing and asks again.
+    if (mine === this.gen.load && !this.refreshDelay && api.staleAge(answer) !== null) this._freshness(mine, [...view, answer]);
   }
 
   /**

@@ -24,9 +24,11 @@ GroupChart.prototype.update = function (series) {
 // round down.
 const asked = [];
 let staleRounds = 0;
+let staleRuns = 0; // while > 0, /runs alone answers stale (each /runs asked counts one down)
 globalThis.fetch = async (path) => {
-  const stale = staleRounds > 0 && path.includes("allow_stale=true");
+  let stale = staleRounds > 0 && path.includes("allow_stale=true");
   if (stale && path.startsWith("./groups")) staleRounds--;
+  if (staleRuns > 0 && path.startsWith("./runs")) stale = Boolean(staleRuns--);
   const headers = { get: (name) => (stale && name === "X-Rungroups-Stale" ? "12.0" : null) };
   asked.push(path);
   const route = path.replace(/^\.\//, "").split("?")[0];
@@ -112,4 +114,25 @@ test("a view answered stale is marked refreshing and asked again until it is fre
   const settled = asked.length;
   await new Promise((r) => setTimeout(r, 1200));
   assert.equal(asked.length, settled);
+});
+
+test("the first view is drawn and marked before /runs is read; a stale /runs behind it marks it refreshing", async () => {
+  const root = document.createElement("main");
+  const app = new App(root, defaultState(), { topHref: () => "http://h/" });
+  api.clearCache();
+  staleRuns = 1;
+  const before = asked.length;
+  const count = (route) => asked.slice(before).filter((p) => p.startsWith(`./${route}?`)).length;
+  const calls = [];
+  const freshness = app._freshness.bind(app);
+  app._freshness = (mine, answers) => (calls.push([answers.length, app.answers.runs]), freshness(mine, answers));
+  await app.load();
+  assert.equal(count("runs"), 1, "asked in the first round trip");
+  assert.deepEqual(calls[0], [3, null], "the view (fields, tags, groups) is marked with /runs not yet read");
+  assert.equal(calls.length, 2, "then /runs, stale: the view is marked again");
+  assert.equal(calls[1][0], 4);
+  assert.equal(root.dataset.view, "stale");
+  assert.equal(root.querySelector(".rg-refreshing").hidden, false);
+  await until(() => root.dataset.view === "fresh", "asked again, /runs comes fresh");
+  assert.deepEqual(["groups", "runs", "fields", "tags"].map(count), [1, 2, 1, 1], asked.slice(before).join(" "));
 });
