@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 import textwrap
@@ -198,6 +200,76 @@ def test_bad_bodies_are_400_and_write_nothing(edit, body, message):
     assert got.status_code == 400, got.data
     assert message in got.get_data(as_text=True)
     assert _snapshot(edit.logdir) == before
+
+
+def _hostile_value(rng: random.Random, depth: int = 0):
+    """A JSON value a hostile or broken client might send where `/annotate` wants another."""
+    kinds = ["str", "html", "int", "float", "bool", "none", "long"]
+    if depth < 3:
+        kinds += ["list", "dict", "deep"]
+    kind = rng.choice(kinds)
+    if kind == "str":
+        return rng.choice(["", " ", "x", "../..", "\u202e\x00", "a" * 300, RUNS[0], "finished"])
+    if kind == "html":
+        return "<img src=x onerror=alert(1)>"
+    if kind == "int":
+        return rng.choice([0, -1, 2**63, 10**30])
+    if kind == "float":
+        return rng.choice([0.5, 1e308, -0.0])
+    if kind == "bool":
+        return rng.random() < 0.5
+    if kind == "none":
+        return None
+    if kind == "long":
+        return ["t"] * rng.choice([1, 10_000])
+    if kind == "list":
+        return [_hostile_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    if kind == "deep":  # spliced in as text by _hostile_body (json.dumps would recurse)
+        return f"@deep{rng.choice([50, 5_000])}@"
+    return {rng.choice(["runs", "add_tags", "x"]): _hostile_value(rng, depth + 1)}
+
+
+def _hostile_body(rng: random.Random) -> bytes:
+    texts = ["<img src=x onerror=alert(1)>", "\u202e\x00", "a" * 300, "../..", "=cmd|' /C calc'!A0"]
+    plausible = {  # well-typed values with hostile text, so writes are tried too
+        "add_tags": lambda: rng.sample(texts, rng.randint(1, 3)),
+        "remove_tags": lambda: [rng.choice(texts + ["grid"])],
+        "note": lambda: rng.choice(texts),
+        "status": lambda: rng.choice(["finished", "failed", "Finished"]),
+    }
+    keys = list(plausible) + (["runs", "undo", "tags", "__proto__"] if rng.random() < 0.3 else [])
+    body = {}
+    for k in rng.sample(keys, rng.randint(0, min(4, len(keys)))):
+        body[k] = plausible[k]() if k in plausible and rng.random() < 0.5 else _hostile_value(rng)
+    if rng.random() < 0.8:  # mostly a valid run list, so the other keys are what is tested
+        body["runs"] = [rng.choice(RUNS)]
+    text = re.sub(
+        r'"@deep(\d+)@"', lambda m: "[" * int(m[1]) + '"x"' + "]" * int(m[1]), json.dumps(body)
+    )
+    if rng.random() < 0.1:
+        text = text[: rng.randint(0, len(text))]  # cut short
+    return text.encode()
+
+
+def test_200_hostile_bodies_answer_4xx_or_a_merge_never_5xx(edit):
+    """Random bodies (wrong types, huge and deep values, cut JSON): each is one clear 4xx
+    that writes nothing, or a change that `/metadata` then serves, and never a 5xx."""
+    token = _token(edit)
+    rng = random.Random(28)
+    answered = set()
+    for _ in range(200):
+        body = _hostile_body(rng)
+        before = _snapshot(edit.logdir)
+        got = _post(edit, body, token=token)
+        answered.add(got.status_code)
+        assert got.status_code in (200, 400, 404, 413), (got.status_code, body[:200])
+        if got.status_code != 200:
+            assert got.get_data(as_text=True).strip(), body[:200]
+            assert _snapshot(edit.logdir) == before, body[:200]
+        else:
+            runs = json.loads(got.data)["runs"]
+            assert runs and all(_served(edit, run) == runs[run] for run in runs)
+    assert {200, 400} <= answered, answered
 
 
 @pytest.mark.parametrize(
