@@ -106,6 +106,12 @@ export class App {
     setTimeout(done, 100);
   }
 
+  /**
+   * load()'s work.
+   * @param {number} mine  this load's generation
+   * @param {Promise<void>} onScreen  settles once the first view is painted (/runs waits for it)
+   * @param {() => void} drawn  to call once the first view is drawn
+   */
   async _load(mine, onScreen, drawn) {
     clearTimeout(this.refreshTimer);
     const early = this.data.early(this.state); // one round trip for the first view
