@@ -163,6 +163,18 @@ export function fetchGroups(state, curves = undefined) {
 }
 
 /**
+ * Keeps a fresh first view's /groups answer (asked with `auto_metric` and the chart's
+ * curves) as the answer of the plain `fetchGroups(state)` for its metric: coming back to
+ * the default view after another grouping asks for nothing.
+ * @param {object} state  the query state, its metric the one the answer chose
+ * @param {object} answer
+ */
+export function primeGroups(state, answer) {
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
+  cache.set(`./groups?${groupsQuery(state)}`, Promise.resolve(answer));
+}
+
+/**
  * Mean curves of some groups (`/curves`).
  * @param {object} state
  * @param {string[]|null} keys  the groups' keys (from /groups), null for all

@@ -76,7 +76,10 @@ export class GroupsData {
       const asked = app.state.metric || (!(q.more || []).length && !q.baseline);
       const stale = answer && api.staleAge(answer) !== null;
       if (!(answer && (stale || (answer.metric === q.metric && asked)))) answer = await app._busy(api.fetchGroups(q));
-      else if (answer.chart) this._prime({ ...q, metric: answer.metric }, answer.chart);
+      else {
+        if (!stale) api.primeGroups(q, answer); // its metric is q's
+        if (answer.chart) this._prime({ ...q, metric: answer.metric }, answer.chart);
+      }
     } catch (e) {
       if (mine !== this.gen.groups) return;
       if (e.status === 404 && q.baseline && /compare/.test(e.message)) {

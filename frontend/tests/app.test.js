@@ -140,3 +140,20 @@ test("the first view is drawn and marked before /runs is read; a stale /runs beh
   await until(() => root.dataset.view === "fresh", "asked again, /runs comes fresh");
   assert.deepEqual(["groups", "runs", "fields", "tags"].map(count), [1, 2, 1, 1], asked.slice(before).join(" "));
 });
+
+test("back to the default grouping after another, the first view's answer is drawn again: no /groups asked", async () => {
+  const root = document.createElement("main");
+  const app = new App(root, defaultState(), { topHref: () => "http://h/" });
+  api.clearCache();
+  await app.load();
+  await until(() => root.dataset.view === "fresh" && root.getAttribute("aria-busy") === "false", "first view");
+  const first = app.answers.groups;
+  const before = asked.length;
+  const groupsAsked = () => asked.slice(before).filter((p) => p.startsWith("./groups?"));
+  app.change({ by: ["lr", "seed"] });
+  await until(() => app.answers.groups !== first && root.getAttribute("aria-busy") === "false", "regrouped");
+  assert.equal(groupsAsked().length, 1);
+  app.change({ by: null });
+  await until(() => app.answers.groups === first, "the first view's answer again");
+  assert.deepEqual(groupsAsked(), [groupsAsked()[0]], "nothing more asked");
+});
