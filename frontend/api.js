@@ -109,10 +109,15 @@ function cached(path, mark, after) {
   if (!promise) {
     promise = fetchJson(path, mark, after);
     promise.catch(() => cache.delete(path));
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
-    cache.set(path, promise);
+    keep(path, promise);
   }
   return promise;
+}
+
+/** Caches `promise` as the answer of `path`, the oldest entry out once `MAX_CACHED` are kept. */
+function keep(path, promise) {
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
+  cache.set(path, promise);
 }
 
 /** Forgets every cached answer: TensorBoard reloaded its data. */
@@ -170,8 +175,7 @@ export function fetchGroups(state, curves = undefined) {
  * @param {object} answer
  */
 export function primeGroups(state, answer) {
-  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
-  cache.set(`./groups?${groupsQuery(state)}`, Promise.resolve(answer));
+  keep(`./groups?${groupsQuery(state)}`, Promise.resolve(answer));
 }
 
 /**
@@ -209,9 +213,7 @@ export function cachedCurves(state, keys, maxPoints, curve = {}) {
  * @param {object} answer
  */
 export function primeCurves(state, keys, maxPoints, curve, answer) {
-  const path = `./curves?${curvesQuery(state, keys, maxPoints, curve)}`;
-  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
-  cache.set(path, Promise.resolve(answer));
+  keep(`./curves?${curvesQuery(state, keys, maxPoints, curve)}`, Promise.resolve(answer));
 }
 
 /**
