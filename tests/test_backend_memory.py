@@ -98,6 +98,33 @@ def test_series_read_in_batches_equal_one_read(logdir, monkeypatch):
             np.testing.assert_array_equal(a, b)
 
 
+def test_the_python_loader_is_read_one_series_a_call(logdir, monkeypatch):
+    """TensorBoard's Python loader copies every run's metadata for any other read, and what
+    a read holds reaches the garbage collector's oldest generation (`_read_batches`)."""
+    _, provider, _ = logdir
+    ctx = RequestContext()
+    asked = []
+    read_scalars = provider.read_scalars
+
+    def spy(*args, **kwargs):
+        run_tag_filter = kwargs["run_tag_filter"]
+        asked.append((tuple(run_tag_filter.runs), tuple(run_tag_filter.tags)))
+        return read_scalars(*args, **kwargs)
+
+    monkeypatch.setattr(provider, "read_scalars", spy)
+    reader = backend.Backend(provider, ())
+    listed = reader.list_tag(ctx, "", "loss")
+    got = reader.timed_series(ctx, "", "loss", listed)
+    assert sorted(runs[0] for runs, _ in asked) == sorted(listed)
+    assert {(len(runs), tags) for runs, tags in asked} == {(1, ("loss",))}
+
+    expected = backend.Backend(_Counting(provider), ()).timed_series(ctx, "", "loss", listed)
+    assert got.keys() == expected.keys() and len(got) == 7
+    for run, arrays in expected.items():
+        for a, b in zip(arrays, got[run], strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_the_view_is_rebuilt_only_when_its_listing_changes(logdir):
     root, provider, multiplexer = logdir
     ctx = RequestContext()
