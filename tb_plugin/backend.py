@@ -30,8 +30,8 @@ Caching (all per experiment id, all safe to drop at any time, all bounded):
   `max_step`/`max_wall_time` per run from the fresh listing (or one
   `list_scalars`), and of the runs it needs only those whose listing moved, or
   that are new, are read, with `read_scalars` calls of about `READ_BATCH_POINTS`
-  points each (one call for most tags; one run per call under TensorBoard's Python
-  loader, `_read_batches` says why). At most
+  points each (one call for most tags; one call per run under TensorBoard's Python
+  loader, `_is_python_loader` says why). At most
   `_SERIES_CACHE_SIZE` tags and `MAX_SERIES_POINTS` points are kept.
 * **Last values** (`reduction=last`): the same, per run, with
   `read_last_scalars` for the runs whose listing moved.
@@ -985,7 +985,7 @@ class Backend:
 
         int64 steps, float64 values. Only runs whose listing moved since they were
         cached are read, in `read_scalars` calls of about `READ_BATCH_POINTS` points (one
-        run per call under TensorBoard's Python loader: `_read_batches`).
+        run per call under TensorBoard's Python loader: `_is_python_loader`).
         """
         return {
             run: (a[0], a[1]) for run, a in self.timed_series(ctx, experiment, tag, listed).items()
@@ -1038,24 +1038,26 @@ class Backend:
         """`timed_series` without joining resumes: the cached reads of each run's own points."""
         key = (experiment, tag)
         cached, changed = self._stale_entries(key, listed)
-        for runs in _read_batches(changed, listed, self._one_series_per_read):
-            read = self._provider.read_scalars(
-                ctx,
-                experiment_id=experiment,
-                plugin_name=SCALARS_PLUGIN,
-                downsample=SERIES_DOWNSAMPLE,
-                run_tag_filter=provider.RunTagFilter(runs=runs, tags=[tag]),
-            )
+        for runs in _read_batches(changed, listed):
             fresh = {}
-            for run, tags in read.items():
-                datums = tags.get(tag, ())
-                n = len(datums)
-                fresh[run] = (
-                    np.fromiter((d.step for d in datums), dtype=np.int64, count=n),
-                    np.fromiter((d.value for d in datums), dtype=np.float64, count=n),
-                    np.fromiter((d.wall_time for d in datums), dtype=np.float64, count=n),
+            # Under TensorBoard's Python loader, one call per run (`_is_python_loader`).
+            for asked in ([run] for run in runs) if self._one_series_per_read else (runs,):
+                read = self._provider.read_scalars(
+                    ctx,
+                    experiment_id=experiment,
+                    plugin_name=SCALARS_PLUGIN,
+                    downsample=SERIES_DOWNSAMPLE,
+                    run_tag_filter=provider.RunTagFilter(runs=asked, tags=[tag]),
                 )
-            del read  # one `ScalarDatum` object per point: let them go before the next batch
+                for run, tags in read.items():
+                    datums = tags.get(tag, ())
+                    n = len(datums)
+                    fresh[run] = (
+                        np.fromiter((d.step for d in datums), dtype=np.int64, count=n),
+                        np.fromiter((d.value for d in datums), dtype=np.float64, count=n),
+                        np.fromiter((d.wall_time for d in datums), dtype=np.float64, count=n),
+                    )
+                del read  # one `ScalarDatum` object per point: let them go before the next call
             with self._lock:
                 for run, arrays in fresh.items():
                     old = cached.series.get(run)
@@ -1074,35 +1076,32 @@ object per point, so a tag of 10,000 runs read at once holds ≈50 MB of them at
 
 def _is_python_loader(data_provider: provider.DataProvider) -> bool:
     """Whether `data_provider` is TensorBoard's Python loader (`--load_fast=false`, and
-    ``s3://`` log directories). Its module is not imported here: TensorBoard imports it
-    when it uses it, and importing it costs ≈0.1 s of every start under the Rust loader."""
+    ``s3://`` log directories), which `Backend` reads one run per `read_scalars` call.
+
+    Why: there a call for one run and one tag takes a fast path, while any other call first
+    copies every run's summary metadata (10,000 dicts at 10,000 runs). Those copies, and a
+    batch's datums, live through the call and so reach the garbage collector's oldest
+    generation, which then collects sooner: every full collection stops every thread of
+    TensorBoard for as long as it takes to traverse the loader's objects (0.5-1.4 s at
+    10,000 runs). Measured in-process at 10,000 runs (`bench/bench_gc.py`; 5,000 series of
+    50 points): batches of 2,000 runs took 4.0-5.3 s and moved 310,000 objects there (a full
+    collection per read); one run per call took 2.3-3.3 s and moved none. The Rust data
+    server answers over gRPC, where each call is a round trip: batches there.
+
+    Its module is not imported here: TensorBoard imports it when it uses it, and importing
+    it costs ≈0.1 s of every start under the Rust loader."""
     module = sys.modules.get("tensorboard.backend.event_processing.data_provider")
     return module is not None and isinstance(data_provider, module.MultiplexerDataProvider)
 
 
 def _read_batches(
-    runs: Sequence[str], listed: Mapping[str, tuple[int, float]], one_per_read: bool = False
+    runs: Sequence[str], listed: Mapping[str, tuple[int, float]]
 ) -> Iterable[list[str]]:
-    """`runs` in batches of about `READ_BATCH_POINTS` expected points each (at least one run),
-    or one run per batch when `one_per_read`.
+    """`runs` in batches of about `READ_BATCH_POINTS` expected points each (at least one run).
 
     The expected points of a run are ``max_step + 1`` from its listing, capped at
     `SERIES_DOWNSAMPLE`: exact for steps 0, 1, 2, ...; only the batch size depends on it.
-
-    One run per `read_scalars` call is how TensorBoard's Python loader
-    (`MultiplexerDataProvider`) is read: a call for one run and one tag takes its fast
-    path, while any other call first copies every run's summary metadata (10,000 dicts at
-    10,000 runs). Those copies, and a batch's datums, live through the call and so reach
-    the garbage collector's oldest generation, which then collects sooner: every full
-    collection stops TensorBoard's every thread for as long as it takes to traverse the
-    loader's objects (0.5-1.4 s at 10,000 runs). Measured in-process at 10,000 runs (5,000
-    series of 50 points): batches of 2,000 runs took 4.0-5.3 s and moved 310,000 objects
-    there (one full collection per read); one run per call took 2.3-3.3 s and moved none.
-    The Rust data server answers over gRPC, where each call is a round trip: batches.
     """
-    if one_per_read:
-        yield from ([run] for run in runs)
-        return
     batch: list[str] = []
     points = 0
     for run in runs:
