@@ -159,6 +159,27 @@ def main() -> None:
             )
 
     counts.measure(f"read_scalars {len(runs)} runs, one a call", one_a_call)
+    every = sorted(run for run, tags in listed.items() if tag in tags)
+    counts.measure(
+        f"read_last_scalars {len(every)} runs, one call",
+        lambda: data.read_last_scalars(
+            ctx,
+            experiment_id="",
+            plugin_name="scalars",
+            run_tag_filter=tb_provider.RunTagFilter(runs=every, tags=[tag]),
+        ),
+    )
+
+    def last_one_a_call() -> None:
+        for run in every:
+            data.read_last_scalars(
+                ctx,
+                experiment_id="",
+                plugin_name="scalars",
+                run_tag_filter=tb_provider.RunTagFilter(runs=[run], tags=[tag]),
+            )
+
+    counts.measure(f"read_last_scalars {len(every)} runs, one a call", last_one_a_call)
 
 
 if __name__ == "__main__":

@@ -100,28 +100,33 @@ def test_series_read_in_batches_equal_one_read(logdir, monkeypatch):
 
 def test_the_python_loader_is_read_one_series_a_call(logdir, monkeypatch):
     """TensorBoard's Python loader copies every run's metadata for any other read, and what
-    a read holds reaches the garbage collector's oldest generation (`_read_batches`)."""
+    a read holds reaches the garbage collector's oldest generation (`_is_python_loader`)."""
     _, provider, _ = logdir
     ctx = RequestContext()
-    asked = []
-    read_scalars = provider.read_scalars
+    asked = {"read_scalars": [], "read_last_scalars": []}
+    for name in asked:
+        method = getattr(provider, name)
 
-    def spy(*args, **kwargs):
-        run_tag_filter = kwargs["run_tag_filter"]
-        asked.append((tuple(run_tag_filter.runs), tuple(run_tag_filter.tags)))
-        return read_scalars(*args, **kwargs)
+        def spy(*args, _method=method, _asked=asked[name], **kwargs):
+            run_tag_filter = kwargs["run_tag_filter"]
+            _asked.append((tuple(run_tag_filter.runs), tuple(run_tag_filter.tags)))
+            return _method(*args, **kwargs)
 
-    monkeypatch.setattr(provider, "read_scalars", spy)
+        monkeypatch.setattr(provider, name, spy)
     reader = backend.Backend(provider, ())
     listed = reader.list_tag(ctx, "", "loss")
-    got = reader.timed_series(ctx, "", "loss", listed)
-    assert sorted(runs[0] for runs, _ in asked) == sorted(listed)
-    assert {(len(runs), tags) for runs, tags in asked} == {(1, ("loss",))}
+    series = reader.timed_series(ctx, "", "loss", listed)
+    last = reader.last_values(ctx, "", "loss", listed)
+    for calls in asked.values():
+        assert sorted(runs[0] for runs, _ in calls) == sorted(listed)
+        assert {(len(runs), tags) for runs, tags in calls} == {(1, ("loss",))}
 
-    expected = backend.Backend(_Counting(provider), ()).timed_series(ctx, "", "loss", listed)
-    assert got.keys() == expected.keys() and len(got) == 7
+    batched = backend.Backend(_Counting(provider), ())  # not the loader's type: batches
+    assert batched.last_values(ctx, "", "loss", listed) == last and len(last) == 7
+    expected = batched.timed_series(ctx, "", "loss", listed)
+    assert series.keys() == expected.keys() and len(series) == 7
     for run, arrays in expected.items():
-        for a, b in zip(arrays, got[run], strict=True):
+        for a, b in zip(arrays, series[run], strict=True):
             np.testing.assert_array_equal(a, b)
 
 
