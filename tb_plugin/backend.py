@@ -1085,7 +1085,8 @@ object per point, so a tag of 10,000 runs read at once holds ≈50 MB of them at
 
 def _is_python_loader(data_provider: provider.DataProvider) -> bool:
     """Whether `data_provider` is TensorBoard's Python loader (`--load_fast=false`, and
-    ``s3://`` log directories), which `Backend` reads one run per `read_scalars` call.
+    ``s3://`` log directories), which `Backend` reads one run per `read_scalars` and
+    `read_last_scalars` call.
 
     Why: there a call for one run and one tag takes a fast path, while any other call first
     copies every run's summary metadata (10,000 dicts at 10,000 runs). Those copies, and a
