@@ -929,6 +929,13 @@ class Backend:
             known = dict(cached.fingerprint)
         return cached, [run for run, fp in listed.items() if known.get(run) != fp]
 
+    def _per_call(self, runs: list[str]) -> Iterable[list[str]]:
+        """`runs` as the run lists of the read calls that read them: one call for all, or one
+        per run under TensorBoard's Python loader (`_is_python_loader`); none for no run."""
+        if not runs:
+            return ()
+        return ([run] for run in runs) if self._one_series_per_read else (runs,)
+
     def last_values(
         self, ctx: Any, experiment: str, tag: str, listed: dict[str, tuple[int, float]]
     ) -> dict[str, float]:
@@ -941,9 +948,7 @@ class Backend:
         key = (experiment, "last:" + tag)
         cached, changed = self._stale_entries(key, listed)
         fresh: dict[str, float] = {}
-        # Under TensorBoard's Python loader, one call per run (`_is_python_loader`).
-        calls = ([run] for run in changed) if self._one_series_per_read else (changed,)
-        for asked in calls if changed else ():
+        for asked in self._per_call(changed):
             latest = self._provider.read_last_scalars(
                 ctx,
                 experiment_id=experiment,
@@ -1049,8 +1054,7 @@ class Backend:
         cached, changed = self._stale_entries(key, listed)
         for runs in _read_batches(changed, listed):
             fresh = {}
-            # Under TensorBoard's Python loader, one call per run (`_is_python_loader`).
-            for asked in ([run] for run in runs) if self._one_series_per_read else (runs,):
+            for asked in self._per_call(runs):
                 read = self._provider.read_scalars(
                     ctx,
                     experiment_id=experiment,
